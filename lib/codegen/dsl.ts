@@ -1,0 +1,237 @@
+/**
+ * The schema language: typed TypeScript data describing wire types with the binary semantics of
+ * Octez data-encoding (spec p2p-wire §1). Schema files under `schema/` build declarations with these
+ * constructors; `deno task gen` turns them into straight-line codecs under `gen/`.
+ *
+ * ```ts
+ * import { bool, declare, obj, req } from "./dsl.ts";
+ *
+ * export const Metadata = declare("Metadata", "Connection metadata.", obj(
+ *   req("disableMempool", bool()),
+ *   req("privateNode", bool()),
+ * ));
+ * ```
+ *
+ * @module
+ */
+
+/** A wire type. */
+export type Node =
+  | { readonly t: "uint8" | "int8" | "uint16" | "int16" | "int31" | "int32" | "int64" | "uint30" }
+  | { readonly t: "bool" }
+  | { readonly t: "fixedBytes"; readonly size: number }
+  | { readonly t: "bytes" | "string" }
+  | { readonly t: "variableBytes" | "variableString" }
+  | { readonly t: "dynamicSize"; readonly prefix: 1 | 2 | 4; readonly inner: Node }
+  | { readonly t: "checkSize"; readonly limit: number; readonly inner: Node }
+  | { readonly t: "list"; readonly element: Node; readonly maxLength?: number }
+  | { readonly t: "obj"; readonly fields: readonly Field[] }
+  | UnionNode
+  | { readonly t: "ref"; readonly decl: Decl }
+  | { readonly t: "conv"; readonly inner: Node; readonly conv: Conversion }
+  | { readonly t: "app" };
+
+/** A union: a tag, then the body of the case with that tag. */
+export interface UnionNode {
+  /** Discriminant. */
+  readonly t: "union";
+  /** Tag width in bytes. */
+  readonly tagSize: 1 | 2;
+  /** The cases. */
+  readonly cases: readonly Case[];
+  /**
+   * When set, tags that no case declares are application messages: the generated code takes an
+   * `AppCodec<M>` and wraps what it decodes as `{ kind: <this name>, message }`.
+   */
+  readonly appCase?: string;
+}
+
+/** A field of an object or of a union case. */
+export interface Field {
+  /** Field name in the TypeScript value (camelCase). */
+  readonly name: string;
+  /** Wire type. */
+  readonly node: Node;
+  /** Optional field: one presence byte (`0x00` / `0xFF`), then the value when present. */
+  readonly optional?: boolean;
+  /** Documentation. */
+  readonly doc?: string;
+}
+
+/** A union case. */
+export interface Case {
+  /** Tag value. */
+  readonly tag: number;
+  /** The `kind` of the TypeScript value. */
+  readonly name: string;
+  /** Body fields, in wire order. */
+  readonly fields: readonly Field[];
+  /**
+   * An alias case: it shares `tag` with another case and is the value whose body is exactly these
+   * bytes (e.g. DAL `Ping`, a `Subscribe` to a dummy topic). Decoding tries it first.
+   */
+  readonly aliasBody?: Uint8Array;
+  /** Documentation. */
+  readonly doc?: string;
+}
+
+/** A named conversion between a wire value and a richer TypeScript value. */
+export interface Conversion {
+  /** The TypeScript type of the converted value. */
+  readonly tsType: string;
+  /** Module exporting the type and both functions, relative to the repository root. */
+  readonly module: string;
+  /** Function from the TypeScript value to the wire value (may throw). */
+  readonly encode: string;
+  /** Function from the wire value to the TypeScript value (throws on invalid input). */
+  readonly decode: string;
+  /** Decode error kind reported when `decode` throws. */
+  readonly errorKind: "invalid_point" | "invalid_conversion";
+}
+
+/** A named type: it becomes a TypeScript type and `encode`/`decode`/`sizeOf`/`read`/`write`. */
+export interface Decl {
+  /** Type name (PascalCase). */
+  readonly name: string;
+  /** Documentation copied to the generated code. */
+  readonly doc: string;
+  /** Wire type. */
+  readonly node: Node;
+  /** For a u16 union: also emit an `AppCodec` constant of this name. */
+  readonly appCodec?: string;
+}
+
+const atom = <T extends Node["t"]>(t: T) => () => ({ t }) as Node;
+
+/** Unsigned 8-bit integer. */
+export const uint8: () => Node = atom("uint8");
+/** Signed 8-bit integer. */
+export const int8: () => Node = atom("int8");
+/** Unsigned 16-bit big-endian integer. */
+export const uint16: () => Node = atom("uint16");
+/** Signed 16-bit big-endian integer. */
+export const int16: () => Node = atom("int16");
+/** 31-bit signed integer in 4 bytes. */
+export const int31: () => Node = atom("int31");
+/** Signed 32-bit big-endian integer. */
+export const int32: () => Node = atom("int32");
+/** Signed 64-bit big-endian integer, as a bigint. */
+export const int64: () => Node = atom("int64");
+/** 30-bit unsigned integer in 4 bytes. */
+export const uint30: () => Node = atom("uint30");
+/** Boolean: written `0xFF`/`0x00`, any non-zero byte reads as true. */
+export const bool: () => Node = atom("bool");
+/** Bytes with a 4-byte length prefix. */
+export const bytes: () => Node = atom("bytes");
+/** UTF-8 string with a 4-byte length prefix. */
+export const string: () => Node = atom("string");
+/** Bytes up to the end of the enclosing region. */
+export const variableBytes: () => Node = atom("variableBytes");
+/** UTF-8 string up to the end of the enclosing region. */
+export const variableString: () => Node = atom("variableString");
+/** The generic application message of the P2P envelope. */
+export const app: () => Node = atom("app");
+
+/** Exactly `size` raw bytes. */
+export function fixedBytes(size: number): Node {
+  if (!Number.isInteger(size) || size <= 0) throw new RangeError(`fixedBytes: bad size ${size}`);
+  return { t: "fixedBytes", size };
+}
+
+/** A length prefix (4 bytes by default, or 2 or 1) followed by exactly that many bytes of `inner`. */
+export function dynamicSize(inner: Node, prefix: 1 | 2 | 4 = 4): Node {
+  return { t: "dynamicSize", prefix, inner };
+}
+
+/** `inner`, limited to `limit` bytes including the length prefixes inside it. */
+export function checkSize(limit: number, inner: Node): Node {
+  return { t: "checkSize", limit, inner };
+}
+
+/** A list with a 4-byte byte-length prefix (`list ?max_length` of data-encoding). */
+export function list(element: Node, maxLength?: number): Node {
+  return dynamicSize(variableList(element, maxLength));
+}
+
+/** Elements back to back until the end of the enclosing region (`Variable.list`). */
+export function variableList(element: Node, maxLength?: number): Node {
+  return { t: "list", element, maxLength };
+}
+
+/** A required field. */
+export function req(name: string, node: Node, doc?: string): Field {
+  return { name, node, doc };
+}
+
+/** An optional field (presence byte). */
+export function opt(name: string, node: Node, doc?: string): Field {
+  return { name, node, optional: true, doc };
+}
+
+/** An object: fields concatenated in order. */
+export function obj(...fields: Field[]): Node {
+  const names = new Set<string>();
+  for (const f of fields) {
+    if (names.has(f.name)) throw new RangeError(`obj: field ${f.name} declared twice`);
+    names.add(f.name);
+  }
+  return { t: "obj", fields };
+}
+
+/** A union case. */
+export function tagged(tag: number, name: string, fields: Field[] = [], doc?: string): Case {
+  return { tag, name, fields, doc };
+}
+
+/** An alias case (see {@link Case.aliasBody}). */
+export function alias(tag: number, name: string, body: Uint8Array, doc?: string): Case {
+  return { tag, name, fields: [], aliasBody: body, doc };
+}
+
+/** A union with a 1- or 2-byte tag. */
+export function union(tagSize: 1 | 2, cases: Case[], options: { appCase?: string } = {}): Node {
+  const max = tagSize === 1 ? 0xff : 0xffff;
+  const seen = new Set<number>();
+  for (const c of cases) {
+    if (!Number.isInteger(c.tag) || c.tag < 0 || c.tag > max) {
+      throw new RangeError(`union: tag ${c.tag} of ${c.name} does not fit ${tagSize} byte(s)`);
+    }
+    if (c.aliasBody) continue;
+    if (seen.has(c.tag)) throw new RangeError(`union: tag ${c.tag} declared twice`);
+    seen.add(c.tag);
+  }
+  return { t: "union", tagSize, cases, appCase: options.appCase };
+}
+
+/** A reference to a named type. */
+export function ref(decl: Decl): Node {
+  return { t: "ref", decl };
+}
+
+/** A named conversion over `inner`. */
+export function conv(inner: Node, conversion: Conversion): Node {
+  return { t: "conv", inner, conv: conversion };
+}
+
+/** Declares a named type. */
+export function declare(
+  name: string,
+  doc: string,
+  node: Node,
+  options: { appCodec?: string } = {},
+): Decl {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`declare: bad type name ${name}`);
+  return { name, doc, node, appCodec: options.appCodec };
+}
+
+/** A schema file: its declarations, in output order. */
+export interface SchemaFile {
+  /** Path of the schema file relative to the repository root, e.g. `schema/connection.ts`. */
+  readonly source: string;
+  /** Path of the generated file relative to the repository root, e.g. `gen/connection.ts`. */
+  readonly output: string;
+  /** Module documentation of the generated file. */
+  readonly doc: string;
+  /** Declarations emitted into this file. */
+  readonly decls: readonly Decl[];
+}

@@ -1,0 +1,216 @@
+/**
+ * The cursor that generated decoders read from. It enforces the two kinds of bounds of Octez
+ * data-encoding: the hard end of a size-delimited region (`dynamic_size`, the whole input) and the
+ * soft allowance of `check_size`. Byte fields are returned as views into the input (zero copy).
+ *
+ * @module
+ */
+
+import { DecodeError, type DecodeErrorKind } from "./errors.ts";
+
+const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * A bounded cursor over a byte array.
+ *
+ * Bounds are checked before anything is allocated: a length read from the input is compared with
+ * the `check_size` allowance first and with the bytes actually present second, so a hostile
+ * 100 MiB length prefix fails with `size_limit_exceeded` without waiting or allocating. (Octez's
+ * whole-buffer reader checks presence first; its streaming reader, the one facing the network,
+ * checks the allowance first, as here. Only the error kind differs when both checks fail.)
+ */
+export class Reader {
+  /** The whole input. */
+  readonly bytes: Uint8Array;
+  /** A DataView over {@link Reader.bytes}. */
+  readonly view: DataView;
+  /** Offset of the next byte to read. */
+  pos: number;
+  /** Hard end of the current region: reading past it is `not_enough_data`. */
+  end: number;
+  /** Soft end set by `check_size`: reading past it is `size_limit_exceeded`. */
+  limit: number;
+  /** Schema path of the field being read, set by generated code for error reports. */
+  at = "";
+
+  /** Reads `bytes[start, end)`. */
+  constructor(bytes: Uint8Array, start = 0, end: number = bytes.length) {
+    if (start < 0 || end > bytes.length || start > end) {
+      throw new RangeError(`Reader: bad bounds [${start}, ${end}) for ${bytes.length} bytes`);
+    }
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
+    this.limit = Number.POSITIVE_INFINITY;
+  }
+
+  /** Number of bytes left in the current region. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** A {@link DecodeError} at the current field and offset. */
+  error(kind: DecodeErrorKind, detail?: string, offset: number = this.pos): DecodeError {
+    return new DecodeError(kind, this.at, offset, detail);
+  }
+
+  /** Checks that `n` more bytes may be read; returns the start offset and advances. */
+  take(n: number): number {
+    const start = this.pos;
+    const stop = start + n;
+    if (stop > this.limit) throw this.error("size_limit_exceeded", `needs ${n} bytes`);
+    if (stop > this.end) {
+      throw this.error("not_enough_data", `needs ${n} bytes, has ${this.end - start}`);
+    }
+    this.pos = stop;
+    return start;
+  }
+
+  /** Reads an unsigned 8-bit integer. */
+  u8(): number {
+    return this.bytes[this.take(1)];
+  }
+
+  /** Reads a signed 8-bit integer. */
+  i8(): number {
+    return this.view.getInt8(this.take(1));
+  }
+
+  /** Reads an unsigned big-endian 16-bit integer. */
+  u16(): number {
+    return this.view.getUint16(this.take(2));
+  }
+
+  /** Reads a signed big-endian 16-bit integer. */
+  i16(): number {
+    return this.view.getInt16(this.take(2));
+  }
+
+  /** Reads a signed big-endian 32-bit integer. */
+  i32(): number {
+    return this.view.getInt32(this.take(4));
+  }
+
+  /** Reads an `int31`: 4 bytes, value in [-2^30, 2^30 - 1]. */
+  i31(): number {
+    const start = this.take(4);
+    const v = this.view.getInt32(start);
+    if (v < -0x40000000 || v > 0x3fffffff) throw this.error("invalid_int", `int31 ${v}`, start);
+    return v;
+  }
+
+  /** Reads a `uint30`: 4 bytes, value in [0, 2^30 - 1]. */
+  u30(): number {
+    const start = this.take(4);
+    const v = this.view.getInt32(start);
+    if (v < 0 || v > 0x3fffffff) throw this.error("invalid_int", `uint30 ${v}`, start);
+    return v;
+  }
+
+  /** Reads a signed big-endian 64-bit integer. */
+  i64(): bigint {
+    return this.view.getBigInt64(this.take(8));
+  }
+
+  /** Reads a bool: `0x00` is false, any other byte is true (as Octez reads it). */
+  bool(): boolean {
+    return this.bytes[this.take(1)] !== 0;
+  }
+
+  /** Reads `n` bytes as a view into the input. */
+  fixed(n: number): Uint8Array {
+    const start = this.take(n);
+    return this.bytes.subarray(start, start + n);
+  }
+
+  /** Reads every byte up to the end of the current region, as a view. */
+  rest(): Uint8Array {
+    return this.fixed(this.end - this.pos);
+  }
+
+  /** Reads `n` bytes of UTF-8 text. */
+  utf8(n: number): string {
+    const start = this.take(n);
+    return decodeUtf8(this.bytes, start, start + n, this);
+  }
+
+  /**
+   * Enters a region of `length` bytes (a `dynamic_size` body). Returns the outer end, to give back
+   * to {@link Reader.closeRegion}.
+   */
+  openRegion(length: number): number {
+    const stop = this.pos + length;
+    if (stop > this.limit) throw this.error("size_limit_exceeded", `length ${length}`);
+    if (stop > this.end) {
+      throw this.error("not_enough_data", `length ${length}, has ${this.end - this.pos}`);
+    }
+    const outer = this.end;
+    this.end = stop;
+    return outer;
+  }
+
+  /** Leaves a region: every byte of it must have been consumed. */
+  closeRegion(outerEnd: number): void {
+    if (this.pos !== this.end) throw this.error("extra_bytes", `${this.end - this.pos} left`);
+    this.end = outerEnd;
+  }
+
+  /** Enters a `check_size` allowance of `max` bytes. Returns the outer limit. */
+  openLimit(max: number): number {
+    const outer = this.limit;
+    const stop = this.pos + max;
+    if (stop < outer) this.limit = stop;
+    return outer;
+  }
+
+  /** Checks that no byte is left in the input. */
+  expectEnd(): void {
+    if (this.pos !== this.end) throw this.error("extra_bytes", `${this.end - this.pos} left`);
+  }
+
+  /** True when the next bytes equal `expected` (nothing is consumed). */
+  peekEquals(expected: Uint8Array): boolean {
+    const n = expected.length;
+    if (this.pos + n > this.end) return false;
+    const b = this.bytes;
+    for (let i = 0, p = this.pos; i < n; i++, p++) if (b[p] !== expected[i]) return false;
+    return true;
+  }
+
+  /** Runs a named conversion, turning any failure into a {@link DecodeError} of `kind`. */
+  convert<A, B>(fn: (a: A) => B, value: A, kind: DecodeErrorKind, start: number): B {
+    try {
+      return fn(value);
+    } catch (e) {
+      throw this.error(kind, e instanceof Error ? e.message : String(e), start);
+    }
+  }
+}
+
+/**
+ * Decodes UTF-8 from `bytes[start, stop)`. Short ASCII (the common case: chain names, points) is
+ * built directly; anything else goes through a fatal TextDecoder.
+ */
+function decodeUtf8(bytes: Uint8Array, start: number, stop: number, r: Reader): string {
+  const n = stop - start;
+  if (n <= 64) {
+    let ascii = true;
+    for (let i = start; i < stop; i++) {
+      if (bytes[i] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      let s = "";
+      for (let i = start; i < stop; i++) s += String.fromCharCode(bytes[i]);
+      return s;
+    }
+  }
+  try {
+    return fatalUtf8.decode(bytes.subarray(start, stop));
+  } catch {
+    throw r.error("invalid_utf8", undefined, start);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The cursor that generated encoders write into. Generated `encodeX` functions compute the exact
+ * size first (`sizeOfX`), allocate once, and write; length prefixes are back-patched, so no inner
+ * size is computed twice and every payload byte is copied exactly once.
+ *
+ * @module
+ */
+
+import { EncodeError, type EncodeErrorKind } from "./errors.ts";
+
+const utf8Encoder = new TextEncoder();
+
+/** A cursor over a buffer of known size. */
+export class Writer {
+  /** The output buffer. */
+  readonly bytes: Uint8Array;
+  /** A DataView over {@link Writer.bytes}. */
+  readonly view: DataView;
+  /** Offset of the next byte to write. */
+  pos = 0;
+  /** Schema path of the field being written, set by generated code for error reports. */
+  at = "";
+
+  /** Writes into `bytes`, or into a fresh buffer of that many bytes. */
+  constructor(bytes: Uint8Array | number) {
+    this.bytes = typeof bytes === "number" ? new Uint8Array(bytes) : bytes;
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  /** An {@link EncodeError} at the current field. */
+  error(kind: EncodeErrorKind, detail?: string): EncodeError {
+    return new EncodeError(kind, this.at, detail);
+  }
+
+  /** Returns the written bytes (the whole buffer when the size pass was exact). */
+  finish(): Uint8Array {
+    return this.pos === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.pos);
+  }
+
+  private int(v: number, min: number, max: number, type: string): void {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw this.error("invalid_int", `${type} ${v} outside [${min}, ${max}]`);
+    }
+  }
+
+  /** Writes an unsigned 8-bit integer. */
+  u8(v: number): void {
+    this.int(v, 0, 0xff, "uint8");
+    this.bytes[this.pos++] = v;
+  }
+
+  /** Writes a signed 8-bit integer. */
+  i8(v: number): void {
+    this.int(v, -0x80, 0x7f, "int8");
+    this.bytes[this.pos++] = v & 0xff;
+  }
+
+  /** Writes an unsigned big-endian 16-bit integer. */
+  u16(v: number): void {
+    this.int(v, 0, 0xffff, "uint16");
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+
+  /** Writes a signed big-endian 16-bit integer. */
+  i16(v: number): void {
+    this.int(v, -0x8000, 0x7fff, "int16");
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
+  }
+
+  /** Writes a signed big-endian 32-bit integer. */
+  i32(v: number): void {
+    this.int(v, -0x80000000, 0x7fffffff, "int32");
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  /** Writes an `int31`. */
+  i31(v: number): void {
+    this.int(v, -0x40000000, 0x3fffffff, "int31");
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  /** Writes a `uint30`. */
+  u30(v: number): void {
+    this.int(v, 0, 0x3fffffff, "uint30");
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  /** Writes a signed big-endian 64-bit integer. */
+  i64(v: bigint): void {
+    if (typeof v !== "bigint" || v < -0x8000000000000000n || v > 0x7fffffffffffffffn) {
+      throw this.error("invalid_int", `int64 ${v}`);
+    }
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** Writes a bool as `0xFF` (true) or `0x00` (false), as Octez writes it. */
+  bool(v: boolean): void {
+    this.bytes[this.pos++] = v ? 0xff : 0x00;
+  }
+
+  /** Writes bytes that must be exactly `n` long. */
+  fixed(v: Uint8Array, n: number): void {
+    if (!(v instanceof Uint8Array) || v.length !== n) {
+      throw this.error("invalid_size", `expected ${n} bytes, got ${v?.length}`);
+    }
+    this.bytes.set(v, this.pos);
+    this.pos += n;
+  }
+
+  /** Writes raw bytes. */
+  raw(v: Uint8Array): void {
+    this.bytes.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  /** Writes a string as UTF-8; `size` is its byte length from {@link utf8Length}. */
+  utf8(s: string, size: number): void {
+    if (size === s.length) {
+      // ASCII: every UTF-16 unit is one byte.
+      const b = this.bytes;
+      let p = this.pos;
+      for (let i = 0; i < size; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      utf8Encoder.encodeInto(s, this.bytes.subarray(this.pos, this.pos + size));
+      this.pos += size;
+    }
+  }
+
+  /** Reserves `n` bytes for a length prefix to back-patch; returns its offset. */
+  reserve(n: number): number {
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /**
+   * Back-patches the length prefix reserved at `at` (of `prefixSize` bytes: 1, 2 or 4) with the
+   * number of bytes written since the prefix.
+   */
+  patchLength(at: number, prefixSize: 1 | 2 | 4): void {
+    const length = this.pos - at - prefixSize;
+    if (prefixSize === 4) {
+      if (length > 0x3fffffff) throw this.error("size_limit_exceeded", `length ${length}`);
+      this.view.setInt32(at, length);
+    } else if (prefixSize === 2) {
+      if (length > 0xffff) throw this.error("size_limit_exceeded", `length ${length} > 65535`);
+      this.view.setUint16(at, length);
+    } else {
+      if (length > 0xff) throw this.error("size_limit_exceeded", `length ${length} > 255`);
+      this.bytes[at] = length;
+    }
+  }
+
+  /** Checks a `check_size` limit on what was written since `start`. */
+  checkLimit(start: number, limit: number): void {
+    if (this.pos - start > limit) {
+      throw this.error("size_limit_exceeded", `${this.pos - start} bytes > limit ${limit}`);
+    }
+  }
+
+  /** Runs a named conversion, turning any failure into an {@link EncodeError}. */
+  convert<A, B>(fn: (a: A) => B, value: A): B {
+    try {
+      return fn(value);
+    } catch (e) {
+      throw this.error("invalid_conversion", e instanceof Error ? e.message : String(e));
+    }
+  }
+}
+
+/** Number of bytes of the UTF-8 encoding of `s` (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  let size = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) size += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        size += 2; // 4 bytes for 2 UTF-16 units
+        i++;
+      } else size += 2;
+    } else size += 2;
+  }
+  return size;
+}
+
+/** Throws an {@link EncodeError} unless `v` is an integer in [min, max] (used by size passes). */
+export function checkCount(count: number, max: number, path: string): void {
+  if (count > max) throw new EncodeError("list_too_long", path, `${count} elements > ${max}`);
+}
+
+/** Runs a named conversion during a size pass, turning any failure into an {@link EncodeError}. */
+export function convertForEncode<A, B>(fn: (a: A) => B, value: A, path: string): B {
+  try {
+    return fn(value);
+  } catch (e) {
+    throw new EncodeError("invalid_conversion", path, e instanceof Error ? e.message : String(e));
+  }
+}

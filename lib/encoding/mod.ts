@@ -21,3 +21,4 @@ export * from "./errors.ts";
 export * from "./reader.ts";
 export * from "./writer.ts";
 export * from "./app_codec.ts";
+export * from "./hex.ts";

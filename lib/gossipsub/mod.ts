@@ -1,0 +1,81 @@
+/**
+ * The Octez gossipsub automaton in TypeScript: gossipsub v1.1 with Octez's
+ * choices (peer scoring P1–P5 and P7, backoffs, peer exchange, message cache,
+ * four-valued validity, batch validation), as a pure deterministic state
+ * machine. It does no I/O: a worker feeds it inputs (connections, control
+ * messages, full messages, application requests, heartbeats) and turns its
+ * outputs into network messages. Time is an injected millisecond clock and
+ * every random choice comes from a seeded generator.
+ *
+ * @example Join a topic, let a peer subscribe, and see the heartbeat graft it.
+ * ```ts
+ * import { GossipsubAutomaton, testLimits } from "./mod.ts";
+ *
+ * let clock = 0;
+ * const numbers = { key: (n: number) => n, compare: (a: number, b: number) => a - b };
+ * const gs = new GossipsubAutomaton<number, string, number, string>({
+ *   limits: testLimits(),
+ *   peer: numbers,
+ *   topic: { key: (t: string) => t, compare: (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0 },
+ *   messageId: { ...numbers, getTopic: (id: number) => String(id % 10), valid: () => "Valid" },
+ *   message: { valid: () => "Valid" },
+ *   now: () => clock,
+ *   rng: 42,
+ * });
+ *
+ * gs.join({ topic: "blocks" });
+ * gs.addPeer({ peer: 7, direct: false, outbound: true });
+ * gs.handleSubscribe({ peer: 7, topic: "blocks" });
+ * clock += 1000;
+ * const beat = gs.heartbeat();
+ * if (beat.toGraft[0]?.peer !== 7) throw new Error("expected a graft of peer 7");
+ * if (!gs.view.inMesh("blocks", 7)) throw new Error("peer 7 should be in the mesh");
+ *
+ * const published = gs.publishMessage({ topic: "blocks", messageId: 1, message: "hello" });
+ * if (published.kind !== "PublishMessage" || published.toPublish[0] !== 7) throw new Error();
+ * ```
+ *
+ * @module
+ */
+
+export { GossipsubAutomaton } from "./automaton.ts";
+export type { GossipsubConfig, MessageHandling } from "./state.ts";
+export type { GossipMessage } from "./gossip.ts";
+export { GossipsubView } from "./introspection.ts";
+export type { GossipsubMetrics } from "./introspection.ts";
+export {
+  checkLimits,
+  checkScoreLimits,
+  dalBootstrapLimits,
+  dalLimits,
+  testLimits,
+} from "./limits.ts";
+export type {
+  Limits,
+  PerTopicScoreLimits,
+  ScoreLimits,
+  TestLimitsOverrides,
+  TopicScoreLimits,
+} from "./limits.ts";
+export { MessageCache } from "./message_cache.ts";
+export type { CachedMessage, MessageCacheSizes, SeenEntry } from "./message_cache.ts";
+export { Rng } from "./rng.ts";
+export type { RngState } from "./rng.ts";
+export { PeerScore, ScoreParameters } from "./score.ts";
+export type { TopicScoreStatus } from "./score.ts";
+export type {
+  BatchValidationEntry,
+  Clock,
+  Key,
+  KeyModule,
+  MessageIdModule,
+  MessageModule,
+  PeerFilter,
+  PeerFilterAction,
+  PeerModule,
+  Span,
+  Time,
+  TopicModule,
+  Validity,
+} from "./modules.ts";
+export type * from "./outputs.ts";

@@ -119,11 +119,9 @@ export function writeConnectionMetadata(w: Writer, v: ConnectionMetadata): void 
 /** Reads a {@link ConnectionMetadata} at the reader's position. */
 export function readConnectionMetadata(r: Reader): ConnectionMetadata {
   r.at = "ConnectionMetadata";
-  r.at = "ConnectionMetadata.disableMempool";
-  const disableMempool0 = r.bool();
-  r.at = "ConnectionMetadata.privateNode";
-  const privateNode1 = r.bool();
-  const t: ConnectionMetadata = { disableMempool: disableMempool0, privateNode: privateNode1 };
+  const o0 = r.take(2);
+  const b1 = r.bytes;
+  const t: ConnectionMetadata = { disableMempool: (b1[o0 + 0] !== 0), privateNode: (b1[o0 + 1] !== 0) };
   return t;
 }
 

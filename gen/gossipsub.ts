@@ -7,7 +7,7 @@
  */
 
 import { EncodeError, type KindedAppCodec, Reader, Writer, utf8Length } from "../lib/encoding/mod.ts";
-import { type PeerId, type Point, readPeerId, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
+import { type PeerId, type Point, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
 
 /** A peer proposed by peer exchange on prune: its (maybe reachable) point and its id. */
 export interface PxPeer {
@@ -40,7 +40,9 @@ export function readPxPeer(r: Reader): PxPeer {
   r.at = "PxPeer.point";
   const point0 = readPoint(r);
   r.at = "PxPeer.peerId";
-  const peerId1 = readPeerId(r);
+  const o2 = r.take(16);
+  const b3 = r.bytes;
+  const peerId1 = b3.subarray(o2 + 0, o2 + 16);
   const t: PxPeer = { point: point0, peerId: peerId1 };
   return t;
 }
@@ -107,38 +109,9 @@ export type Pkh =
   | PkhMlDsa44;
 
 /** Encoded size of a {@link Pkh}, in bytes; throws `EncodeError` if it cannot be encoded. */
+// deno-lint-ignore no-unused-vars
 export function sizeOfPkh(v: Pkh): number {
-  let size = 0;
-  switch (v.kind) {
-    case "Ed25519": {
-      size += 1;
-      size += 20;
-      break;
-    }
-    case "Secp256k1": {
-      size += 1;
-      size += 20;
-      break;
-    }
-    case "P256": {
-      size += 1;
-      size += 20;
-      break;
-    }
-    case "Bls": {
-      size += 1;
-      size += 20;
-      break;
-    }
-    case "MlDsa44": {
-      size += 1;
-      size += 20;
-      break;
-    }
-    default:
-      throw new EncodeError("unexpected_case", "Pkh", `kind ${(v as { kind: string }).kind}`);
-  }
-  return size;
+  return 21;
 }
 
 /** Writes a {@link Pkh} at the writer's position. */
@@ -254,11 +227,9 @@ export interface DalTopic {
 }
 
 /** Encoded size of a {@link DalTopic}, in bytes; throws `EncodeError` if it cannot be encoded. */
+// deno-lint-ignore no-unused-vars
 export function sizeOfDalTopic(v: DalTopic): number {
-  let size = 0;
-  size += 1;
-  size += sizeOfPkh(v.pkh);
-  return size;
+  return 22;
 }
 
 /** Writes a {@link DalTopic} at the writer's position. */
@@ -273,11 +244,9 @@ export function writeDalTopic(w: Writer, v: DalTopic): void {
 /** Reads a {@link DalTopic} at the reader's position. */
 export function readDalTopic(r: Reader): DalTopic {
   r.at = "DalTopic";
-  r.at = "DalTopic.slotIndex";
-  const slotIndex0 = r.u8();
-  r.at = "DalTopic.pkh";
-  const pkh1 = readPkh(r);
-  const t: DalTopic = { slotIndex: slotIndex0, pkh: pkh1 };
+  const o0 = r.take(22);
+  const b1 = r.bytes;
+  const t: DalTopic = { slotIndex: b1[o0 + 0], pkh: (b1[o0 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x02 ? { kind: "P256" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x03 ? { kind: "Bls" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : r.unexpectedTag(b1[o0 + 1], o0 + 1, "Pkh")) };
   return t;
 }
 
@@ -314,14 +283,9 @@ export interface DalMessageId {
 }
 
 /** Encoded size of a {@link DalMessageId}, in bytes; throws `EncodeError` if it cannot be encoded. */
+// deno-lint-ignore no-unused-vars
 export function sizeOfDalMessageId(v: DalMessageId): number {
-  let size = 0;
-  size += 4;
-  size += 1;
-  size += 48;
-  size += 2;
-  size += sizeOfPkh(v.pkh);
-  return size;
+  return 76;
 }
 
 /** Writes a {@link DalMessageId} at the writer's position. */
@@ -342,17 +306,9 @@ export function writeDalMessageId(w: Writer, v: DalMessageId): void {
 /** Reads a {@link DalMessageId} at the reader's position. */
 export function readDalMessageId(r: Reader): DalMessageId {
   r.at = "DalMessageId";
-  r.at = "DalMessageId.level";
-  const level0 = r.i32();
-  r.at = "DalMessageId.slotIndex";
-  const slotIndex1 = r.u8();
-  r.at = "DalMessageId.commitment";
-  const commitment2 = r.fixed(48);
-  r.at = "DalMessageId.shardIndex";
-  const shardIndex3 = r.u16();
-  r.at = "DalMessageId.pkh";
-  const pkh4 = readPkh(r);
-  const t: DalMessageId = { level: level0, slotIndex: slotIndex1, commitment: commitment2, shardIndex: shardIndex3, pkh: pkh4 };
+  const o0 = r.take(76);
+  const b1 = r.bytes;
+  const t: DalMessageId = { level: ((b1[o0 + 0] << 24) | (b1[o0 + 1] << 16) | (b1[o0 + 2] << 8) | b1[o0 + 3]), slotIndex: b1[o0 + 4], commitment: b1.subarray(o0 + 5, o0 + 53), shardIndex: ((b1[o0 + 53] << 8) | b1[o0 + 54]), pkh: (b1[o0 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x02 ? { kind: "P256" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x03 ? { kind: "Bls" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : r.unexpectedTag(b1[o0 + 55], o0 + 55, "Pkh")) };
   return t;
 }
 
@@ -523,12 +479,12 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
   switch (v.kind) {
     case "Graft": {
       size += 2;
-      size += sizeOfDalTopic(v.topic);
+      size += 22;
       break;
     }
     case "Prune": {
       size += 2;
-      size += sizeOfDalTopic(v.topic);
+      size += 22;
       size += 4;
       for (const e0 of v.px) {
         size += sizeOfPxPeer(e0);
@@ -538,24 +494,20 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
     }
     case "IHave": {
       size += 2;
-      size += sizeOfDalTopic(v.topic);
+      size += 22;
       size += 4;
-      for (const e1 of v.messageIds) {
-        size += sizeOfDalMessageId(e1);
-      }
+      size += v.messageIds.length * 76;
       break;
     }
     case "IWant": {
       size += 2;
       size += 4;
-      for (const e2 of v.messageIds) {
-        size += sizeOfDalMessageId(e2);
-      }
+      size += v.messageIds.length * 76;
       break;
     }
     case "Subscribe": {
       size += 2;
-      size += sizeOfDalTopic(v.topic);
+      size += 22;
       break;
     }
     case "Ping": {
@@ -564,14 +516,14 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
     }
     case "Unsubscribe": {
       size += 2;
-      size += sizeOfDalTopic(v.topic);
+      size += 22;
       break;
     }
     case "MessageWithHeader": {
       size += 2;
       size += sizeOfDalMessage(v.message);
-      size += sizeOfDalTopic(v.topic);
-      size += sizeOfDalMessageId(v.messageId);
+      size += 22;
+      size += 76;
       break;
     }
     default:
@@ -677,65 +629,75 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
   switch (tag) {
     case 0x0010: {
       r.at = "DalGossipMessage.Graft.topic";
-      const topic0 = readDalTopic(r);
+      const o1 = r.take(22);
+      const b2 = r.bytes;
+      const topic0 = { slotIndex: b2[o1 + 0], pkh: (b2[o1 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x02 ? { kind: "P256" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x03 ? { kind: "Bls" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : r.unexpectedTag(b2[o1 + 1], o1 + 1, "Pkh")) };
       t = { kind: "Graft", topic: topic0 };
       break;
     }
     case 0x0011: {
       r.at = "DalGossipMessage.Prune.topic";
-      const topic1 = readDalTopic(r);
+      const o4 = r.take(22);
+      const b5 = r.bytes;
+      const topic3 = { slotIndex: b5[o4 + 0], pkh: (b5[o4 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x02 ? { kind: "P256" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x03 ? { kind: "Bls" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : r.unexpectedTag(b5[o4 + 1], o4 + 1, "Pkh")) };
       r.at = "DalGossipMessage.Prune.px";
-      const outer3 = r.openRegion(r.u30());
-      const px2: PxPeer[] = [];
+      const outer7 = r.openRegion(r.u30());
+      const px6: PxPeer[] = [];
       while (r.pos < r.end) {
-        if (px2.length === 16) {
+        if (px6.length === 16) {
           r.at = "DalGossipMessage.Prune.px";
           throw r.error("list_too_long", "more than 16 elements");
         }
-        const e4 = readPxPeer(r);
-        px2.push(e4);
+        const e8 = readPxPeer(r);
+        px6.push(e8);
       }
       r.at = "DalGossipMessage.Prune.px";
-      r.closeRegion(outer3);
+      r.closeRegion(outer7);
       r.at = "DalGossipMessage.Prune.backoff";
-      const backoff5 = r.i16();
-      t = { kind: "Prune", topic: topic1, px: px2, backoff: backoff5 };
+      const backoff9 = r.i16();
+      t = { kind: "Prune", topic: topic3, px: px6, backoff: backoff9 };
       break;
     }
     case 0x0012: {
       r.at = "DalGossipMessage.IHave.topic";
-      const topic6 = readDalTopic(r);
+      const o11 = r.take(22);
+      const b12 = r.bytes;
+      const topic10 = { slotIndex: b12[o11 + 0], pkh: (b12[o11 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x02 ? { kind: "P256" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x03 ? { kind: "Bls" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : r.unexpectedTag(b12[o11 + 1], o11 + 1, "Pkh")) };
       r.at = "DalGossipMessage.IHave.messageIds";
-      const outer8 = r.openRegion(r.u30());
-      const messageIds7: DalMessageId[] = [];
+      const outer14 = r.openRegion(r.u30());
+      const messageIds13: DalMessageId[] = [];
       while (r.pos < r.end) {
-        if (messageIds7.length === 5000) {
+        if (messageIds13.length === 5000) {
           r.at = "DalGossipMessage.IHave.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const e9 = readDalMessageId(r);
-        messageIds7.push(e9);
+        const o16 = r.take(76);
+        const b17 = r.bytes;
+        const e15 = { level: ((b17[o16 + 0] << 24) | (b17[o16 + 1] << 16) | (b17[o16 + 2] << 8) | b17[o16 + 3]), slotIndex: b17[o16 + 4], commitment: b17.subarray(o16 + 5, o16 + 53), shardIndex: ((b17[o16 + 53] << 8) | b17[o16 + 54]), pkh: (b17[o16 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x02 ? { kind: "P256" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x03 ? { kind: "Bls" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : r.unexpectedTag(b17[o16 + 55], o16 + 55, "Pkh")) };
+        messageIds13.push(e15);
       }
       r.at = "DalGossipMessage.IHave.messageIds";
-      r.closeRegion(outer8);
-      t = { kind: "IHave", topic: topic6, messageIds: messageIds7 };
+      r.closeRegion(outer14);
+      t = { kind: "IHave", topic: topic10, messageIds: messageIds13 };
       break;
     }
     case 0x0013: {
       r.at = "DalGossipMessage.IWant.messageIds";
-      const outer11 = r.openRegion(r.u30());
-      const messageIds10: DalMessageId[] = [];
+      const outer19 = r.openRegion(r.u30());
+      const messageIds18: DalMessageId[] = [];
       while (r.pos < r.end) {
-        if (messageIds10.length === 5000) {
+        if (messageIds18.length === 5000) {
           r.at = "DalGossipMessage.IWant.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const e12 = readDalMessageId(r);
-        messageIds10.push(e12);
+        const o21 = r.take(76);
+        const b22 = r.bytes;
+        const e20 = { level: ((b22[o21 + 0] << 24) | (b22[o21 + 1] << 16) | (b22[o21 + 2] << 8) | b22[o21 + 3]), slotIndex: b22[o21 + 4], commitment: b22.subarray(o21 + 5, o21 + 53), shardIndex: ((b22[o21 + 53] << 8) | b22[o21 + 54]), pkh: (b22[o21 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x02 ? { kind: "P256" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x03 ? { kind: "Bls" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : r.unexpectedTag(b22[o21 + 55], o21 + 55, "Pkh")) };
+        messageIds18.push(e20);
       }
       r.at = "DalGossipMessage.IWant.messageIds";
-      r.closeRegion(outer11);
-      t = { kind: "IWant", messageIds: messageIds10 };
+      r.closeRegion(outer19);
+      t = { kind: "IWant", messageIds: messageIds18 };
       break;
     }
     case 0x0014: {
@@ -745,24 +707,32 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
         break;
       }
       r.at = "DalGossipMessage.Subscribe.topic";
-      const topic13 = readDalTopic(r);
-      t = { kind: "Subscribe", topic: topic13 };
+      const o24 = r.take(22);
+      const b25 = r.bytes;
+      const topic23 = { slotIndex: b25[o24 + 0], pkh: (b25[o24 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x02 ? { kind: "P256" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x03 ? { kind: "Bls" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : r.unexpectedTag(b25[o24 + 1], o24 + 1, "Pkh")) };
+      t = { kind: "Subscribe", topic: topic23 };
       break;
     }
     case 0x0015: {
       r.at = "DalGossipMessage.Unsubscribe.topic";
-      const topic14 = readDalTopic(r);
-      t = { kind: "Unsubscribe", topic: topic14 };
+      const o27 = r.take(22);
+      const b28 = r.bytes;
+      const topic26 = { slotIndex: b28[o27 + 0], pkh: (b28[o27 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x02 ? { kind: "P256" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x03 ? { kind: "Bls" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : r.unexpectedTag(b28[o27 + 1], o27 + 1, "Pkh")) };
+      t = { kind: "Unsubscribe", topic: topic26 };
       break;
     }
     case 0x0016: {
       r.at = "DalGossipMessage.MessageWithHeader.message";
-      const message15 = readDalMessage(r);
+      const message29 = readDalMessage(r);
       r.at = "DalGossipMessage.MessageWithHeader.topic";
-      const topic16 = readDalTopic(r);
+      const o31 = r.take(22);
+      const b32 = r.bytes;
+      const topic30 = { slotIndex: b32[o31 + 0], pkh: (b32[o31 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x02 ? { kind: "P256" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x03 ? { kind: "Bls" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : r.unexpectedTag(b32[o31 + 1], o31 + 1, "Pkh")) };
       r.at = "DalGossipMessage.MessageWithHeader.messageId";
-      const messageId17 = readDalMessageId(r);
-      t = { kind: "MessageWithHeader", message: message15, topic: topic16, messageId: messageId17 };
+      const o34 = r.take(76);
+      const b35 = r.bytes;
+      const messageId33 = { level: ((b35[o34 + 0] << 24) | (b35[o34 + 1] << 16) | (b35[o34 + 2] << 8) | b35[o34 + 3]), slotIndex: b35[o34 + 4], commitment: b35.subarray(o34 + 5, o34 + 53), shardIndex: ((b35[o34 + 53] << 8) | b35[o34 + 54]), pkh: (b35[o34 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x02 ? { kind: "P256" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x03 ? { kind: "Bls" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : r.unexpectedTag(b35[o34 + 55], o34 + 55, "Pkh")) };
+      t = { kind: "MessageWithHeader", message: message29, topic: topic30, messageId: messageId33 };
       break;
     }
     default:

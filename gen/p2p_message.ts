@@ -7,7 +7,7 @@
  */
 
 import { type AppCodec, EncodeError, Reader, Writer } from "../lib/encoding/mod.ts";
-import { type PeerId, type Point, readPeerId, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
+import { type PeerId, type Point, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
 
 /** Ending of the connection (Octez never sends it). */
 export interface P2pMessageDisconnect {
@@ -193,16 +193,20 @@ export function readP2pMessage<M>(r: Reader, app: AppCodec<M>): P2pMessage<M> {
       r.at = "P2pMessage.SwapRequest.point";
       const point5 = readPoint(r);
       r.at = "P2pMessage.SwapRequest.peerId";
-      const peerId6 = readPeerId(r);
+      const o7 = r.take(16);
+      const b8 = r.bytes;
+      const peerId6 = b8.subarray(o7 + 0, o7 + 16);
       t = { kind: "SwapRequest", point: point5, peerId: peerId6 };
       break;
     }
     case 0x0005: {
       r.at = "P2pMessage.SwapAck.point";
-      const point7 = readPoint(r);
+      const point9 = readPoint(r);
       r.at = "P2pMessage.SwapAck.peerId";
-      const peerId8 = readPeerId(r);
-      t = { kind: "SwapAck", point: point7, peerId: peerId8 };
+      const o11 = r.take(16);
+      const b12 = r.bytes;
+      const peerId10 = b12.subarray(o11 + 0, o11 + 16);
+      t = { kind: "SwapAck", point: point9, peerId: peerId10 };
       break;
     }
     default:

@@ -43,8 +43,38 @@ export function fixedSize(n: Node): number | undefined {
       }
       return total;
     }
+    case "union": {
+      // Fixed when every case has the same fixed body (e.g. public key hashes).
+      if (n.appCase !== undefined || n.cases.some((c) => c.aliasBody)) return undefined;
+      const sizes = new Set(n.cases.map((c) => fixedSize({ t: "obj", fields: c.fields })));
+      const [only] = sizes;
+      return sizes.size === 1 && only !== undefined ? n.tagSize + only : undefined;
+    }
     default:
       return undefined;
+  }
+}
+
+/**
+ * True when a value of `n` can be read with one bounds check and reads at fixed offsets: fixed
+ * size, and made only of integers, bools, fixed bytes, objects and fixed unions.
+ */
+export function hasFixedLayout(n: Node): boolean {
+  if (fixedSize(n) === undefined) return false;
+  switch (n.t) {
+    case "obj":
+      return n.fields.every((f) => hasFixedLayout(f.node));
+    case "union":
+      return n.cases.every((c) => c.fields.every((f) => hasFixedLayout(f.node)));
+    case "ref":
+      return hasFixedLayout(n.decl.node);
+    case "checkSize":
+      return hasFixedLayout(n.inner);
+    case "conv":
+    case "dynamicSize":
+      return false;
+    default:
+      return true;
   }
 }
 

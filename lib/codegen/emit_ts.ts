@@ -7,7 +7,7 @@
  */
 
 import type { Case, Decl, Field, Node, SchemaFile, UnionNode } from "./dsl.ts";
-import { fixedSize, isGeneric, validate } from "./analysis.ts";
+import { fixedSize, hasFixedLayout, isGeneric, validate } from "./analysis.ts";
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
 
 /** Where generated code finds its runtime and the other generated files. */
@@ -539,6 +539,15 @@ class Emitter {
   /** Emits statements that declare `target` holding the value read. */
   read(n: Node, target: string, path: string, type?: string): void {
     const f = this.f;
+    if ((n.t === "obj" || n.t === "union" || n.t === "ref") && hasFixedLayout(n)) {
+      // One bounds check for the whole value, then reads at constant offsets.
+      const o = f.fresh("o");
+      const b = f.fresh("b");
+      f.line(`const ${o} = r.take(${fixedSize(n)});`);
+      f.line(`const ${b} = r.bytes;`);
+      f.line(`const ${target}${type ? `: ${type}` : ""} = ${this.layout(n, b, o, 0, path)};`);
+      return;
+    }
     switch (n.t) {
       case "uint8":
       case "int8":
@@ -632,6 +641,66 @@ class Emitter {
       }
       case "app":
         throw new RangeError(`${path}: app() outside a union's appCase`);
+    }
+  }
+
+  /** An expression reading `n` at `b[o + off]`, bounds already checked. */
+  layout(n: Node, b: string, o: string, off: number, path: string): string {
+    const at = (k: number) => `${b}[${o} + ${off + k}]`;
+    switch (n.t) {
+      case "uint8":
+        return at(0);
+      case "int8":
+        return `((${at(0)} << 24) >> 24)`;
+      case "bool":
+        return `(${at(0)} !== 0)`;
+      case "uint16":
+        return `((${at(0)} << 8) | ${at(1)})`;
+      case "int16":
+        return `(((${at(0)} << 24) | (${at(1)} << 16)) >> 16)`;
+      case "int32":
+        return `((${at(0)} << 24) | (${at(1)} << 16) | (${at(2)} << 8) | ${at(3)})`;
+      case "int31":
+      case "uint30":
+      case "int64":
+        return `r.${READ[n.t]}At(${o} + ${off})`;
+      case "fixedBytes":
+        return `${b}.subarray(${o} + ${off}, ${o} + ${off + n.size})`;
+      case "checkSize":
+        return this.layout(n.inner, b, o, off, path);
+      case "ref":
+        return this.layout(n.decl.node, b, o, off, n.decl.name);
+      case "obj": {
+        let k = off;
+        const parts: string[] = [];
+        for (const field of n.fields) {
+          parts.push(`${field.name}: ${this.layout(field.node, b, o, k, `${path}.${field.name}`)}`);
+          k += fixedSize(field.node)!;
+        }
+        return `{ ${parts.join(", ")} }`;
+      }
+      case "union": {
+        // A fixed union is a tag then same-size bodies: an IIFE-free conditional chain.
+        const tag = n.tagSize === 1 ? at(0) : `((${at(0)} << 8) | ${at(1)})`;
+        const bodyOff = off + n.tagSize;
+        let expr = `r.unexpectedTag(${tag}, ${o} + ${off}, "${path}")`;
+        for (const c of [...n.cases].reverse()) {
+          const body = this.layout(
+            { t: "obj", fields: c.fields },
+            b,
+            o,
+            bodyOff,
+            `${path}.${c.name}`,
+          );
+          const value = c.fields.length
+            ? `{ kind: "${c.name}" as const, ${body.slice(2)}`
+            : `{ kind: "${c.name}" as const }`;
+          expr = `${tag} === ${hex(c.tag, n.tagSize * 2)} ? ${value} : ${expr}`;
+        }
+        return `(${expr})`;
+      }
+      default:
+        throw new RangeError(`${path}: ${n.t} has no fixed layout`);
     }
   }
 

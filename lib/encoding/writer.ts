@@ -14,8 +14,6 @@ const utf8Encoder = new TextEncoder();
 export class Writer {
   /** The output buffer. */
   readonly bytes: Uint8Array;
-  /** A DataView over {@link Writer.bytes}. */
-  readonly view: DataView;
   /** Offset of the next byte to write. */
   pos = 0;
   /** Schema path of the field being written, set by generated code for error reports. */
@@ -24,7 +22,6 @@ export class Writer {
   /** Writes into `bytes`, or into a fresh buffer of that many bytes. */
   constructor(bytes: Uint8Array | number) {
     this.bytes = typeof bytes === "number" ? new Uint8Array(bytes) : bytes;
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   /** An {@link EncodeError} at the current field. */
@@ -55,39 +52,48 @@ export class Writer {
     this.bytes[this.pos++] = v & 0xff;
   }
 
+  private put16(v: number): void {
+    const b = this.bytes;
+    b[this.pos++] = (v >>> 8) & 0xff;
+    b[this.pos++] = v & 0xff;
+  }
+
+  private put32(v: number): void {
+    const b = this.bytes;
+    b[this.pos++] = (v >>> 24) & 0xff;
+    b[this.pos++] = (v >>> 16) & 0xff;
+    b[this.pos++] = (v >>> 8) & 0xff;
+    b[this.pos++] = v & 0xff;
+  }
+
   /** Writes an unsigned big-endian 16-bit integer. */
   u16(v: number): void {
     this.int(v, 0, 0xffff, "uint16");
-    this.view.setUint16(this.pos, v);
-    this.pos += 2;
+    this.put16(v);
   }
 
   /** Writes a signed big-endian 16-bit integer. */
   i16(v: number): void {
     this.int(v, -0x8000, 0x7fff, "int16");
-    this.view.setInt16(this.pos, v);
-    this.pos += 2;
+    this.put16(v);
   }
 
   /** Writes a signed big-endian 32-bit integer. */
   i32(v: number): void {
     this.int(v, -0x80000000, 0x7fffffff, "int32");
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    this.put32(v);
   }
 
   /** Writes an `int31`. */
   i31(v: number): void {
     this.int(v, -0x40000000, 0x3fffffff, "int31");
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    this.put32(v);
   }
 
   /** Writes a `uint30`. */
   u30(v: number): void {
     this.int(v, 0, 0x3fffffff, "uint30");
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    this.put32(v);
   }
 
   /** Writes a signed big-endian 64-bit integer. */
@@ -95,8 +101,8 @@ export class Writer {
     if (typeof v !== "bigint" || v < -0x8000000000000000n || v > 0x7fffffffffffffffn) {
       throw this.error("invalid_int", `int64 ${v}`);
     }
-    this.view.setBigInt64(this.pos, v);
-    this.pos += 8;
+    this.put32(Number((v >> 32n) & 0xffffffffn));
+    this.put32(Number(v & 0xffffffffn));
   }
 
   /** Writes a bool as `0xFF` (true) or `0x00` (false), as Octez writes it. */
@@ -146,12 +152,17 @@ export class Writer {
    */
   patchLength(at: number, prefixSize: 1 | 2 | 4): void {
     const length = this.pos - at - prefixSize;
+    const b = this.bytes;
     if (prefixSize === 4) {
       if (length > 0x3fffffff) throw this.error("size_limit_exceeded", `length ${length}`);
-      this.view.setInt32(at, length);
+      b[at] = length >>> 24;
+      b[at + 1] = (length >>> 16) & 0xff;
+      b[at + 2] = (length >>> 8) & 0xff;
+      b[at + 3] = length & 0xff;
     } else if (prefixSize === 2) {
       if (length > 0xffff) throw this.error("size_limit_exceeded", `length ${length} > 65535`);
-      this.view.setUint16(at, length);
+      b[at] = length >>> 8;
+      b[at + 1] = length & 0xff;
     } else {
       if (length > 0xff) throw this.error("size_limit_exceeded", `length ${length} > 255`);
       this.bytes[at] = length;
@@ -192,11 +203,6 @@ export function utf8Length(s: string): number {
     } else size += 2;
   }
   return size;
-}
-
-/** Throws an {@link EncodeError} unless `v` is an integer in [min, max] (used by size passes). */
-export function checkCount(count: number, max: number, path: string): void {
-  if (count > max) throw new EncodeError("list_too_long", path, `${count} elements > ${max}`);
 }
 
 /** Runs a named conversion during a size pass, turning any failure into an {@link EncodeError}. */

@@ -1,0 +1,206 @@
+/**
+ * Codec throughput: tzp2p's generated codecs against the protobuf codec js-libp2p gossipsub uses
+ * for its RPC (protons, from `@chainsafe/libp2p-gossipsub`), on equivalent messages, in one run.
+ *
+ *     deno bench --allow-read bench/codec_bench.ts
+ *
+ * Pairs (each group: ours, and the baseline marked `baseline`):
+ * - connection message (no gossipsub equivalent; the baseline is an RPC message with the same
+ *   fields: 32-byte key, two 24-byte fields, a 13-byte string);
+ * - Advertise of 100 IPv6 points vs a Prune carrying 100 peer records of the same text;
+ * - IHave of 1,000 DAL message ids (76 bytes) vs an RPC IHave of 1,000 76-byte ids;
+ * - Message_with_header with a 64 KiB payload vs an RPC message with a 64 KiB payload.
+ */
+
+import { RPC } from "@chainsafe/libp2p-gossipsub/message";
+import { rawAppCodec } from "../lib/encoding/mod.ts";
+import { makePointId, pointIdToString } from "../lib/base/point_id.ts";
+import { decodeConnectionMessage, encodeConnectionMessage } from "../gen/connection.ts";
+import { decodeP2pMessage, encodeP2pMessage, type P2pMessage } from "../gen/p2p_message.ts";
+import {
+  dalGossipCodec,
+  type DalGossipMessage,
+  type DalMessageId,
+  simpleGossipCodec,
+  type SimpleGossipMessage,
+} from "../gen/gossipsub.ts";
+
+const fill = (n: number, seed: number) =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+let sink = 0;
+
+// ---------------------------------------------------------------- connection message
+const connection = {
+  port: 9732,
+  publicKey: fill(32, 1),
+  proofOfWorkStamp: fill(24, 2),
+  messageNonce: fill(24, 3),
+  version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 },
+};
+const connectionBytes = encodeConnectionMessage(connection);
+const connectionRpc = {
+  subscriptions: [],
+  messages: [{
+    from: fill(32, 1),
+    seqno: fill(24, 2),
+    signature: fill(24, 3),
+    topic: "TEZOS_MAINNET",
+  }],
+};
+const connectionRpcBytes = RPC.encode(connectionRpc);
+
+Deno.bench("encode connection message", { group: "encode connection message" }, () => {
+  sink += encodeConnectionMessage(connection).length;
+});
+Deno.bench(
+  "protobuf RPC (same fields)",
+  { group: "encode connection message", baseline: true },
+  () => {
+    sink += RPC.encode(connectionRpc).length;
+  },
+);
+Deno.bench("decode connection message", { group: "decode connection message" }, () => {
+  sink += decodeConnectionMessage(connectionBytes).port;
+});
+Deno.bench(
+  "protobuf RPC (same fields)",
+  { group: "decode connection message", baseline: true },
+  () => {
+    sink += RPC.decode(connectionRpcBytes).messages.length;
+  },
+);
+
+// ---------------------------------------------------------------- Advertise, 100 IPv6 points
+const points = Array.from(
+  { length: 100 },
+  (_, i) => makePointId(`2001:db8:${i.toString(16)}:42::${(i * 7).toString(16)}:1`, 9700 + i),
+);
+const advertise: P2pMessage<never> = { kind: "Advertise", points };
+const advertiseBytes = encodeP2pMessage(advertise, rawAppCodec as never);
+const text = new TextEncoder();
+const pruneRpc = {
+  subscriptions: [],
+  messages: [],
+  control: {
+    ihave: [],
+    iwant: [],
+    graft: [],
+    idontwant: [],
+    prune: [{
+      topicID: "t",
+      peers: points.map((p, i) => ({
+        peerID: fill(16, i),
+        signedPeerRecord: text.encode(pointIdToString(p)),
+      })),
+    }],
+  },
+};
+const pruneRpcBytes = RPC.encode(pruneRpc);
+
+Deno.bench("encode Advertise (100 IPv6 points)", { group: "encode Advertise" }, () => {
+  sink += encodeP2pMessage(advertise, rawAppCodec as never).length;
+});
+Deno.bench(
+  "protobuf RPC Prune (100 peer records)",
+  { group: "encode Advertise", baseline: true },
+  () => {
+    sink += RPC.encode(pruneRpc).length;
+  },
+);
+Deno.bench("decode Advertise (100 IPv6 points)", { group: "decode Advertise" }, () => {
+  sink += decodeP2pMessage(advertiseBytes, rawAppCodec).kind.length;
+});
+Deno.bench(
+  "protobuf RPC Prune (100 peer records)",
+  { group: "decode Advertise", baseline: true },
+  () => {
+    sink += RPC.decode(pruneRpcBytes).messages.length;
+  },
+);
+
+// ---------------------------------------------------------------- IHave, 1,000 DAL ids
+const ids: DalMessageId[] = Array.from({ length: 1000 }, (_, i) => ({
+  level: 1_000_000 + i,
+  slotIndex: i % 32,
+  commitment: fill(48, i),
+  shardIndex: i,
+  pkh: { kind: "Bls", hash: fill(20, i + 7) },
+}));
+const topic = { slotIndex: 3, pkh: { kind: "Bls" as const, hash: fill(20, 9) } };
+const ihave: P2pMessage<DalGossipMessage> = {
+  kind: "Message",
+  message: { kind: "IHave", topic, messageIds: ids },
+};
+const ihaveBytes = encodeP2pMessage(ihave, dalGossipCodec);
+const ihaveRpc = {
+  subscriptions: [],
+  messages: [],
+  control: {
+    ihave: [{ topicID: "t3", messageIDs: ids.map((_, i) => fill(76, i)) }],
+    iwant: [],
+    graft: [],
+    prune: [],
+    idontwant: [],
+  },
+};
+const ihaveRpcBytes = RPC.encode(ihaveRpc);
+
+Deno.bench("encode IHave (1,000 DAL ids)", { group: "encode IHave" }, () => {
+  sink += encodeP2pMessage(ihave, dalGossipCodec).length;
+});
+Deno.bench("protobuf RPC IHave (1,000 ids)", { group: "encode IHave", baseline: true }, () => {
+  sink += RPC.encode(ihaveRpc).length;
+});
+Deno.bench("decode IHave (1,000 DAL ids)", { group: "decode IHave" }, () => {
+  sink += decodeP2pMessage(ihaveBytes, dalGossipCodec).kind.length;
+});
+Deno.bench("protobuf RPC IHave (1,000 ids)", { group: "decode IHave", baseline: true }, () => {
+  sink += RPC.decode(ihaveRpcBytes).messages.length;
+});
+
+// ---------------------------------------------------------------- Message_with_header, 64 KiB
+const payload = fill(65536, 5);
+const full: P2pMessage<SimpleGossipMessage> = {
+  kind: "Message",
+  message: { kind: "MessageWithHeader", message: payload, topic: "blocks", messageId: fill(32, 6) },
+};
+const fullBytes = encodeP2pMessage(full, simpleGossipCodec);
+const fullRpc = {
+  subscriptions: [],
+  messages: [{ topic: "blocks", data: payload, seqno: fill(32, 6) }],
+};
+const fullRpcBytes = RPC.encode(fullRpc);
+
+Deno.bench("encode Message_with_header (64 KiB)", { group: "encode 64 KiB message" }, () => {
+  sink += encodeP2pMessage(full, simpleGossipCodec).length;
+});
+Deno.bench(
+  "protobuf RPC message (64 KiB)",
+  { group: "encode 64 KiB message", baseline: true },
+  () => {
+    sink += RPC.encode(fullRpc).length;
+  },
+);
+Deno.bench("decode Message_with_header (64 KiB)", { group: "decode 64 KiB message" }, () => {
+  sink += decodeP2pMessage(fullBytes, simpleGossipCodec).kind.length;
+});
+Deno.bench(
+  "protobuf RPC message (64 KiB)",
+  { group: "decode 64 KiB message", baseline: true },
+  () => {
+    sink += RPC.decode(fullRpcBytes).messages.length;
+  },
+);
+
+/** Sizes, for turning times into MB/s (printed once, outside the measured functions). */
+export const sizes: Record<string, number> = {
+  connection: connectionBytes.length,
+  connectionRpc: connectionRpcBytes.length,
+  advertise: advertiseBytes.length,
+  pruneRpc: pruneRpcBytes.length,
+  ihave: ihaveBytes.length,
+  ihaveRpc: ihaveRpcBytes.length,
+  full: fullBytes.length,
+  fullRpc: fullRpcBytes.length,
+};
+if (Deno.env.get("TZP2P_BENCH_SIZES")) console.log(JSON.stringify(sizes), sink);

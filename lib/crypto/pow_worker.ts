@@ -1,0 +1,57 @@
+/**
+ * Web Worker entry of the multi-core proof-of-work search (`pow_pool.ts`). Receives one
+ * {@link PowJob}, searches until found, and reports progress; the pool terminates it.
+ *
+ * @module
+ */
+
+import { PowHasher } from "./pow_hash.ts";
+
+/** The job a pool sends to each worker. */
+export interface PowJob {
+  /** 32-byte public key. */
+  readonly publicKey: Uint8Array;
+  /** Target limbs (little-endian 32-bit words). */
+  readonly targetWords: Uint32Array;
+  /** Where this worker starts; each worker gets a different random stamp. */
+  readonly startStamp: Uint8Array;
+  /** Report attempts at least this often, in milliseconds. */
+  readonly reportIntervalMs: number;
+}
+
+/** What a worker posts back: attempts since its previous message, and the stamp when found. */
+export type PowWorkerMessage =
+  | { readonly type: "progress"; readonly attempts: number }
+  | { readonly type: "found"; readonly attempts: number; readonly stamp: Uint8Array };
+
+// About 3 ms of hashing between clock reads.
+const SLICE = 4096;
+
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<PowJob>) => void) | null;
+  postMessage(message: PowWorkerMessage): void;
+};
+
+scope.onmessage = (event) => {
+  scope.onmessage = null;
+  const job = event.data;
+  const hasher = new PowHasher(job.publicKey, job.startStamp);
+  let reported = 0;
+  let lastReport = performance.now();
+  for (;;) {
+    if (hasher.search(job.targetWords, SLICE)) {
+      scope.postMessage({
+        type: "found",
+        attempts: hasher.attempts - reported,
+        stamp: hasher.stamp,
+      });
+      return;
+    }
+    const now = performance.now();
+    if (now - lastReport >= job.reportIntervalMs) {
+      scope.postMessage({ type: "progress", attempts: hasher.attempts - reported });
+      reported = hasher.attempts;
+      lastReport = now;
+    }
+  }
+};

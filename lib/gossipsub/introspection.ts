@@ -12,6 +12,7 @@
 import type { Key, Time } from "./modules.ts";
 import type { Limits } from "./limits.ts";
 import type { MessageCacheSizes } from "./message_cache.ts";
+import type { TopicScoreStatus } from "./score.ts";
 import type { GossipsubState } from "./state.ts";
 
 /** Counts for metrics. */
@@ -228,6 +229,103 @@ export class GossipsubView<P, T, I, M> {
       fanoutSizes,
       cache: s.messageCache.sizes(),
     };
+  }
+
+  /** Score counters of `peer` (copies), if it has a record. */
+  scoreDetails(peer: P):
+    | {
+      readonly value: number;
+      readonly behaviourPenalty: number;
+      readonly applicationScore: number;
+      readonly disconnectedExpires: Time | undefined;
+      readonly topics: readonly Readonly<TopicScoreStatus<T>>[];
+    }
+    | undefined {
+    const r = this.#state.scores.get(this.#state.peerKey(peer));
+    if (r === undefined) return undefined;
+    return {
+      value: r.value(),
+      behaviourPenalty: r.behaviourPenalty,
+      applicationScore: r.applicationScore,
+      disconnectedExpires: r.disconnectedExpires,
+      topics: [...r.topics.values()].map((t) => ({ ...t })),
+    };
+  }
+
+  /** Every backoff entry as topic key, peer key and expiry. */
+  backoffEntries(): { topicKey: Key; peerKey: Key; expiry: Time }[] {
+    return [...this.#state.backoffs.entries()].map(([topicKey, peerKey, expiry]) => ({
+      topicKey,
+      peerKey,
+      expiry,
+    }));
+  }
+
+  /**
+   * Checks the state invariants Octez documents and tests (spec §5, §14.4) and
+   * returns a description of each violation (empty when consistent):
+   * the subscription index is bidirectional; every connected peer has a score
+   * record; mesh and fanout peers are connected, subscribed and not direct; no
+   * topic is both joined and in the fanout; a peer is in a mesh exactly when its
+   * score record says so.
+   */
+  invariantViolations(): string[] {
+    const s = this.#state;
+    const errors: string[] = [];
+    const index = new Map<Key, ReadonlySet<Key>>(s.connections.topicIndex());
+    for (const [key, c] of s.connections.entries()) {
+      for (const topicKey of c.topics.keys()) {
+        if (!index.get(topicKey)?.has(key)) {
+          errors.push(`peer ${key} subscribes to ${topicKey} but is not indexed`);
+        }
+      }
+      const record = s.scores.get(key);
+      if (record === undefined) errors.push(`connected peer ${key} has no score record`);
+      else if (record.disconnectedExpires !== undefined) {
+        errors.push(`connected peer ${key} has a disconnected record`);
+      }
+    }
+    for (const [topicKey, peers] of index) {
+      for (const key of peers) {
+        if (!s.connections.findByKey(key)?.topics.has(topicKey)) {
+          errors.push(`index lists ${key} under ${topicKey} without its subscription`);
+        }
+      }
+    }
+    const checkMembers = (what: string, topicKey: Key, peers: ReadonlyMap<Key, P>) => {
+      for (const key of peers.keys()) {
+        const c = s.connections.findByKey(key);
+        if (c === undefined) errors.push(`${what}[${topicKey}] holds disconnected peer ${key}`);
+        else if (!c.topics.has(topicKey)) {
+          errors.push(`${what}[${topicKey}] holds unsubscribed peer ${key}`);
+        } else if (c.direct && what === "mesh") {
+          errors.push(`mesh[${topicKey}] holds direct peer ${key}`);
+        }
+      }
+    };
+    for (const [topicKey, e] of s.mesh) {
+      checkMembers("mesh", topicKey, e.peers);
+      if (s.fanout.has(topicKey)) errors.push(`topic ${topicKey} is both joined and in the fanout`);
+    }
+    for (const [topicKey, e] of s.fanout) checkMembers("fanout", topicKey, e.peers);
+    for (const [key, record] of s.scores) {
+      for (const [topicKey, status] of record.topics) {
+        const inMesh = s.mesh.get(topicKey)?.peers.has(key) ?? false;
+        if (status.inMesh !== inMesh) {
+          errors.push(
+            `peer ${key} topic ${topicKey}: score says inMesh=${status.inMesh}, mesh says ${inMesh}`,
+          );
+        }
+      }
+    }
+    for (const [topicKey, e] of s.mesh) {
+      for (const key of e.peers.keys()) {
+        if (!s.scores.get(key)?.isActive(topicKey)) {
+          errors.push(`mesh[${topicKey}] peer ${key} not active in score`);
+        }
+      }
+    }
+    return errors;
   }
 
   /** Every peer key mentioned anywhere in the state, with where (tests: nothing leaks). */

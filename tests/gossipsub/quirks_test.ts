@@ -1,0 +1,230 @@
+// One test per quirk of spec §16 that concerns the automaton, pinning the
+// decision taken (reproduce, or deviate as documented in the code). Quirks
+// 13–15 and 17 belong to the worker and the codec.
+
+import assert from "node:assert/strict";
+import { GossipsubAutomaton, testLimits } from "../../lib/gossipsub/mod.ts";
+import { addAndSubscribePeers, initState, makeAutomaton, range, sortNumbers } from "./fixture.ts";
+
+Deno.test("quirk 1 (kept): a rejected IHave still counts towards maxRecvIhavePerHeartbeat", () => {
+  const { gs } = initState({ peers: [1], topics: ["joined"] });
+  const out = gs.handleIhave({ peer: 1, topic: "not joined", messageIds: [5] });
+  assert.equal(out.kind, "MessageTopicNotTracked");
+  assert.equal(gs.view.ihaveCount(1), 1);
+});
+
+Deno.test("quirk 1 (kept): an invalid id in an IHave costs the sender a P4 point", () => {
+  const { gs, env } = initState({ peers: [1], topics: ["t"] });
+  env.validity = (_m, id) => (id === 13 ? "Invalid" : "Valid");
+  assert.equal(
+    gs.handleIhave({ peer: 1, topic: "t", messageIds: [12, 13, 14] }).kind,
+    "InvalidMessageId",
+  );
+  assert.equal(gs.view.peerScore(1), -1);
+  assert.equal(gs.view.iwantCount(1), 0, "nothing was requested");
+});
+
+Deno.test("quirk 2 (kept): a never-connected peer passes the score gates of IHave and IWant", () => {
+  const { gs } = initState({ peers: [], topics: ["t"] });
+  assert.deepEqual(gs.handleIhave({ peer: 33, topic: "t", messageIds: [11] }), {
+    kind: "MessageRequestedMessageIds",
+    messageIds: [11],
+  });
+  assert.equal(gs.handleIwant({ peer: 33, messageIds: [11] }).kind, "OnIwantMessagesToRoute");
+});
+
+Deno.test("quirk 3 (kept): an expired backoff still blocks heartbeat grafting until the cleanup tick", () => {
+  const { gs, env } = initState({ peers: [0], topics: ["t"] });
+  gs.handlePrune({ peer: 0, topic: "t", px: [], backoff: 0 });
+  for (let tick = 1; tick < 15; tick++) {
+    env.advance(1000);
+    assert.equal(gs.heartbeat().toGraft.length, 0, `tick ${tick}: the entry still exists`);
+  }
+  env.advance(1000);
+  assert.deepEqual(
+    gs.heartbeat().toGraft,
+    [{ peer: 0, topics: ["t"] }],
+    "tick 15 cleans up, then grafts",
+  );
+});
+
+Deno.test("quirk 4 (deviation): opportunistic grafting never re-grafts mesh peers after outbound grafts", () => {
+  const { gs } = initState({
+    limits: { ...testLimits<string>(), opportunisticGraftTicks: 1 },
+    peers: range(6),
+    topics: ["t"],
+  });
+  assert.equal(gs.view.meshPeers("t").length, 6);
+  for (const p of range(6)) gs.setApplicationScore({ peer: p, score: 5 });
+  addAndSubscribePeers(gs, ["t"], [100, 101], { outbound: () => true });
+  const beat = gs.heartbeat();
+  // Octez would compute the median over the two new outbound peers only
+  // (score 0 < 1) and send Grafts to the six mesh peers scoring above it.
+  assert.deepEqual(sortNumbers(beat.toGraft.map((g) => g.peer)), [100, 101]);
+  assert.equal(gs.view.meshPeers("t").length, 8);
+});
+
+Deno.test("quirk 6 (kept): IHave gossip is drawn after the cache shift, covering historyGossipLength − 1 past heartbeats", () => {
+  const { gs } = initState({ peers: range(10), topics: ["t"] });
+  gs.publishMessage({ topic: "t", messageId: 0, message: "m" });
+  const gossiped = () => gs.selectGossipMessages().some((g) => g.messageIds.includes(0));
+  gs.heartbeat();
+  assert.ok(gossiped(), "after heartbeat 1");
+  gs.heartbeat();
+  assert.ok(gossiped(), "after heartbeat 2");
+  gs.heartbeat();
+  assert.ok(!gossiped(), "history_gossip_length = 3 slots including the new empty one");
+  gs.publishMessage({ topic: "t", messageId: 1, message: "m" });
+  const gossip = gs.selectGossipMessages();
+  assert.equal(gossip.length, 4, "the four peers outside the mesh");
+  for (const g of gossip) assert.ok(!gs.view.inMesh("t", g.peer), "mesh peers get no IHave");
+});
+
+Deno.test("quirk 7 (kept): a non-first mesh sender earns the near-first credit on every repeat", () => {
+  const { gs } = initState({ peers: [0, 1], topics: ["t"] });
+  gs.handleReceiveMessage({ sender: 0, topic: "t", messageId: 5, message: "m" });
+  const p3 = () =>
+    gs.view.scoreDetails(1)!.topics.find((s) => s.topic === "t")!.meshMessageDeliveries;
+  for (let i = 1; i <= 3; i++) {
+    assert.equal(
+      gs.handleReceiveMessage({ sender: 1, topic: "t", messageId: 5, message: "m" }).kind,
+      "AlreadyReceived",
+    );
+    assert.equal(p3(), i);
+  }
+  assert.equal(
+    gs.view.scoreDetails(0)!.topics[0].meshMessageDeliveries,
+    1,
+    "the first sender only counts once",
+  );
+  gs.handleReceiveMessage({ sender: 0, topic: "t", messageId: 5, message: "m" });
+  assert.equal(gs.view.scoreDetails(0)!.topics[0].meshMessageDeliveries, 1);
+});
+
+Deno.test("quirk 8 (deviation): a direct sender does not get its own message back", () => {
+  const { gs } = initState({ peers: [0, 1, 2], topics: ["t"], direct: (p) => p !== 0 });
+  const out = gs.handleReceiveMessage({ sender: 1, topic: "t", messageId: 4, message: "m" });
+  assert.ok(out.kind === "RouteMessage");
+  assert.deepEqual(sortNumbers(out.toRoute), [0, 2]);
+});
+
+Deno.test("quirk 8 (kept): the message's topic is trusted, not compared with the id's topic", () => {
+  const { gs } = initState({ peers: [0, 1], topics: ["t"] });
+  // getTopic(3) = "3", yet the message arrives on "t".
+  assert.equal(
+    gs.handleReceiveMessage({ sender: 0, topic: "t", messageId: 3, message: "m" }).kind,
+    "RouteMessage",
+  );
+});
+
+Deno.test("quirk 10 (kept): a negative Prune backoff is stored as is and blocks regrafting until cleanup", () => {
+  const { gs, env } = initState({ peers: [0], topics: ["t"] });
+  env.advance(5000);
+  gs.handlePrune({ peer: 0, topic: "t", px: [], backoff: -1000 });
+  assert.equal(gs.view.backoff("t", 0), 4000);
+  assert.equal(gs.heartbeat().toGraft.length, 0);
+  assert.equal(
+    gs.handleGraft({ peer: 0, topic: "t" }).kind,
+    "GraftingSuccessfully",
+    "expired: a remote Graft passes",
+  );
+});
+
+Deno.test("quirk 11 (kept): an empty fanout entry persists, is not refilled by publish, and expires", () => {
+  const { gs, env } = initState({ peers: [0], topics: ["t"], toJoin: () => false });
+  gs.publishMessage({ topic: "t", messageId: 1, message: "a" });
+  assert.deepEqual(gs.view.fanoutPeers("t"), [0]);
+  gs.handleUnsubscribe({ peer: 0, topic: "t" });
+  assert.deepEqual(gs.view.fanoutPeers("t"), []);
+  assert.deepEqual(gs.view.fanoutTopics(), ["t"]);
+  gs.handleSubscribe({ peer: 0, topic: "t" });
+  env.advance(30_000);
+  const out = gs.publishMessage({ topic: "t", messageId: 2, message: "b" });
+  assert.deepEqual(out, { kind: "PublishMessage", toPublish: [] });
+  assert.equal(gs.view.fanoutLastPublished("t"), 0, "not refreshed while empty");
+  env.advance(30_001);
+  gs.heartbeat();
+  assert.deepEqual(gs.view.fanoutTopics(), [], "expired after fanoutTtl");
+});
+
+Deno.test("quirk 11 (kept): the heartbeat refills a live fanout entry", () => {
+  const { gs } = initState({ peers: [0], topics: ["t"], toJoin: () => false });
+  gs.publishMessage({ topic: "t", messageId: 1, message: "a" });
+  addAndSubscribePeers(gs, ["t"], range(5, 1));
+  gs.heartbeat();
+  assert.equal(gs.view.fanoutPeers("t").length, 6);
+});
+
+Deno.test("quirk 12 (kept): removing a peer always answers RemovingPeer and keeps its backoffs", () => {
+  const { gs } = initState({ peers: [0], topics: ["t"] });
+  assert.deepEqual(gs.removePeer({ peer: 42 }), { kind: "RemovingPeer" });
+  gs.handlePrune({ peer: 0, topic: "t", px: [], backoff: 60_000 });
+  gs.handleIhave({ peer: 0, topic: "t", messageIds: [1] });
+  gs.removePeer({ peer: 0 });
+  assert.equal(gs.view.backoff("t", 0), 60_000);
+  assert.equal(gs.view.ihaveCount(0), 1, "counters are cleared by the next heartbeat only");
+  gs.heartbeat();
+  assert.equal(gs.view.ihaveCount(0), 0);
+});
+
+Deno.test("quirk 16 (deviation): heartbeatPingInterval 0 is refused at construction", () => {
+  assert.throws(
+    () => makeAutomaton({ limits: { ...testLimits<string>(), heartbeatPingInterval: 0 } }),
+    (e: unknown) => e instanceof RangeError && /heartbeatPingInterval/.test(e.message),
+  );
+  makeAutomaton({ limits: { ...testLimits<string>(), heartbeatPingInterval: undefined } });
+});
+
+Deno.test("quirk 18 (kept): P1 counts fractional quanta and caps their number", () => {
+  const { gs, env } = initState({
+    limits: testLimits({
+      timeInMeshQuantum: 1000,
+      timeInMeshCap: 3,
+      meshMessageDeliveriesWeight: 0,
+    }),
+    peers: [0],
+    topics: ["t"],
+  });
+  env.advance(1500);
+  gs.heartbeat();
+  assert.equal(gs.view.peerScore(0), 1.5);
+  env.advance(10_000);
+  gs.heartbeat();
+  assert.equal(gs.view.peerScore(0), 3);
+});
+
+Deno.test("a Graft from a filtered peer is refused with a backoff (peer filter hook)", () => {
+  const filtered = new GossipsubAutomaton<number, string, number, string>({
+    limits: testLimits(),
+    peer: { key: (n) => n, compare: (a, b) => a - b },
+    topic: { key: (t) => t, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
+    messageId: {
+      key: (n) => n,
+      compare: (a, b) => a - b,
+      getTopic: (n) => String(n),
+      valid: () => "Valid",
+    },
+    message: { valid: () => "Valid" },
+    now: () => 0,
+    rng: 1,
+    peerFilter: (peer, action) =>
+      !(peer === 9 && action.kind === "Graft") &&
+      !(action.kind === "IHave" && action.messageId === 5) &&
+      !(action.kind === "IWant" && peer === 8),
+  });
+  filtered.join({ topic: "t" });
+  for (const p of [8, 9]) {
+    filtered.addPeer({ peer: p, direct: false, outbound: false });
+    filtered.handleSubscribe({ peer: p, topic: "t" });
+  }
+  assert.equal(filtered.handleGraft({ peer: 9, topic: "t" }).kind, "PeerFiltered");
+  assert.equal(filtered.view.backoff("t", 9), testLimits().pruneBackoff);
+  assert.deepEqual(filtered.handleIhave({ peer: 8, topic: "t", messageIds: [4, 5] }), {
+    kind: "MessageRequestedMessageIds",
+    messageIds: [4],
+  });
+  filtered.publishMessage({ topic: "t", messageId: 1, message: "m" });
+  const iwant = filtered.handleIwant({ peer: 8, messageIds: [1] });
+  assert.ok(iwant.kind === "OnIwantMessagesToRoute");
+  assert.deepEqual(iwant.routedMessageIds[0].result, { kind: "Ignored" });
+});

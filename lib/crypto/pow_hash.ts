@@ -90,16 +90,16 @@ const LAST_SLOTS = 16 * 6;
 export type PowTargetWords = Uint32Array;
 
 /**
- * The limbs of a 256-bit target, for {@link PowHasher.search}.
+ * The limbs of a 256-bit target, for {@link PowHasher.search}. A target of 2^256 or more (Octez's
+ * formula gives one for difficulties below 2^-48) accepts every hash, like 2^256 - 1.
  *
- * @param target An integer in [0, 2^256).
+ * @param target A non-negative integer.
  * @returns Eight little-endian 32-bit limbs.
- * @throws {RangeError} When `target` is negative or ≥ 2^256.
+ * @throws {RangeError} When `target` is negative.
  */
 export function powTargetWords(target: bigint): PowTargetWords {
-  if (target < 0n || target >> 256n !== 0n) {
-    throw new RangeError("PoW target must be in [0, 2^256)");
-  }
+  if (target < 0n) throw new RangeError("PoW target must not be negative");
+  if (target >> 256n !== 0n) target = (1n << 256n) - 1n;
   const words = new Uint32Array(8);
   for (let i = 0; i < 8; i++) words[i] = Number((target >> BigInt(32 * i)) & 0xffffffffn);
   return words;

@@ -52,9 +52,10 @@ export interface ProofOfWorkOptions {
  * @returns A 24-byte stamp meeting the target.
  * @throws {CryptoError} `aborted` when `signal` fires (`cause` is the signal's reason),
  * `worker_failed` when a worker cannot start or throws.
- * @throws {RangeError} On a wrong key length, worker count or target.
+ * @throws {RangeError} On a wrong key length, worker count or target (as a rejection, like the
+ * other errors).
  */
-export function generateProofOfWork(
+export async function generateProofOfWork(
   publicKey: Uint8Array,
   target: bigint,
   options: ProofOfWorkOptions = {},
@@ -69,9 +70,9 @@ export function generateProofOfWork(
   }
   const { signal, onProgress } = options;
   const progressIntervalMs = options.progressIntervalMs ?? 1000;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (signal?.aborted) throw abortError(signal);
 
-  return new Promise<Uint8Array>((resolve, reject) => {
+  return await new Promise<Uint8Array>((resolve, reject) => {
     const workers: Worker[] = [];
     const started = performance.now();
     const expectedAttempts = expectedPowAttempts(target);

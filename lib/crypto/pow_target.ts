@@ -58,11 +58,14 @@ function isqrt(n: bigint): bigint {
 }
 
 /**
- * The double nearest to 2^x for 53 < x < 54 (the only range `makePowTarget` needs), as an integer.
+ * The double nearest to 2^x for 53 ≤ x ≤ 54 (the only range `makePowTarget` needs), as an integer.
  * Doubles in [2^53, 2^54] are the even integers, so the result is 2 · round(2^(x-1)).
  */
 function exp2Rounded(x: number): bigint {
-  // x - 53 is exact (x has exponent 5, so it is a multiple of 2^-47) and lies in (0, 1).
+  // 54 - frac rounds to 54 for frac < 2^-48 (then Octez's m is 2^54, not 2^54 - 1) and to 53 for
+  // frac > 1 - 2^-48.
+  if (x === 54) return 1n << 54n;
+  // x - 53 is exact (x has exponent 5, so it is a multiple of 2^-47) and lies in [0, 1).
   const y = x - 53;
   const numerator = BigInt(Math.round(y * 2 ** 47)); // y = numerator / 2^47, exactly
   rootsOfTwo ??= (() => {

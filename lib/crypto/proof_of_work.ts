@@ -78,7 +78,7 @@ export interface ProofOfWorkSyncOptions {
  * @param options Start stamp and attempt budget.
  * @returns A 24-byte stamp meeting the target.
  * @throws {CryptoError} `insufficient_pow` when `maxAttempts` stamps were tried without success.
- * @throws {RangeError} On a wrong key or stamp length, or a target outside [0, 2^256).
+ * @throws {RangeError} On a wrong key or stamp length, or a negative target.
  */
 export function generateProofOfWorkSync(
   publicKey: Uint8Array,

@@ -7,10 +7,12 @@
 import {
   checkSize,
   conv,
+  type Decl,
   declare,
   fixedBytes,
   obj,
   req,
+  type SchemaFile,
   string,
   uint16,
 } from "../lib/codegen/dsl.ts";
@@ -19,7 +21,7 @@ import {
  * `P2p_point.Id`: a point travels as its text (`1.2.3.4:9732`, `[2001:db8::1]:9732`), at most 47
  * bytes: `check_size 51` counts the 4-byte length prefix too.
  */
-export const Point = declare(
+export const Point: Decl = declare(
   "Point",
   "A network point (`P2p_point.Id`), on the wire as its text form (at most 47 bytes).",
   conv(checkSize(51, string()), {
@@ -32,14 +34,14 @@ export const Point = declare(
 );
 
 /** `P2p_peer.Id`: the 16-byte BLAKE2b-128 hash of the peer's public key, no prefix. */
-export const PeerId = declare(
+export const PeerId: Decl = declare(
   "PeerId",
   "A peer id (`P2p_peer.Id`): BLAKE2b-128 of the peer's public key, 16 raw bytes.",
   fixedBytes(16),
 );
 
 /** `Network_version`: the chain name and the two protocol versions a node announces. */
-export const NetworkVersion = declare(
+export const NetworkVersion: Decl = declare(
   "NetworkVersion",
   "The network version a node announces (`Network_version.t`).",
   obj(
@@ -49,7 +51,8 @@ export const NetworkVersion = declare(
   ),
 );
 
-export const schemaFile = {
+/** The declarations of this file and where they are generated. */
+export const schemaFile: SchemaFile = {
   source: "schema/base.ts",
   output: "gen/base.ts",
   doc: "Codecs of the base wire types: points, peer ids, network versions.",

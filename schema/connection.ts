@@ -7,6 +7,7 @@
 
 import {
   bool,
+  type Decl,
   declare,
   dynamicSize,
   fixedBytes,
@@ -15,6 +16,7 @@ import {
   obj,
   ref,
   req,
+  type SchemaFile,
   tagged,
   uint16,
   union,
@@ -22,7 +24,7 @@ import {
 import { NetworkVersion, Point } from "./base.ts";
 
 /** The first message of a connection, sent in clear with its 2-byte length prefix. */
-export const ConnectionMessage = declare(
+export const ConnectionMessage: Decl = declare(
   "ConnectionMessage",
   "The first, unencrypted message of a connection, framed by its 2-byte length.\n" +
     "The whole frame (prefix included) feeds the nonce derivation.",
@@ -39,7 +41,7 @@ export const ConnectionMessage = declare(
 );
 
 /** `Connection_metadata.t` of the Octez shell. */
-export const ConnectionMetadata = declare(
+export const ConnectionMetadata: Decl = declare(
   "ConnectionMetadata",
   "Connection metadata of the Octez shell, exchanged encrypted right after the keys.",
   obj(
@@ -49,7 +51,7 @@ export const ConnectionMetadata = declare(
 );
 
 /** The third handshake message. */
-export const AckMessage = declare(
+export const AckMessage: Decl = declare(
   "AckMessage",
   "Accepts (`Ack`) or refuses (`Nack`, `NackV0`) a connection.",
   union(1, [
@@ -71,7 +73,8 @@ export const AckMessage = declare(
   ]),
 );
 
-export const schemaFile = {
+/** The declarations of this file and where they are generated. */
+export const schemaFile: SchemaFile = {
   source: "schema/connection.ts",
   output: "gen/connection.ts",
   doc: "Codecs of the handshake messages: connection message, metadata, Ack/Nack.",

@@ -20,6 +20,7 @@ import {
   obj,
   ref,
   req,
+  type SchemaFile,
   string,
   tagged,
   uint16,
@@ -29,7 +30,7 @@ import {
 import { PeerId, Point } from "./base.ts";
 
 /** A peer proposed in a Prune's peer exchange: its point and its id. */
-export const PxPeer = declare(
+export const PxPeer: Decl = declare(
   "PxPeer",
   "A peer proposed by peer exchange on prune: its (maybe reachable) point and its id.",
   obj(req("point", ref(Point), "Where the peer may be reached."), req("peerId", ref(PeerId))),
@@ -91,7 +92,7 @@ export function gossipMessages(
 }
 
 /** A Tezos public key hash: a 1-byte curve tag and a 20-byte hash. */
-export const Pkh = declare(
+export const Pkh: Decl = declare(
   "Pkh",
   "A Tezos public key hash (tz1…tz5): curve tag then the 20-byte hash.",
   union(1, [
@@ -104,14 +105,14 @@ export const Pkh = declare(
 );
 
 /** A DAL gossip topic: a slot index and the attester's public key hash. */
-export const DalTopic = declare(
+export const DalTopic: Decl = declare(
   "DalTopic",
   "A DAL topic: a slot index and the public key hash of the attester.",
   obj(req("slotIndex", uint8()), req("pkh", ref(Pkh))),
 );
 
 /** A DAL message id: 76 bytes. */
-export const DalMessageId = declare(
+export const DalMessageId: Decl = declare(
   "DalMessageId",
   "A DAL message id (76 bytes): level, slot, commitment, shard index and attester.",
   obj(
@@ -124,7 +125,7 @@ export const DalMessageId = declare(
 );
 
 /** A DAL message: a shard's scalars and its proof. */
-export const DalMessage = declare(
+export const DalMessage: Decl = declare(
   "DalMessage",
   "A DAL message: the shard's share (32-byte scalars) and its 48-byte proof.",
   obj(
@@ -134,7 +135,7 @@ export const DalMessage = declare(
 );
 
 /** The DAL gossipsub messages. */
-export const DalGossipMessage = gossipMessages(
+export const DalGossipMessage: Decl = gossipMessages(
   "DalGossipMessage",
   "A gossipsub message of the Octez DAL (tags 0x10–0x16).",
   "dalGossipCodec",
@@ -146,7 +147,7 @@ export const DalGossipMessage = gossipMessages(
 );
 
 /** The simple gossipsub messages: string topics, byte-string ids and payloads. */
-export const SimpleGossipMessage = gossipMessages(
+export const SimpleGossipMessage: Decl = gossipMessages(
   "SimpleGossipMessage",
   "A gossipsub message of the simple instance: string topics, byte-string ids and payloads.\n" +
     "Ping is a Subscribe to the empty topic.",
@@ -157,7 +158,8 @@ export const SimpleGossipMessage = gossipMessages(
   new Uint8Array(4),
 );
 
-export const schemaFile = {
+/** The declarations of this file and where they are generated. */
+export const schemaFile: SchemaFile = {
   source: "schema/gossipsub.ts",
   output: "gen/gossipsub.ts",
   doc: "Codecs of gossipsub messages: the DAL instance and the simple instance.",

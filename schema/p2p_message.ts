@@ -7,10 +7,12 @@
 
 import {
   checkSize,
+  type Decl,
   declare,
   dynamicSize,
   ref,
   req,
+  type SchemaFile,
   tagged,
   union,
   variableList,
@@ -18,7 +20,7 @@ import {
 import { PeerId, Point } from "./base.ts";
 
 /** The P2P envelope: `check_size (100 MiB) (dynamic_size (union u16 …))`. */
-export const P2pMessage = declare(
+export const P2pMessage: Decl = declare(
   "P2pMessage",
   "A P2P-layer message: peer discovery and swapping, or an application message (`Message`).\n" +
     "On the wire: 4-byte length (at most 100 MiB - 4), 2-byte tag, body.",
@@ -57,7 +59,8 @@ export const P2pMessage = declare(
   ),
 );
 
-export const schemaFile = {
+/** The declarations of this file and where they are generated. */
+export const schemaFile: SchemaFile = {
   source: "schema/p2p_message.ts",
   output: "gen/p2p_message.ts",
   doc: "Codecs of the P2P message envelope (`P2p_message`).",

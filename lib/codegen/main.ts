@@ -5,8 +5,10 @@
  * Users generate codecs for their own schema files the same way:
  *
  * ```sh
- * deno run --allow-read --allow-write lib/codegen/main.ts --runtime lib/encoding/mod.ts my_schema.ts
+ * deno run --allow-read --allow-write jsr:@tzp2p/tzp2p/codegen-cli --package @tzp2p/tzp2p my_schema.ts
  * ```
+ *
+ * (`--runtime lib/encoding/mod.ts` instead of `--package` inside this repository.)
  *
  * Each schema module given on the command line must export `schemaFile` (a `SchemaFile`).
  *
@@ -21,9 +23,17 @@ const root = new URL("../../", import.meta.url);
 
 async function main(args: string[]): Promise<number> {
   const check = args.includes("--check");
-  const runtimeAt = args.indexOf("--runtime");
-  const runtime = runtimeAt >= 0 ? args[runtimeAt + 1] : "lib/encoding/mod.ts";
-  const modules = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--runtime");
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  // `--package @tzp2p/tzp2p`: generated code imports tzp2p as a package (users' projects);
+  // `--runtime PATH`: imports the runtime by repository path (this repository's examples).
+  const pkg = option("--package");
+  const runtime = pkg ? `${pkg}/encoding` : option("--runtime") ?? "lib/encoding/mod.ts";
+  const modules = args.filter((a, i) =>
+    !a.startsWith("--") && args[i - 1] !== "--runtime" && args[i - 1] !== "--package"
+  );
 
   let files: readonly SchemaFile[] = schemaFiles;
   let docs: string | undefined = "docs/encodings.md";
@@ -37,7 +47,9 @@ async function main(args: string[]): Promise<number> {
     }
     docs = undefined;
     // Users' schemas may reference tzp2p's own declarations (points, peer ids…).
-    external = new Map(schemaFiles.flatMap((f) => f.decls.map((d) => [d, f.output] as const)));
+    external = new Map(
+      schemaFiles.flatMap((f) => f.decls.map((d) => [d, pkg ?? f.output] as const)),
+    );
   }
 
   const out = generate(files, { runtime, docs, external });

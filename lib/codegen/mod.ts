@@ -18,3 +18,4 @@
 
 export * from "./dsl.ts";
 export { generate, type GenerateOptions } from "./generate.ts";
+export type { ModuleRef } from "./printer.ts";

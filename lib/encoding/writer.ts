@@ -34,6 +34,7 @@ export class Writer {
     return this.pos === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.pos);
   }
 
+  /** Throws `invalid_int` unless `v` is an integer in [min, max]. */
   private int(v: number, min: number, max: number, type: string): void {
     if (!Number.isInteger(v) || v < min || v > max) {
       throw this.error("invalid_int", `${type} ${v} outside [${min}, ${max}]`);
@@ -52,12 +53,14 @@ export class Writer {
     this.bytes[this.pos++] = v & 0xff;
   }
 
+  /** Writes 16 bits big-endian, unchecked. */
   private put16(v: number): void {
     const b = this.bytes;
     b[this.pos++] = (v >>> 8) & 0xff;
     b[this.pos++] = v & 0xff;
   }
 
+  /** Writes 32 bits big-endian, unchecked. */
   private put32(v: number): void {
     const b = this.bytes;
     b[this.pos++] = (v >>> 24) & 0xff;

@@ -159,17 +159,24 @@ export class GossipsubState<P, T, I, M> {
     return record === undefined ? 0 : record.value();
   }
 
+  /** The subscribers of the topic with key `topicKey` accepted by `filter`, in index order. */
+  candidates(topicKey: Key, filter: SelectFilter<P, T>): Connection<P, T>[] {
+    const subscribers = this.connections.subscribers(topicKey);
+    const candidates: Connection<P, T>[] = [];
+    if (subscribers === undefined) return candidates;
+    for (const connection of subscribers.values()) {
+      if (filter(connection, this.scoreOf(connection.key))) candidates.push(connection);
+    }
+    return candidates;
+  }
+
   /**
    * Octez `select_connections_peers`: the subscribers of the topic with key
    * `topicKey` accepted by `filter`, shuffled, at most `max` of them.
    */
   select(topicKey: Key, filter: SelectFilter<P, T>, max: number = Infinity): Connection<P, T>[] {
-    const subscribers = this.connections.subscribers(topicKey);
-    if (subscribers === undefined || max <= 0) return [];
-    const candidates: Connection<P, T>[] = [];
-    for (const connection of subscribers.values()) {
-      if (filter(connection, this.scoreOf(connection.key))) candidates.push(connection);
-    }
+    if (max <= 0) return [];
+    const candidates = this.candidates(topicKey, filter);
     if (candidates.length > max) {
       this.rng.shuffle(candidates, max);
       candidates.length = max;

@@ -59,6 +59,8 @@ export type {
 } from "./limits.ts";
 export { MessageCache } from "./message_cache.ts";
 export type { CachedMessage, MessageCacheSizes, SeenEntry } from "./message_cache.ts";
+export { acceptAllPeers } from "./peer_filter.ts";
+export type { PeerFilter, PeerFilterAction } from "./peer_filter.ts";
 export { Rng } from "./rng.ts";
 export type { RngState } from "./rng.ts";
 export { PeerScore, ScoreParameters } from "./score.ts";
@@ -70,8 +72,6 @@ export type {
   KeyModule,
   MessageIdModule,
   MessageModule,
-  PeerFilter,
-  PeerFilterAction,
   PeerModule,
   Span,
   Time,

@@ -86,15 +86,3 @@ export interface MessageModule<P, T, I, M> {
    */
   validBatch?(batch: readonly BatchValidationEntry<P, T, I, M>[]): readonly Validity[];
 }
-
-/** What a peer asks for when the {@linkcode PeerFilter} hook is consulted. */
-export type PeerFilterAction<I> =
-  | { readonly kind: "IHave"; readonly messageId: I }
-  | { readonly kind: "IWant"; readonly messageId: I }
-  | { readonly kind: "Graft" };
-
-/**
- * The Octez `parameters.peer_filter` hook: returning false drops an advertised
- * IHave id, ignores an IWant id, or rejects a Graft (`Peer_filtered`).
- */
-export type PeerFilter<P, I> = (peer: P, action: PeerFilterAction<I>) => boolean;

@@ -17,12 +17,12 @@ import type {
   Key,
   MessageIdModule,
   MessageModule,
-  PeerFilter,
   PeerModule,
   Span,
   Time,
   TopicModule,
 } from "./modules.ts";
+import { acceptAllPeers, type PeerFilter } from "./peer_filter.ts";
 import { Rng } from "./rng.ts";
 import { type PeerScore, ScoreParameters } from "./score.ts";
 
@@ -126,7 +126,7 @@ export class GossipsubState<P, T, I, M> {
   constructor(config: GossipsubConfig<P, T, I, M>) {
     checkLimits(config.limits);
     this.limits = config.limits;
-    this.peerFilter = config.peerFilter ?? (() => true);
+    this.peerFilter = config.peerFilter ?? acceptAllPeers;
     this.messageHandling = config.messageHandling ?? { kind: "Sequentially" };
     if (this.messageHandling.kind === "InBatches" && !(this.messageHandling.timeInterval >= 0)) {
       throw new RangeError(

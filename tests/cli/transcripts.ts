@@ -1,0 +1,155 @@
+// Recorded conversations built at run time from the shared vectors (read in place, never copied):
+// the synthetic A↔B handshake of spec §22.1 and the start of the Carthagenet capture.
+
+import { fromHex, toHex } from "../../lib/encoding/mod.ts";
+import type { ConversationIdentity, ConversationPiece } from "../../lib/cli/conversation.ts";
+import type { Direction } from "../../lib/cli/conversation_item.ts";
+import { type Vector, vectors } from "../vectors.ts";
+
+/** One encrypted frame of a transcript with what the vectors say it holds. */
+export interface Frame {
+  readonly direction: Direction;
+  readonly bytes: Uint8Array;
+  readonly nonce: string;
+  readonly plaintext: string;
+  readonly decoded: unknown;
+}
+
+/** A conversation as seen from one side, frames in recorded order. */
+export interface Transcript {
+  readonly identity: ConversationIdentity;
+  readonly incoming: boolean;
+  /** Connection message frames, sent first. */
+  readonly sentFrame: Uint8Array;
+  readonly receivedFrame: Uint8Array;
+  /** The expected fields of the sent and received connection messages. */
+  readonly sentFields: Record<string, unknown>;
+  readonly receivedFields: Record<string, unknown>;
+  readonly chunks: readonly Frame[];
+}
+
+function byName(kind: string, name: string): Vector {
+  const found = vectors(kind).find((v) => v.name === name);
+  if (found === undefined) throw new Error(`no vector ${kind} ${JSON.stringify(name)}`);
+  return found;
+}
+
+function chunkFrame(v: Vector, direction: Direction): Frame {
+  return {
+    direction,
+    bytes: fromHex(v.hex!),
+    nonce: v.inputs.nonce,
+    plaintext: v.expected.plaintext,
+    decoded: v.expected.decoded,
+  };
+}
+
+/**
+ * The synthetic handshake seen by A (the initiator, `sent` = A→B), or by B (the responder,
+ * `incoming`, `sent` = B→A). B→A ends with the Advertise cut into 12-byte chunks.
+ */
+export function synthetic(side: "A" | "B"): Transcript {
+  const t = vectors("handshake_transcript")[0];
+  const me = t.inputs[side];
+  const aToB: Direction = side === "A" ? "sent" : "received";
+  const bToA: Direction = side === "A" ? "received" : "sent";
+  const chunks = vectors("encrypted_chunk")
+    .filter((v) => v.name.startsWith("synthetic handshake chunk"))
+    .map((v) => chunkFrame(v, v.name.includes("A->B") ? aToB : bToA));
+  if (chunks.length !== 9) throw new Error(`expected 9 synthetic chunks, got ${chunks.length}`);
+  const split = vectors("chunk_split")[0];
+  for (const c of split.expected.chunks) {
+    chunks.push({
+      direction: bToA,
+      bytes: fromHex(c.wire),
+      nonce: c.nonce,
+      plaintext: c.plaintext,
+      decoded: undefined,
+    });
+  }
+  const a = fromHex(t.inputs.A_connection_message_hex);
+  const b = fromHex(t.inputs.B_connection_message_hex);
+  return {
+    identity: { publicKey: fromHex(me.public_key), secretKey: fromHex(me.secret_key) },
+    incoming: side === "B",
+    sentFrame: side === "A" ? a : b,
+    receivedFrame: side === "A" ? b : a,
+    sentFields: t.expected[`${side}_connection_message`],
+    receivedFields: t.expected[`${side === "A" ? "B" : "A"}_connection_message`],
+    chunks,
+  };
+}
+
+/**
+ * The start of the Carthagenet capture, seen by the tezedge node that recorded it (it dialled):
+ * connection messages, metadata, Ack and the first P2P message of each direction.
+ */
+export function carthagenet(): Transcript & { peerIds: { sent: string; received: string } } {
+  const sent = byName(
+    "connection_message",
+    "Carthagenet capture: connection message sent by tezedge node",
+  );
+  const received = byName(
+    "connection_message",
+    "Carthagenet capture: connection message received from remote node",
+  );
+  // The recording node's identity: tezedge tezos/messages/benches/identity.json.
+  const identity = vectors("identity").find((v) =>
+    v.inputs.public_key === sent.expected.fields.public_key
+  );
+  if (identity === undefined) throw new Error("the capture's identity is not in the vectors");
+  const capture = (suffix: string, direction: Direction) =>
+    chunkFrame(
+      vectors("encrypted_chunk").find((v) => v.name.startsWith(`capture: ${suffix}`)) ?? (() => {
+        throw new Error(`no capture chunk ${suffix}`);
+      })(),
+      direction,
+    );
+  return {
+    identity: {
+      publicKey: fromHex(identity.inputs.public_key),
+      secretKey: fromHex(identity.inputs.secret_key),
+    },
+    incoming: false,
+    sentFrame: fromHex(sent.hex!),
+    receivedFrame: fromHex(received.hex!),
+    sentFields: sent.expected.fields,
+    receivedFields: received.expected.fields,
+    peerIds: { sent: sent.expected.peer_id_b58, received: received.expected.peer_id_b58 },
+    chunks: [
+      capture("metadata sent", "sent"),
+      capture("metadata received", "received"),
+      capture("ack sent", "sent"),
+      capture("ack received", "received"),
+      capture("first p2p message sent", "sent"),
+      capture("first p2p message received", "received"),
+    ],
+  };
+}
+
+/** The transcript as recorded: connection messages, then one piece per chunk. */
+export function framePieces(t: Transcript): ConversationPiece[] {
+  return [
+    { direction: "sent", bytes: t.sentFrame },
+    { direction: "received", bytes: t.receivedFrame },
+    ...t.chunks.map((c) => ({ direction: c.direction, bytes: c.bytes })),
+  ];
+}
+
+/** All bytes of one direction, in order. */
+export function streamOf(pieces: readonly ConversationPiece[], direction: Direction): Uint8Array {
+  const parts = pieces.filter((p) => p.direction === direction).map((p) => p.bytes);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `{"direction", "hex"}` JSON lines of pieces, as `tzp2p decode` reads them. */
+export function toJsonLines(pieces: readonly ConversationPiece[]): string {
+  return pieces.map((p) => JSON.stringify({ direction: p.direction, hex: toHex(p.bytes) }) + "\n")
+    .join("");
+}

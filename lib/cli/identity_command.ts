@@ -127,17 +127,18 @@ export async function identityGenerate(args: readonly string[], io: CliIo): Prom
     throw new CliError("io", `${out} exists; not overwriting it (use --force to replace it)`);
   }
 
-  io.err(
-    `searching a proof-of-work stamp of difficulty ${pow} ` +
-      `(~${formatCount(expectedPowAttempts(makePowTarget(pow)))} attempts) on ${workers} ` +
-      `worker${workers === 1 ? "" : "s"}\n`,
-  );
-  const reporter = new ProgressReporter((text) => io.err(text), io.errIsTerminal);
+  // Ctrl-C aborts the search; the listener is in place before anything says the search started.
   const controller = new AbortController();
   const onInterrupt = () => controller.abort(new Error("interrupted"));
   Deno.addSignalListener("SIGINT", onInterrupt);
+  const reporter = new ProgressReporter((text) => io.err(text), io.errIsTerminal);
   let identity: Identity;
   try {
+    io.err(
+      `searching a proof-of-work stamp of difficulty ${pow} ` +
+        `(~${formatCount(expectedPowAttempts(makePowTarget(pow)))} attempts) on ${workers} ` +
+        `worker${workers === 1 ? "" : "s"}\n`,
+    );
     identity = await generateIdentity(pow, {
       signal: controller.signal,
       workers,

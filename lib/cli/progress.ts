@@ -23,8 +23,9 @@ import type { PowProgress } from "../crypto/mod.ts";
 
 const BAR_WIDTH = 28;
 
-/** `1234567` → `"1.23 M"`. */
+/** `1234567` → `"1.23 M"`; beyond 10^15, `"1.27e+30"`. */
 export function formatCount(n: number): string {
+  if (n >= 1e15) return n.toExponential(2);
   const units: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
   for (const [size, unit] of units) {
     if (n >= size) return `${(n / size).toPrecision(3)} ${unit}`;

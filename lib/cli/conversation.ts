@@ -135,6 +135,8 @@ export class ConversationDecoder<M = RawAppMessage> {
   #out: ConversationItem[] = [];
 
   /**
+   * Starts decoding a conversation.
+   *
    * @param identity The key pair of the recording side.
    * @param options Connection direction and application codec.
    * @throws {RangeError} When a key is not 32 bytes.

@@ -131,7 +131,11 @@ export async function identityGenerate(args: readonly string[], io: CliIo): Prom
   const controller = new AbortController();
   const onInterrupt = () => controller.abort(new Error("interrupted"));
   Deno.addSignalListener("SIGINT", onInterrupt);
-  const reporter = new ProgressReporter((text) => io.err(text), io.errIsTerminal);
+  const reporter = new ProgressReporter(
+    (text) => io.err(text),
+    io.errIsTerminal,
+    io.errColumns,
+  );
   let identity: Identity;
   try {
     io.err(

@@ -13,6 +13,8 @@ export interface CliIo {
   err(text: string): void;
   /** Whether standard error is a terminal (progress is then redrawn in place). */
   readonly errIsTerminal: boolean;
+  /** Width of that terminal in columns, when known. */
+  readonly errColumns?: number;
 }
 
 const encoder = new TextEncoder();
@@ -45,5 +47,14 @@ export function denoIo(): CliIo {
       while (done < bytes.length) done += Deno.stderr.writeSync(bytes.subarray(done));
     },
     errIsTerminal: Deno.stderr.isTerminal(),
+    errColumns: terminalColumns(),
   };
+}
+
+function terminalColumns(): number | undefined {
+  try {
+    return Deno.consoleSize().columns || undefined;
+  } catch {
+    return undefined; // no terminal
+  }
 }

@@ -76,20 +76,27 @@ export function formatProgress(progress: PowProgress): string {
 export class ProgressReporter {
   readonly #write: (text: string) => void;
   readonly #terminal: boolean;
+  readonly #columns: number;
   #drawn = false;
 
   /**
+   * Builds a reporter writing through `write`.
+   *
    * @param write Writes text as is (no newline added).
    * @param terminal Whether the output is a terminal: redraw one line with `\r`.
+   * @param columns Terminal width: a redrawn line is cut to fit, since a wrapped line cannot be
+   * redrawn with `\r`.
    */
-  constructor(write: (text: string) => void, terminal: boolean) {
+  constructor(write: (text: string) => void, terminal: boolean, columns = Infinity) {
     this.#write = write;
     this.#terminal = terminal;
+    this.#columns = columns;
   }
 
   /** Shows one report. */
   update(progress: PowProgress): void {
-    const line = formatProgress(progress);
+    let line = formatProgress(progress);
+    if (this.#terminal && line.length >= this.#columns) line = line.slice(0, this.#columns - 1);
     // \r back to the start of the line, \x1b[K erases what a longer previous line left.
     this.#write(this.#terminal ? `\r${line}\x1b[K` : `${line}\n`);
     this.#drawn = true;

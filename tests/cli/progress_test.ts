@@ -58,6 +58,10 @@ Deno.test("ProgressReporter redraws one line on a terminal and prints lines othe
   assert.ok(terminal.endsWith("\x1b[K\n"));
   assert.equal(terminal.split("\n").length, 2);
 
+  let narrow = "";
+  new ProgressReporter((text) => narrow += text, true, 40).update(progress(1, 10));
+  assert.equal(narrow.length, "\r".length + 39 + "\x1b[K".length);
+
   let plain = "";
   const inLog = new ProgressReporter((text) => plain += text, false);
   inLog.update(progress(1, 10));

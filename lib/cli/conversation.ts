@@ -44,7 +44,9 @@ import {
   open,
   peerIdOfPublicKey,
   peerIdToString,
+  TAG_LENGTH,
 } from "../crypto/mod.ts";
+import { equalBytes } from "../crypto/bytes.ts";
 import {
   type AppCodec,
   DecodeError,
@@ -92,7 +94,6 @@ export interface ConversationOptions<M> {
 
 // Octez's P2P envelope limit (spec §11.1): 4-byte length + body ≤ 100 MiB.
 const P2P_MESSAGE_LIMIT = 100 * 1024 * 1024;
-const TAG_LENGTH = 16;
 
 type Stage = "connection_message" | "metadata" | "ack" | "messages" | "nacked" | "stopped";
 
@@ -276,8 +277,8 @@ export class ConversationDecoder<M = RawAppMessage> {
     const received = this.#received;
     if (this.#keysTried || sent.frame === undefined || received.frame === undefined) return;
     this.#keysTried = true;
-    if (!equal(sent.publicKey!, this.#identity.publicKey)) {
-      const swapped = equal(received.publicKey!, this.#identity.publicKey);
+    if (!equalBytes(sent.publicKey!, this.#identity.publicKey)) {
+      const swapped = equalBytes(received.publicKey!, this.#identity.publicKey);
       this.#error(
         sent,
         "identity_mismatch",
@@ -539,10 +540,4 @@ export function decodeConversation<M = RawAppMessage>(
   for (const piece of pieces) add(decoder.push(piece.direction, piece.bytes));
   add(decoder.finish());
   return items;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

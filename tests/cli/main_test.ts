@@ -2,13 +2,15 @@
 // conversations, exit codes and messages on failures, Ctrl-C during generation.
 
 import assert from "node:assert/strict";
-import { identityToJson } from "../../lib/crypto/mod.ts";
-import { framePieces, streamOf, synthetic, toJsonLines } from "./transcripts.ts";
-import { carthagenet } from "./transcripts.ts";
-import type { ConversationIdentity } from "../../lib/cli/conversation.ts";
-import { peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
-import { vectors } from "../vectors.ts";
-import { fromHex } from "../../lib/encoding/mod.ts";
+import { identityToJson, peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
+import {
+  carthagenet,
+  framePieces,
+  streamOf,
+  synthetic,
+  toJsonLines,
+  type Transcript,
+} from "./transcripts.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("lib/cli/main.ts", ROOT).pathname;
@@ -48,29 +50,18 @@ async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> 
   }
 }
 
-/** Writes an identity.json for the keys of a transcript (the vectors give the whole identity). */
-async function writeIdentity(path: string, keys: ConversationIdentity): Promise<void> {
-  const known = [
-    ...vectors("identity").map((v) => v.inputs),
-    ...Object.values(
-      vectors("handshake_transcript")[0].inputs,
-    ),
-  ].find((i) => (i as { secret_key?: string }).secret_key === toHexString(keys.secretKey)) as {
-    proof_of_work_stamp: string;
-  };
+/** Writes the identity.json of the side that recorded a transcript. */
+async function writeIdentity(path: string, t: Transcript): Promise<void> {
+  const { publicKey, secretKey } = t.identity;
   await Deno.writeTextFile(
     path,
     identityToJson({
-      peerId: peerIdOfPublicKey(keys.publicKey),
-      publicKey: keys.publicKey,
-      secretKey: keys.secretKey,
-      proofOfWorkStamp: fromHex(known.proof_of_work_stamp),
+      peerId: peerIdOfPublicKey(publicKey),
+      publicKey,
+      secretKey,
+      proofOfWorkStamp: t.stamp,
     }),
   );
-}
-
-function toHexString(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function jsonLines(text: string): Record<string, unknown>[] {
@@ -158,7 +149,7 @@ Deno.test("identity generate stops cleanly on Ctrl-C and writes nothing", async 
 Deno.test("decode prints the synthetic handshake from awkwardly cut lines", async () => {
   await withTempDir(async (dir) => {
     const t = synthetic("A");
-    await writeIdentity(`${dir}/a.json`, t.identity);
+    await writeIdentity(`${dir}/a.json`, t);
     // Cut each direction mid-frame, at odd offsets, and put several frames in one line.
     const pieces = framePieces(t);
     const sent = streamOf(pieces, "sent");
@@ -203,7 +194,7 @@ Deno.test("decode prints the synthetic handshake from awkwardly cut lines", asyn
 Deno.test("decode reads the Carthagenet capture from standard input as the dialling side", async () => {
   await withTempDir(async (dir) => {
     const t = carthagenet();
-    await writeIdentity(`${dir}/tezedge.json`, t.identity);
+    await writeIdentity(`${dir}/tezedge.json`, t);
     const run = await tzp2p(
       ["decode", "--identity", `${dir}/tezedge.json`, "-"],
       toJsonLines(framePieces(t)),
@@ -242,7 +233,7 @@ Deno.test("decode fails with a clear message on an unreadable identity or malfor
   await withTempDir(async (dir) => {
     const t = synthetic("A");
     const good = `${dir}/a.json`;
-    await writeIdentity(good, t.identity);
+    await writeIdentity(good, t);
     const conversation = `${dir}/c.jsonl`;
     await Deno.writeTextFile(conversation, toJsonLines(framePieces(t)));
     const bad = `${dir}/bad.jsonl`;

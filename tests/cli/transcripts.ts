@@ -18,6 +18,8 @@ export interface Frame {
 /** A conversation as seen from one side, frames in recorded order. */
 export interface Transcript {
   readonly identity: ConversationIdentity;
+  /** The proof-of-work stamp of that identity (to write its identity.json). */
+  readonly stamp: Uint8Array;
   readonly incoming: boolean;
   /** Connection message frames, sent first. */
   readonly sentFrame: Uint8Array;
@@ -71,6 +73,7 @@ export function synthetic(side: "A" | "B"): Transcript {
   const b = fromHex(t.inputs.B_connection_message_hex);
   return {
     identity: { publicKey: fromHex(me.public_key), secretKey: fromHex(me.secret_key) },
+    stamp: fromHex(me.proof_of_work_stamp),
     incoming: side === "B",
     sentFrame: side === "A" ? a : b,
     receivedFrame: side === "A" ? b : a,
@@ -110,6 +113,7 @@ export function carthagenet(): Transcript & { peerIds: { sent: string; received:
       publicKey: fromHex(identity.inputs.public_key),
       secretKey: fromHex(identity.inputs.secret_key),
     },
+    stamp: fromHex(identity.inputs.proof_of_work_stamp),
     incoming: false,
     sentFrame: fromHex(sent.hex!),
     receivedFrame: fromHex(received.hex!),

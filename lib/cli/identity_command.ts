@@ -43,7 +43,9 @@ export async function loadIdentity(path: string): Promise<Identity> {
     return await readIdentityFile(path);
   } catch (e) {
     if (isCryptoError(e)) throw new CliError("identity", e.message, { cause: e });
-    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.IsADirectory) {
+    // Any other failure to read the file (permissions, a directory, bad UTF-8): programming
+    // errors (TypeError, RangeError) still surface with their stack.
+    if (e instanceof Error && !(e instanceof TypeError || e instanceof RangeError)) {
       throw new CliError("identity", `cannot read the identity file ${path}: ${e.message}`, {
         cause: e,
       });

@@ -1,0 +1,142 @@
+// Shared helpers of the worker tests, after Octez `test/test_integration_worker.ml`:
+// peers are integers (self = -1), topics strings, message ids integers whose topic
+// is `String(id % 10)`, messages strings, and the test limits with a short heartbeat.
+
+import {
+  type AppOutput,
+  type Event,
+  type GossipsubWorker,
+  makeWorker,
+  type P2pOutput,
+  type WorkerConfig,
+} from "../../lib/gossipsub/worker.ts";
+import { type Limits, testLimits, type Validity } from "../../lib/gossipsub/mod.ts";
+import { numberModule, stringModule } from "./fixture.ts";
+
+export type W = GossipsubWorker<number, string, number, string>;
+export type Out = P2pOutput<number, string, number, string>;
+export type App = AppOutput<string, number, string>;
+export type Ev = Event<number, string, number, string>;
+
+/** Heartbeat period of the worker tests, in ms. */
+export const HEARTBEAT = 25;
+
+/** The validity hooks of one worker: change them during a test. */
+export class Validities {
+  id: (id: number) => Validity = () => "Valid";
+  message: (message: string, id: number) => Validity = () => "Valid";
+}
+
+export interface TestWorkerOptions
+  extends Partial<Omit<WorkerConfig<number, string, number, string>, "limits">> {
+  limits?: Partial<Limits<string>>;
+  validities?: Validities;
+}
+
+/** A worker with the test limits (heartbeat {@linkcode HEARTBEAT} ms), self = -1. */
+export function testWorker(options: TestWorkerOptions = {}): { worker: W; validities: Validities } {
+  const validities = options.validities ?? new Validities();
+  const { limits, ...rest } = options;
+  const worker = makeWorker<number, string, number, string>({
+    peer: numberModule,
+    topic: stringModule,
+    messageId: {
+      ...numberModule,
+      getTopic: (id: number) => String(id % 10),
+      valid: (id: number) => validities.id(id),
+    },
+    message: { valid: (message: string, id: number) => validities.message(message, id) },
+    rng: 1,
+    self: -1,
+    ...rest,
+    limits: { ...testLimits<string>(), heartbeatInterval: HEARTBEAT, ...limits },
+  });
+  return { worker, validities };
+}
+
+/** Everything read from a stream so far; `done` settles when the stream ends. */
+export interface Collected<X> {
+  readonly items: X[];
+  readonly done: Promise<void>;
+}
+
+/** Reads `stream` to its end in the background. */
+export function collect<X>(stream: ReadableStream<X>): Collected<X> {
+  const items: X[] = [];
+  const done = (async () => {
+    for await (const item of stream) items.push(item);
+  })();
+  return { items, done };
+}
+
+/** Collects both output streams of `worker`. */
+export function collectBoth(worker: W): { p2p: Collected<Out>; app: Collected<App> } {
+  return { p2p: collect(worker.p2pOutputStream), app: collect(worker.appOutputStream) };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits until the worker has processed `ticks` heartbeats in total and is idle
+ * (a deadline instead of Octez's fixed 1.1 × interval sleep, so that a loaded
+ * machine delays the test instead of failing it).
+ */
+export async function untilTicks(worker: W, ticks: number, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (worker.view.heartbeatTicks < ticks) {
+    if (performance.now() > deadline) {
+      throw new Error(
+        `only ${worker.view.heartbeatTicks} of ${ticks} heartbeats after ${timeoutMs} ms`,
+      );
+    }
+    await sleep(HEARTBEAT / 5);
+  }
+  await settle(worker);
+}
+
+/**
+ * Waits until every queued input is applied and the stream collectors have
+ * read what it produced (they run on later microtasks; one macrotask drains them).
+ */
+export async function settle(worker: W): Promise<void> {
+  await worker.whenIdle();
+  await sleep(0);
+}
+
+/** One more heartbeat than now (Octez test step `Heartbeat`). */
+export function nextHeartbeat(worker: W): Promise<void> {
+  return untilTicks(worker, worker.view.heartbeatTicks + 1);
+}
+
+/** Octez `Out_message{to_peer; p2p_message}` shorthand. */
+export function out(
+  toPeer: number,
+  p2pMessage: Extract<Out, { kind: "OutMessage" }>["p2pMessage"],
+): Out {
+  return { kind: "OutMessage", toPeer, p2pMessage };
+}
+
+/** Shuts `worker` down and waits for both collectors to end. */
+export async function stop(
+  worker: W,
+  collected: { p2p: Collected<Out>; app: Collected<App> },
+): Promise<void> {
+  await worker.shutdown();
+  await Promise.all([collected.p2p.done, collected.app.done]);
+}
+
+/** An `eventsLogging` hook recording event kinds. */
+export function eventLog(): { kinds: string[]; events: Ev[]; log: (event: Ev) => void } {
+  const kinds: string[] = [];
+  const events: Ev[] = [];
+  return {
+    kinds,
+    events,
+    log: (event) => {
+      kinds.push(event.kind);
+      events.push(event);
+    },
+  };
+}

@@ -118,11 +118,15 @@ export function out(
   return { kind: "OutMessage", toPeer, p2pMessage };
 }
 
-/** Shuts `worker` down and waits for both collectors to end. */
+/**
+ * Lets `worker` apply what is queued (shutdown discards queued events, as in
+ * Octez), shuts it down and waits for both collectors to end.
+ */
 export async function stop(
   worker: W,
   collected: { p2p: Collected<Out>; app: Collected<App> },
 ): Promise<void> {
+  await worker.whenIdle();
   await worker.shutdown();
   await Promise.all([collected.p2p.done, collected.app.done]);
 }
@@ -139,4 +143,39 @@ export function eventLog(): { kinds: string[]; events: Ev[]; log: (event: Ev) =>
       events.push(event);
     },
   };
+}
+
+/**
+ * Wires workers together in memory: worker `i` is peer `ids[i]` for the
+ * others; every `OutMessage` to `ids[j]` becomes an `InMessage` of worker `j`
+ * from `ids[i]`, and each pair gets a NewConnection on both sides. Also
+ * collects every application output. Everything ends when the workers shut down.
+ */
+export function wire(
+  workers: readonly W[],
+  ids: readonly number[],
+): { app: Collected<App>[]; done: Promise<unknown> } {
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const pipes = workers.map(async (worker, i) => {
+    for await (const output of worker.p2pOutputStream) {
+      if (output.kind !== "OutMessage") continue;
+      const j = index.get(output.toPeer);
+      if (j === undefined) continue;
+      workers[j].p2pInput({ kind: "InMessage", fromPeer: ids[i], p2pMessage: output.p2pMessage });
+    }
+  });
+  const app = workers.map((worker) => collect(worker.appOutputStream));
+  for (let i = 0; i < workers.length; i++) {
+    for (let j = 0; j < workers.length; j++) {
+      if (i === j) continue;
+      // The lower id dials: an outbound connection on its side.
+      workers[i].p2pInput({
+        kind: "NewConnection",
+        peer: ids[j],
+        direct: false,
+        outbound: ids[i] < ids[j],
+      });
+    }
+  }
+  return { app, done: Promise.all([...pipes, ...app.map((a) => a.done)]) };
 }

@@ -179,3 +179,48 @@ export function wire(
   }
   return { app, done: Promise.all([...pipes, ...app.map((a) => a.done)]) };
 }
+
+/**
+ * Records the timers created while installed and which are still live (not
+ * cleared, or a timeout not yet fired). Deno 2.9's test sanitizer does not
+ * report a leaked `setInterval`, so the shutdown tests check timers with this.
+ */
+export function trackTimers(): { live(): number; created(): number; restore(): void } {
+  const original = {
+    setTimeout: globalThis.setTimeout,
+    setInterval: globalThis.setInterval,
+    clearTimeout: globalThis.clearTimeout,
+    clearInterval: globalThis.clearInterval,
+  };
+  const live = new Set<unknown>();
+  let created = 0;
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.setTimeout = (callback: () => void, delay?: number) => {
+    const id = original.setTimeout(() => {
+      live.delete(id);
+      callback();
+    }, delay);
+    live.add(id);
+    created++;
+    return id;
+  };
+  g.setInterval = (callback: () => void, delay?: number) => {
+    const id = original.setInterval(callback, delay);
+    live.add(id);
+    created++;
+    return id;
+  };
+  g.clearTimeout = (id?: unknown) => {
+    live.delete(id);
+    original.clearTimeout(id as Parameters<typeof clearTimeout>[0]);
+  };
+  g.clearInterval = (id?: unknown) => {
+    live.delete(id);
+    original.clearInterval(id as Parameters<typeof clearInterval>[0]);
+  };
+  return {
+    live: () => live.size,
+    created: () => created,
+    restore: () => Object.assign(globalThis, original),
+  };
+}

@@ -18,6 +18,7 @@ import {
   sleep,
   stop,
   testWorker,
+  trackTimers,
   untilTicks,
 } from "./worker_fixture.ts";
 
@@ -219,6 +220,18 @@ Deno.test("worker: inputs are applied strictly in the order they were pushed", a
 });
 
 Deno.test("worker: shutdown stops the loop and the timers, closes both streams, and is idempotent", async () => {
+  const timers = trackTimers();
+  try {
+    await shutdownScenario();
+  } finally {
+    timers.restore();
+  }
+  // The heartbeat interval, the 10 s batch timer, and the loop's yields: all gone.
+  assert.ok(timers.created() >= 2);
+  assert.equal(timers.live(), 0);
+});
+
+async function shutdownScenario(): Promise<void> {
   const log = eventLog();
   const { worker } = testWorker({
     eventsLogging: log.log,
@@ -258,7 +271,7 @@ Deno.test("worker: shutdown stops the loop and the timers, closes both streams, 
   assert.equal(worker.inputQueueLength, 0);
   await worker.whenIdle();
   assert.throws(() => worker.start([]), TypeError);
-});
+}
 
 Deno.test("worker: shutdown before start closes the streams", async () => {
   const { worker } = testWorker();
@@ -278,6 +291,7 @@ Deno.test("worker: start twice is a TypeError", async () => {
 });
 
 Deno.test("worker: an exception in a validity callback crashes the worker with a typed error", async () => {
+  const timers = trackTimers();
   const { worker, validities } = testWorker();
   validities.message = () => {
     throw new Error("validator exploded");
@@ -298,6 +312,8 @@ Deno.test("worker: an exception in a validity callback crashes the worker with a
   await assert.rejects(app.done, (e) => e === error);
   await worker.shutdown(); // harmless after a crash
   assert.equal(worker.p2pInput({ kind: "Disconnection", peer: 5 }), false);
+  timers.restore();
+  assert.equal(timers.live(), 0); // the heartbeat timer went with the crash
 });
 
 Deno.test("worker: heartbeats do not pile up while the loop is stalled", async () => {

@@ -7,8 +7,8 @@
  * Design choice: Octez threads an immutable state through every call
  * (`state -> state * output`). Here one object owns a mutable state and each
  * call mutates it and returns the output. Persistent maps would cost a copy
- * per update: copying just the score map of 1,000 peers takes ~30 µs, while a
- * whole received message is handled in ~2 µs (measured in the `state-design`
+ * per update: copying just the score map of 1,000 peers takes 30–40 µs, while a
+ * whole received message is handled in 2–3 µs (measured in the `state-design`
  * group of `bench/gossipsub_bench.ts`; see BENCHMARKS.md, "Gossipsub
  * automaton"). Inputs are still processed one at a time to completion, which
  * is all the worker needs; tests inspect the state through {@linkcode view}.

@@ -79,3 +79,29 @@ export type {
   Validity,
 } from "./modules.ts";
 export type * from "./outputs.ts";
+export {
+  DEFAULT_DROP_EVENT_INTERVAL,
+  DEFAULT_MAX_INPUT_QUEUE_LENGTH,
+  DEFAULT_MAX_OUTPUT_QUEUE_LENGTH,
+  DEFAULT_RECONNECTION_TICKS,
+  DEFAULT_UNKNOWN_VALIDITY_CAPACITY,
+  GossipsubWorker,
+  GossipsubWorkerError,
+  isGossipsubWorkerError,
+  makeWorker,
+} from "./worker.ts";
+export type {
+  AppInput,
+  AppOutput,
+  Event,
+  GossipsubWorkerErrorKind,
+  MessageWithHeader,
+  OutputStreamName,
+  P2pInput,
+  P2pMessage,
+  P2pOutput,
+  PeerOrigin,
+  WorkerConfig,
+  WorkerStats,
+  WorkerStatus,
+} from "./worker.ts";

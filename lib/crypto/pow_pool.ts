@@ -74,6 +74,7 @@ export async function generateProofOfWork(
 
   return await new Promise<Uint8Array>((resolve, reject) => {
     const workers: Worker[] = [];
+    const stop = new Int32Array(new SharedArrayBuffer(4));
     const started = performance.now();
     const expectedAttempts = expectedPowAttempts(target);
     let attempts = 0;
@@ -84,6 +85,7 @@ export async function generateProofOfWork(
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
+      Atomics.store(stop, 0, 1); // see pow_worker.ts: terminate() alone leaves busy workers running
       for (const worker of workers) worker.terminate();
       signal?.removeEventListener("abort", onAbort);
       outcome();
@@ -154,6 +156,7 @@ export async function generateProofOfWork(
           targetWords,
           startStamp: crypto.getRandomValues(new Uint8Array(POW_STAMP_LENGTH)),
           reportIntervalMs: Math.min(250, progressIntervalMs),
+          stop,
         };
         worker.postMessage(job);
       }

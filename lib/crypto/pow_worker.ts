@@ -17,6 +17,8 @@ export interface PowJob {
   readonly startStamp: Uint8Array;
   /** Report attempts at least this often, in milliseconds. */
   readonly reportIntervalMs: number;
+  /** One int32 the pool sets to 1 to stop the search (read between slices of attempts). */
+  readonly stop: Int32Array;
 }
 
 /** What a worker posts back: attempts since its previous message, and the stamp when found. */
@@ -24,13 +26,18 @@ export type PowWorkerMessage =
   | { readonly type: "progress"; readonly attempts: number }
   | { readonly type: "found"; readonly attempts: number; readonly stamp: Uint8Array };
 
-// About 3 ms of hashing between clock reads.
+// About 3 ms of hashing between clock reads and stop-flag checks.
 const SLICE = 4096;
 
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<PowJob>) => void) | null;
   postMessage(message: PowWorkerMessage): void;
+  close(): void;
 };
+
+// Why a shared stop flag: `Worker.terminate()` does not interrupt a worker spinning in this
+// synchronous loop (Deno 2.9.6: the thread kept one core busy until the process exited), and the
+// loop never returns to the event loop to receive a message. The flag stops it within one slice.
 
 scope.onmessage = (event) => {
   scope.onmessage = null;
@@ -39,6 +46,10 @@ scope.onmessage = (event) => {
   let reported = 0;
   let lastReport = performance.now();
   for (;;) {
+    if (Atomics.load(job.stop, 0) !== 0) {
+      scope.close();
+      return;
+    }
     if (hasher.search(job.targetWords, SLICE)) {
       scope.postMessage({
         type: "found",

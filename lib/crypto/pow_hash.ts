@@ -5,13 +5,16 @@
  * Why a specialised hash: the PoW input is 56 bytes, exactly one BLAKE2b block (padded with zeros to
  * 128 bytes, counter 56, final flag), so a search attempt is one compression function call. A
  * general hash (`blake2b(concat(pk, stamp), { dkLen: 32 })` from noble) spends most of its time on
- * allocation, padding and parameter handling: about 0.25 M attempts/s here, against about
- * 1.3–1.4 M/s for this file.
+ * allocation, padding and parameter handling: about 0.2 M attempts/s here, against about 1.6 M/s
+ * for this file (libsodium-wrappers' WebAssembly `crypto_generichash`: about 1.55 M/s; see
+ * `bench/pow_bench.ts` and BENCHMARKS.md).
  *
  * Layout of the compression state: the sixteen 64-bit words v0..v15 are held as 32 local int32
  * variables `v<i>l`/`v<i>h` (low and high halves); 64-bit additions propagate the carry with an
  * unsigned comparison (`+((sum >>> 0) < (addend >>> 0))`), which V8 compiles branch-free.
- * Measured alternatives (2 cores, Deno 2.9.6, same machine, attempts/s):
+ * Measured alternatives (2 cores, Deno 2.9.6, same machine, attempts/s; all before the last-round
+ * early exit described on `#compress` and a search loop without per-attempt field updates, which
+ * together took the round loop below from 1.30 to about 1.6 M/s):
  * - carry through a float division `((a >>> 0) + (b >>> 0)) / 2^32 | 0` (noble's way): 1.03 M/s;
  * - carry by the bit formula `((a & b) | ((a | b) & ~sum)) >>> 31`: 0.90 M/s;
  * - carry by a ternary `cond ? 1 : 0` (compiled to an unpredictable branch): 0.51 M/s;
@@ -223,7 +226,7 @@ export class PowHasher {
    * @returns A fresh 32-byte digest.
    */
   digest(): Uint8Array {
-    this.#compress();
+    this.#compress(0xffffffff);
     const out = new Uint8Array(32);
     for (let i = 0; i < 32; i++) out[i] = this.#hash[i >> 2] >>> (8 * (i & 3));
     return out;
@@ -239,21 +242,22 @@ export class PowHasher {
    * ran out (the current stamp is then the next one to try).
    */
   search(target: PowTargetWords, maxAttempts: number): boolean {
-    const hash = this.#hash;
-    const t7 = target[7];
-    for (let n = 0; n < maxAttempts; n++) {
-      this.#compress();
-      this.#attempts++;
-      // Most attempts fail on the most significant limb; compare the rest only when it ties.
-      const h7 = hash[7] >>> 0;
-      if (h7 < t7 || (h7 === t7 && this.#lowLimbsMeet(target))) return true;
+    const topLimb = target[7];
+    let n = 0;
+    while (n < maxAttempts) {
+      n++;
+      if (this.#compress(topLimb) && this.#meets(target)) {
+        this.#attempts += n;
+        return true;
+      }
       this.#increment();
     }
+    this.#attempts += n;
     return false;
   }
 
-  #lowLimbsMeet(target: PowTargetWords): boolean {
-    for (let i = 6; i >= 0; i--) {
+  #meets(target: PowTargetWords): boolean {
+    for (let i = 7; i >= 0; i--) {
       const h = this.#hash[i] >>> 0;
       if (h !== target[i]) return h < target[i];
     }
@@ -310,8 +314,13 @@ export class PowHasher {
     mixSlow(v, 2, 6, 10, 14, m, 4, 5);
   }
 
-  /** One BLAKE2b-256 compression of the current input, from the precomputed columns. */
-  #compress(): void {
+  /**
+   * One BLAKE2b-256 compression of the current input, from the precomputed columns. Returns `false`
+   * (leaving `#hash` stale) as soon as the most significant 32-bit limb of the hash, read
+   * little-endian, is known to exceed `topLimb`; otherwise writes `#hash` and returns `true`.
+   * Skipping G4 and G6 of the last round that way saves 2 of the 93 G calls per failed attempt.
+   */
+  #compress(topLimb: number): boolean {
     const c = this.#columns;
     const mp = this.#permuted;
     let v0l = c[0], v0h = c[1], v1l = c[2], v1h = c[3], v2l = c[4], v2h = c[5];
@@ -353,37 +362,8 @@ export class PowHasher {
     v7l = (t << 1) | (u >>> 31);
     v7h = (u << 1) | (t >>> 31);
     for (;;) {
-      // Diagonal steps of round s / 32.
-      // G(v0, v5, v10, v15)
-      t = (v0l + v5l) | 0;
-      u = (t + mp[s + 16]) | 0;
-      v0h = (v0h + v5h + mp[s + 17] + +((t >>> 0) < (v0l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
-      v0l = u;
-      t = v15l ^ v0l;
-      v15l = v15h ^ v0h;
-      v15h = t;
-      t = (v10l + v15l) | 0;
-      v10h = (v10h + v15h + +((t >>> 0) < (v10l >>> 0))) | 0;
-      v10l = t;
-      t = v5l ^ v10l;
-      u = v5h ^ v10h;
-      v5l = (t >>> 24) | (u << 8);
-      v5h = (u >>> 24) | (t << 8);
-      t = (v0l + v5l) | 0;
-      u = (t + mp[s + 18]) | 0;
-      v0h = (v0h + v5h + mp[s + 19] + +((t >>> 0) < (v0l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
-      v0l = u;
-      t = v15l ^ v0l;
-      u = v15h ^ v0h;
-      v15l = (t >>> 16) | (u << 16);
-      v15h = (u >>> 16) | (t << 16);
-      t = (v10l + v15l) | 0;
-      v10h = (v10h + v15h + +((t >>> 0) < (v10l >>> 0))) | 0;
-      v10l = t;
-      t = v5l ^ v10l;
-      u = v5h ^ v10h;
-      v5l = (t << 1) | (u >>> 31);
-      v5h = (u << 1) | (t >>> 31);
+      // Diagonal steps of round s / 32. G5 and G7 come first: they produce v11 and v3, hence
+      // the most significant hash limb, and most attempts stop after them in the last round.
       // G(v1, v6, v11, v12)
       t = (v1l + v6l) | 0;
       u = (t + mp[s + 20]) | 0;
@@ -414,36 +394,6 @@ export class PowHasher {
       u = v6h ^ v11h;
       v6l = (t << 1) | (u >>> 31);
       v6h = (u << 1) | (t >>> 31);
-      // G(v2, v7, v8, v13)
-      t = (v2l + v7l) | 0;
-      u = (t + mp[s + 24]) | 0;
-      v2h = (v2h + v7h + mp[s + 25] + +((t >>> 0) < (v2l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
-      v2l = u;
-      t = v13l ^ v2l;
-      v13l = v13h ^ v2h;
-      v13h = t;
-      t = (v8l + v13l) | 0;
-      v8h = (v8h + v13h + +((t >>> 0) < (v8l >>> 0))) | 0;
-      v8l = t;
-      t = v7l ^ v8l;
-      u = v7h ^ v8h;
-      v7l = (t >>> 24) | (u << 8);
-      v7h = (u >>> 24) | (t << 8);
-      t = (v2l + v7l) | 0;
-      u = (t + mp[s + 26]) | 0;
-      v2h = (v2h + v7h + mp[s + 27] + +((t >>> 0) < (v2l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
-      v2l = u;
-      t = v13l ^ v2l;
-      u = v13h ^ v2h;
-      v13l = (t >>> 16) | (u << 16);
-      v13h = (u >>> 16) | (t << 16);
-      t = (v8l + v13l) | 0;
-      v8h = (v8h + v13h + +((t >>> 0) < (v8l >>> 0))) | 0;
-      v8l = t;
-      t = v7l ^ v8l;
-      u = v7h ^ v8h;
-      v7l = (t << 1) | (u >>> 31);
-      v7h = (u << 1) | (t >>> 31);
       // G(v3, v4, v9, v14)
       t = (v3l + v4l) | 0;
       u = (t + mp[s + 28]) | 0;
@@ -474,6 +424,67 @@ export class PowHasher {
       u = v4h ^ v9h;
       v4l = (t << 1) | (u >>> 31);
       v4h = (u << 1) | (t >>> 31);
+      if (s === 32 * (ROUNDS - 1) && ((IV[7] ^ v3h ^ v11h) >>> 0) > topLimb) return false;
+      // G(v0, v5, v10, v15)
+      t = (v0l + v5l) | 0;
+      u = (t + mp[s + 16]) | 0;
+      v0h = (v0h + v5h + mp[s + 17] + +((t >>> 0) < (v0l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
+      v0l = u;
+      t = v15l ^ v0l;
+      v15l = v15h ^ v0h;
+      v15h = t;
+      t = (v10l + v15l) | 0;
+      v10h = (v10h + v15h + +((t >>> 0) < (v10l >>> 0))) | 0;
+      v10l = t;
+      t = v5l ^ v10l;
+      u = v5h ^ v10h;
+      v5l = (t >>> 24) | (u << 8);
+      v5h = (u >>> 24) | (t << 8);
+      t = (v0l + v5l) | 0;
+      u = (t + mp[s + 18]) | 0;
+      v0h = (v0h + v5h + mp[s + 19] + +((t >>> 0) < (v0l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
+      v0l = u;
+      t = v15l ^ v0l;
+      u = v15h ^ v0h;
+      v15l = (t >>> 16) | (u << 16);
+      v15h = (u >>> 16) | (t << 16);
+      t = (v10l + v15l) | 0;
+      v10h = (v10h + v15h + +((t >>> 0) < (v10l >>> 0))) | 0;
+      v10l = t;
+      t = v5l ^ v10l;
+      u = v5h ^ v10h;
+      v5l = (t << 1) | (u >>> 31);
+      v5h = (u << 1) | (t >>> 31);
+      // G(v2, v7, v8, v13)
+      t = (v2l + v7l) | 0;
+      u = (t + mp[s + 24]) | 0;
+      v2h = (v2h + v7h + mp[s + 25] + +((t >>> 0) < (v2l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
+      v2l = u;
+      t = v13l ^ v2l;
+      v13l = v13h ^ v2h;
+      v13h = t;
+      t = (v8l + v13l) | 0;
+      v8h = (v8h + v13h + +((t >>> 0) < (v8l >>> 0))) | 0;
+      v8l = t;
+      t = v7l ^ v8l;
+      u = v7h ^ v8h;
+      v7l = (t >>> 24) | (u << 8);
+      v7h = (u >>> 24) | (t << 8);
+      t = (v2l + v7l) | 0;
+      u = (t + mp[s + 26]) | 0;
+      v2h = (v2h + v7h + mp[s + 27] + +((t >>> 0) < (v2l >>> 0)) + +((u >>> 0) < (t >>> 0))) | 0;
+      v2l = u;
+      t = v13l ^ v2l;
+      u = v13h ^ v2h;
+      v13l = (t >>> 16) | (u << 16);
+      v13h = (u >>> 16) | (t << 16);
+      t = (v8l + v13l) | 0;
+      v8h = (v8h + v13h + +((t >>> 0) < (v8l >>> 0))) | 0;
+      v8l = t;
+      t = v7l ^ v8l;
+      u = v7h ^ v8h;
+      v7l = (t << 1) | (u >>> 31);
+      v7h = (u << 1) | (t >>> 31);
       if (s === 32 * (ROUNDS - 1)) break;
       s += 32;
       // Column steps of the next round.
@@ -607,5 +618,6 @@ export class PowHasher {
     h[5] = IV[5] ^ v2h ^ v10h;
     h[6] = IV[6] ^ v3l ^ v11l;
     h[7] = IV[7] ^ v3h ^ v11h;
+    return true;
   }
 }

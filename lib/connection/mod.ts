@@ -1,0 +1,90 @@
+/**
+ * Authenticated, encrypted connections between Tezos P2P peers (Octez `P2p_socket`), over any
+ * byte stream: a `Deno.Conn` or an in-memory pipe.
+ *
+ * 1. {@link authenticate}: connection messages, proof-of-work check, channel key and nonces,
+ *    metadata, self-connection check, version selection.
+ * 2. {@link accept} (Ack, then messages flow) or {@link nack} (refuse and close).
+ * 3. {@link Connection}: `write` / `writeNow` / `writeSync`, `read` / `readNow`, `stat`, `close`,
+ *    and Web Streams views.
+ *
+ * ```ts
+ * import { accept, authenticate, OCTEZ_MAINNET_VERSIONS } from "./mod.ts";
+ * import { makePointId } from "../base/point_id.ts";
+ * import { generateIdentitySync, makePowTarget, peerIdToString } from "../crypto/mod.ts";
+ * import { rawAppCodec } from "../encoding/mod.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = listener.addr as Deno.NetAddr;
+ * const common = {
+ *   powTarget: makePowTarget(0),
+ *   versions: OCTEZ_MAINNET_VERSIONS,
+ *   metadata: { disableMempool: false, privateNode: false },
+ *   timeoutMs: 5_000,
+ * };
+ * const alice = generateIdentitySync(0);
+ * const bob = generateIdentitySync(0);
+ *
+ * const [server, client] = await Promise.all([
+ *   listener.accept().then((conn) =>
+ *     authenticate(conn, { ...common, identity: bob, incoming: true })
+ *   ).then((auth) => accept(auth, rawAppCodec)),
+ *   Deno.connect({ hostname: "127.0.0.1", port }).then((conn) =>
+ *     authenticate(conn, {
+ *       ...common,
+ *       identity: alice,
+ *       incoming: false,
+ *       remotePoint: makePointId("127.0.0.1", port),
+ *     })
+ *   ).then((auth) => accept(auth, rawAppCodec)),
+ * ]);
+ * listener.close();
+ *
+ * console.log(peerIdToString(server.peerId) === peerIdToString(alice.peerId)); // true
+ * await client.write({ kind: "Bootstrap" });
+ * console.log((await server.read()).message.kind); // "Bootstrap"
+ * await client.close();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  authenticate,
+  AuthenticatedConnection,
+  type AuthenticateOptions,
+  type ConnectionInfo,
+  nack,
+  type NackOptions,
+} from "./authenticate.ts";
+export {
+  accept,
+  type AcceptOptions,
+  type CloseOptions,
+  Connection,
+  DEFAULT_QUEUE_SIZE,
+  type ReceivedMessage,
+} from "./connection.ts";
+export {
+  checkBinaryChunksSize,
+  CHUNK_EXTRA_BYTES,
+  chunkContentLength,
+  decryptChunk,
+  encryptChunk,
+  MAX_BINARY_CHUNKS_SIZE,
+  MAX_CHUNK_CONTENT_LENGTH,
+  MIN_BINARY_CHUNKS_SIZE,
+} from "./chunk.ts";
+export { isP2pError, P2pError, type P2pErrorDetails, type P2pErrorKind } from "./errors.ts";
+export { MAX_P2P_MESSAGE_SIZE, MessageAssembler } from "./message_assembler.ts";
+export { type P2pStat, RateMeter } from "./stat.ts";
+export { connect, type ConnectOptions } from "./tcp.ts";
+export type { ByteStream } from "./transport.ts";
+export {
+  announcedVersion,
+  OCTEZ_MAINNET_VERSIONS,
+  selectVersion,
+  type SupportedVersions,
+  type VersionSelection,
+} from "./version.ts";

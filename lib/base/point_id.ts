@@ -15,6 +15,8 @@
  * @module
  */
 
+import { peerIdFromString } from "../crypto/peer_id.ts";
+
 /** A point. `addr` is canonical: a dotted quad for IPv4(-mapped) addresses, RFC 5952 otherwise. */
 export interface PointId {
   /** Canonical address text, without brackets. */
@@ -39,17 +41,6 @@ export class PointIdError extends Error {
     this.name = "PointIdError";
     this.text = text;
   }
-}
-
-/** Optional validator for the `#peer_id` suffix Octez accepts (and ignores) in point texts. */
-let peerIdSuffixValidator: ((b58: string) => boolean) | undefined;
-
-/**
- * Installs the check applied to a `#peer_id` suffix (a base58check peer id). The crypto module
- * installs it; without it only the character set is checked.
- */
-export function setPeerIdSuffixValidator(check: (b58: string) => boolean): void {
-  peerIdSuffixValidator = check;
 }
 
 // Address parsing works on char codes into a scratch array: a regex-and-split parser cost about
@@ -235,9 +226,10 @@ export function parsePointId(text: string): PointId {
   let end = text.length;
   const hash = text.indexOf("#");
   if (hash >= 0) {
-    const peerId = text.slice(hash + 1);
-    if (!/^[a-zA-Z0-9]+$/.test(peerId)) throw new PointIdError(text, "bad peer id suffix");
-    if (peerIdSuffixValidator && !peerIdSuffixValidator(peerId)) {
+    // Octez accepts an expected peer id after the point, checks it is one, and ignores it.
+    try {
+      peerIdFromString(text.slice(hash + 1));
+    } catch {
       throw new PointIdError(text, "bad peer id suffix");
     }
     end = hash;

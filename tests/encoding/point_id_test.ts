@@ -94,6 +94,7 @@ for (
     "[::ffff:1.2.3]:1",
     "1.2.3.4:1#",
     "1.2.3.4:1#id-x",
+    "1.2.3.4:1#idqjq34sB6uHWdFzJDB97zwXAdHASc",
   ]
 ) {
   Deno.test(`parsePointId() rejects ${JSON.stringify(bad)}`, () => {

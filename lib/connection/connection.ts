@@ -38,6 +38,7 @@ import {
 import { withDeadline } from "./deadline.ts";
 import { connectionClosed, isP2pError, P2pError } from "./errors.ts";
 import { MessageAssembler } from "./message_assembler.ts";
+import { Fifo } from "./fifo.ts";
 import { OutgoingQueue } from "./outgoing_queue.ts";
 import type { P2pStat } from "./stat.ts";
 import type { Transport } from "./transport.ts";
@@ -191,12 +192,10 @@ export class Connection<M> {
   readonly #assembler = new MessageAssembler();
   readonly #deliver = (bytes: Uint8Array) => this.#deliverMessage(bytes);
   #resolveClosed!: (reason: P2pError | undefined) => void;
-  // Incoming queue: items [#inHead, length) of #inQueue, #inBytes bytes.
-  #inQueue: ReceivedMessage<M>[] = [];
-  #inHead = 0;
+  readonly #inQueue = new Fifo<ReceivedMessage<M>>();
   #inBytes = 0;
   readonly #inMax: number;
-  readonly #readers: Waiter<ReceivedMessage<M>>[] = [];
+  readonly #readers = new Fifo<Waiter<ReceivedMessage<M>>>();
   #resumeReading: (() => void) | undefined;
   #messagesReceived = 0;
   #state: "open" | "closing" | "closed" = "open";
@@ -333,15 +332,8 @@ export class Connection<M> {
   }
 
   #take(): ReceivedMessage<M> | undefined {
-    if (this.#inHead === this.#inQueue.length) return undefined;
-    const item = this.#inQueue[this.#inHead++];
-    if (this.#inHead === this.#inQueue.length) {
-      this.#inQueue = [];
-      this.#inHead = 0;
-    } else if (this.#inHead > 1024 && this.#inHead * 2 > this.#inQueue.length) {
-      this.#inQueue = this.#inQueue.slice(this.#inHead);
-      this.#inHead = 0;
-    }
+    const item = this.#inQueue.shift();
+    if (item === undefined) return undefined;
     this.#inBytes -= item.size;
     if (this.#resumeReading !== undefined && this.#inBytes < this.#inMax) {
       const resume = this.#resumeReading;
@@ -417,7 +409,7 @@ export class Connection<M> {
     this.#reason = reason;
     this.#transport.close(graceful);
     const error = this.#closedError();
-    for (const reader of this.#readers.splice(0)) reader.reject(error);
+    for (const reader of this.#readers.clear()) reader.reject(error);
     this.#outgoing.fail(error);
     const resume = this.#resumeReading;
     this.#resumeReading = undefined;

@@ -15,6 +15,7 @@
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
 import { CHUNK_EXTRA_BYTES, sealChunk } from "./chunk.ts";
 import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
+import { Fifo } from "./fifo.ts";
 import type { Transport } from "./transport.ts";
 
 /** Plaintext bytes sealed into one socket write, at most (a single chunk may exceed it). */
@@ -59,10 +60,9 @@ export class OutgoingQueue {
   readonly #contentLength: number;
   readonly #maxBytes: number;
   readonly #onFailure: (error: P2pError) => void;
-  #entries: Entry[] = [];
-  #head = 0;
+  readonly #entries = new Fifo<Entry>();
   #bytes = 0;
-  readonly #pending: Pending[] = [];
+  readonly #pending = new Fifo<Pending>();
   #inFlight: Entry[] = [];
   #wake: (() => void) | undefined;
   readonly #drained: (() => void)[] = [];
@@ -137,7 +137,7 @@ export class OutgoingQueue {
   }
 
   #admitPending(): void {
-    while (this.#pending.length > 0 && this.#fits(this.#pending[0].bytes.length)) {
+    while (this.#pending.length > 0 && this.#fits(this.#pending.at(0)!.bytes.length)) {
       const { bytes, sync, waiter } = this.#pending.shift()!;
       this.#enqueue(bytes, sync ? waiter : undefined);
       if (!sync) waiter.resolve();
@@ -157,8 +157,7 @@ export class OutgoingQueue {
 
   #idle(): boolean {
     return this.#failure !== undefined ||
-      (this.#head === this.#entries.length && this.#pending.length === 0 &&
-        this.#inFlight.length === 0);
+      (this.#entries.length === 0 && this.#pending.length === 0 && this.#inFlight.length === 0);
   }
 
   /**
@@ -169,11 +168,9 @@ export class OutgoingQueue {
   fail(error: P2pError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    for (let i = this.#head; i < this.#entries.length; i++) this.#entries[i].sync?.reject(error);
+    for (const entry of this.#entries.clear()) entry.sync?.reject(error);
     for (const entry of this.#inFlight) entry.sync?.reject(error);
-    for (const { waiter } of this.#pending.splice(0)) waiter.reject(error);
-    this.#entries = [];
-    this.#head = 0;
+    for (const { waiter } of this.#pending.clear()) waiter.reject(error);
     this.#bytes = 0;
     this.#inFlight = [];
     for (const resolve of this.#drained.splice(0)) resolve();
@@ -186,7 +183,7 @@ export class OutgoingQueue {
     try {
       for (;;) {
         if (this.#failure !== undefined) return;
-        if (this.#head === this.#entries.length) {
+        if (this.#entries.length === 0) {
           for (const resolve of this.#drained.splice(0)) resolve();
           await new Promise<void>((resolve) => this.#wake = resolve);
           continue;
@@ -214,49 +211,34 @@ export class OutgoingQueue {
     const entries = this.#entries;
     let plaintext = 0;
     let frameBytes = 0;
-    let last = this.#head;
     const takes: number[] = [];
-    while (last < entries.length && plaintext < BATCH_BYTES) {
-      const entry = entries[last];
+    for (let i = 0; i < entries.length && plaintext < BATCH_BYTES; i++) {
+      const entry = entries.at(i)!;
       const remaining = entry.bytes.length - entry.offset;
       const budget = Math.max(piece, Math.floor((BATCH_BYTES - plaintext) / piece) * piece);
       const take = Math.min(remaining, budget);
       takes.push(take);
       plaintext += take;
       frameBytes += take + CHUNK_EXTRA_BYTES * Math.ceil(take / piece);
-      last++;
       if (take < remaining) break;
     }
     const out = new Uint8Array(frameBytes);
     const key = this.#channelKey;
     const nonce = this.#localNonce;
     let offset = 0;
-    for (let i = 0; i < takes.length; i++) {
-      const entry = entries[this.#head];
-      const end = entry.offset + takes[i];
+    for (const take of takes) {
+      const entry = entries.at(0)!;
+      const end = entry.offset + take;
       for (let p = entry.offset; p < end; p += piece) {
-        offset += sealChunk(
-          key,
-          nonce,
-          entry.bytes.subarray(p, Math.min(p + piece, end)),
-          out,
-          offset,
-        );
+        const chunk = entry.bytes.subarray(p, Math.min(p + piece, end));
+        offset += sealChunk(key, nonce, chunk, out, offset);
         incrementNonceInPlace(nonce);
       }
       entry.offset = end;
       if (end === entry.bytes.length) {
-        this.#inFlight.push(entry);
+        this.#inFlight.push(entries.shift()!);
         this.#bytes -= entry.bytes.length;
-        this.#head++;
       }
-    }
-    if (this.#head === entries.length) {
-      this.#entries = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > entries.length) {
-      this.#entries = entries.slice(this.#head);
-      this.#head = 0;
     }
     return out;
   }

@@ -1,0 +1,280 @@
+/**
+ * The node's table of known points (Octez `P2p_pool` points part, spec §15.1): where peers listen,
+ * learnt from the configuration, from connections (an incoming peer advertises its port, spec
+ * §5.2), from Advertise and Nack lists, and from Prune peer exchange. It answers three questions:
+ * which points to advertise (`list`, ≤ 50 as Octez), which to dial (`dialCandidates`), and where a
+ * gossipsub peer listens (`pointOfPeer`, for PX and `Connect`).
+ *
+ * @module
+ */
+
+import { type PointId, pointIdToString } from "../base/point_id.ts";
+import type { Rng } from "../gossipsub/rng.ts";
+
+/** How a point became known. */
+export type PointSource = "config" | "connection" | "advertise" | "nack" | "px";
+
+/** What the node knows about one point. */
+export interface KnownPoint {
+  /** The point. */
+  readonly point: PointId;
+  /** Its text form, the table key. */
+  readonly text: string;
+  /** How it was first learnt. */
+  readonly source: PointSource;
+  /** Key of the peer last seen (or announced by PX) at this point. */
+  peerKey: string | undefined;
+  /** Id of that peer. */
+  peerId: Uint8Array | undefined;
+  /** A connection to it is running. */
+  connected: boolean;
+  /** It passed authentication with a non-private peer at least once ("known public"). */
+  public: boolean;
+  /** Last time a connection with it was established or ended (ms, `performance.now()`). */
+  lastSeen: number | undefined;
+  /** Earliest time to dial it again (ms). */
+  nextAttempt: number;
+  /** Current reconnection delay (ms), doubled after each failure. */
+  retryDelay: number;
+}
+
+/** Bounds of the table (Octez defaults: 400, collected down to 300). */
+export interface KnownPointsLimits {
+  /** Points kept before a collection. */
+  readonly maxKnownPoints: number;
+  /** Points left after a collection. */
+  readonly targetKnownPoints: number;
+  /** First reconnection delay after a failure (ms). */
+  readonly initialRetryDelay: number;
+  /** Largest reconnection delay (ms). */
+  readonly maxRetryDelay: number;
+}
+
+/** The table of known points. */
+export class KnownPoints {
+  readonly #points = new Map<string, KnownPoint>();
+  readonly #byPeer = new Map<string, string>();
+  readonly #own = new Set<string>();
+  readonly #limits: KnownPointsLimits;
+
+  /**
+   * An empty table.
+   *
+   * @param limits Size bounds and reconnection delays.
+   */
+  constructor(limits: KnownPointsLimits) {
+    this.#limits = limits;
+  }
+
+  /** Number of known points. */
+  get size(): number {
+    return this.#points.size;
+  }
+
+  /**
+   * Marks a point as one of this node's own: it is never registered, dialled or advertised.
+   *
+   * @param point The point.
+   */
+  addOwn(point: PointId): void {
+    const text = pointIdToString(point);
+    this.#own.add(text);
+    this.#forget(text);
+  }
+
+  /**
+   * Whether `point` is one of this node's own.
+   *
+   * @param text The point's text.
+   * @returns `true` for an own point.
+   */
+  isOwn(text: string): boolean {
+    return this.#own.has(text);
+  }
+
+  /**
+   * Registers a point (no-op for own points; an existing entry keeps its source).
+   *
+   * @param point The point.
+   * @param source How it was learnt.
+   * @param now The current time (ms).
+   * @returns The entry, or `undefined` for an own point or a port 0.
+   */
+  add(point: PointId, source: PointSource, now: number): KnownPoint | undefined {
+    if (point.port === 0) return undefined;
+    const text = pointIdToString(point);
+    if (this.#own.has(text)) return undefined;
+    let entry = this.#points.get(text);
+    if (entry === undefined) {
+      entry = {
+        point,
+        text,
+        source,
+        peerKey: undefined,
+        peerId: undefined,
+        connected: false,
+        public: false,
+        lastSeen: undefined,
+        nextAttempt: now,
+        retryDelay: this.#limits.initialRetryDelay,
+      };
+      this.#points.set(text, entry);
+      if (this.#points.size > this.#limits.maxKnownPoints) this.#collect();
+    }
+    return entry;
+  }
+
+  /**
+   * The entry of a point.
+   *
+   * @param text The point's text.
+   * @returns The entry, if known.
+   */
+  get(text: string): KnownPoint | undefined {
+    return this.#points.get(text);
+  }
+
+  /**
+   * Records which peer listens at a point (from a connection or a PX entry).
+   *
+   * @param entry The point's entry.
+   * @param peerKey The peer's key.
+   * @param peerId The peer's id.
+   */
+  setPeer(entry: KnownPoint, peerKey: string, peerId: Uint8Array): void {
+    if (entry.peerKey !== undefined && entry.peerKey !== peerKey) {
+      if (this.#byPeer.get(entry.peerKey) === entry.text) this.#byPeer.delete(entry.peerKey);
+    }
+    entry.peerKey = peerKey;
+    entry.peerId = peerId;
+    this.#byPeer.set(peerKey, entry.text);
+  }
+
+  /**
+   * Where a peer listens, as far as this node knows.
+   *
+   * @param peerKey The peer's key.
+   * @returns Its point's entry, if known.
+   */
+  pointOfPeer(peerKey: string): KnownPoint | undefined {
+    const text = this.#byPeer.get(peerKey);
+    return text === undefined ? undefined : this.#points.get(text);
+  }
+
+  /**
+   * Records that a connection with the point was established.
+   *
+   * @param entry The point's entry.
+   * @param privateNode Whether the remote said it runs in private mode.
+   * @param now The current time (ms).
+   */
+  connected(entry: KnownPoint, privateNode: boolean, now: number): void {
+    entry.connected = true;
+    entry.public ||= !privateNode;
+    entry.lastSeen = now;
+    entry.retryDelay = this.#limits.initialRetryDelay;
+  }
+
+  /**
+   * Records that the connection with the point ended; it may be dialled again after `delay`.
+   *
+   * @param entry The point's entry.
+   * @param now The current time (ms).
+   * @param delay Minimum time before dialling it again (ms).
+   */
+  disconnected(entry: KnownPoint, now: number, delay: number): void {
+    entry.connected = false;
+    entry.lastSeen = now;
+    entry.nextAttempt = now + delay;
+  }
+
+  /**
+   * Records a failed dial: the point is not dialled again before the reconnection delay, which
+   * doubles after each failure up to its maximum.
+   *
+   * @param entry The point's entry.
+   * @param now The current time (ms).
+   */
+  failed(entry: KnownPoint, now: number): void {
+    entry.nextAttempt = now + entry.retryDelay;
+    entry.retryDelay = Math.min(entry.retryDelay * 2, this.#limits.maxRetryDelay);
+  }
+
+  /**
+   * Forgets what PX taught about a peer, unless the point is connected or came from elsewhere.
+   *
+   * @param peerKey The peer's key.
+   */
+  forgetPx(peerKey: string): void {
+    const entry = this.pointOfPeer(peerKey);
+    if (entry === undefined || entry.connected || entry.source !== "px") return;
+    this.#forget(entry.text);
+  }
+
+  #forget(text: string): void {
+    const entry = this.#points.get(text);
+    if (entry === undefined) return;
+    this.#points.delete(text);
+    if (entry.peerKey !== undefined && this.#byPeer.get(entry.peerKey) === text) {
+      this.#byPeer.delete(entry.peerKey);
+    }
+  }
+
+  // Octez drops disconnected untrusted points whose last failure is oldest; configured points
+  // (our bootstrap list) play the part of trusted ones and stay.
+  #collect(): void {
+    const removable = [...this.#points.values()]
+      .filter((p) => !p.connected && p.source !== "config")
+      .sort((a, b) => (a.lastSeen ?? -Infinity) - (b.lastSeen ?? -Infinity));
+    const excess = this.#points.size - this.#limits.targetKnownPoints;
+    for (const entry of removable.slice(0, Math.max(0, excess))) this.#forget(entry.text);
+  }
+
+  /**
+   * Octez `list_known_points ~ignore_private:true ~size`: known-public points, the connected ones
+   * first (least recently seen first), then the others (most recently seen first); the first
+   * `size − size·2/5` of that order, then the rest of the quota picked at random among the others.
+   *
+   * @param size How many points at most (Octez: 50).
+   * @param rng The random generator.
+   * @param isBanned Points whose peer is banned are left out.
+   * @returns The points.
+   */
+  list(size: number, rng: Rng, isBanned: (peerKey: string) => boolean): PointId[] {
+    const candidates = [...this.#points.values()].filter((p) =>
+      p.public && (p.peerKey === undefined || !isBanned(p.peerKey))
+    );
+    const seen = (p: KnownPoint) => p.lastSeen ?? -Infinity;
+    const connected = candidates.filter((p) => p.connected).sort((a, b) => seen(a) - seen(b));
+    const others = candidates.filter((p) => !p.connected).sort((a, b) => seen(b) - seen(a));
+    const ordered = [...connected, ...others];
+    const first = size - Math.floor((size * 2) / 5);
+    const head = ordered.slice(0, first);
+    const rest = ordered.slice(first);
+    const picked = Math.min(rest.length, size - head.length);
+    rng.shuffle(rest, picked);
+    return [...head, ...rest.slice(0, picked)].map((p) => p.point);
+  }
+
+  /**
+   * Points worth dialling now: not connected, not own, due, and not held by a banned peer.
+   *
+   * @param now The current time (ms).
+   * @param isBanned Whether a peer is banned.
+   * @param pending Points being dialled already.
+   * @returns The entries, in table order.
+   */
+  dialCandidates(
+    now: number,
+    isBanned: (peerKey: string) => boolean,
+    pending: ReadonlySet<string>,
+  ): KnownPoint[] {
+    const out: KnownPoint[] = [];
+    for (const p of this.#points.values()) {
+      if (p.connected || p.nextAttempt > now || pending.has(p.text)) continue;
+      if (p.peerKey !== undefined && isBanned(p.peerKey)) continue;
+      out.push(p);
+    }
+    return out;
+  }
+}

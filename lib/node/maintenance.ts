@@ -1,0 +1,232 @@
+/**
+ * Peer discovery and connection maintenance (Octez `P2p_maintenance` and the P2P part of
+ * `P2p_connect_handler`, spec §15): answers Bootstrap with Advertise, learns advertised points,
+ * keeps the connection count between its thresholds, and swaps connections.
+ *
+ * Simplifications, each a deliberate choice for a library node:
+ * - The maintenance runs on a fixed period (`maintenanceMs`) instead of on events plus every
+ *   120 s; below the minimum it dials known points, and sends Bootstrap to every peer only when
+ *   there are not enough points to dial (as Octez), without the 5 s wait for new points.
+ * - Swaps (§15.3) follow Octez's rules on the answering side. On the requesting side a
+ *   Swap_request is sent after a round within bounds only when `swapLingerMs` has passed since
+ *   the last swap request, accepted swap or successful swap, because rounds here are frequent.
+ * - No per-kind throttling of Bootstrap/Advertise/Swap (§15.4, a 2026 addition); no private mode.
+ *
+ * @module
+ */
+
+import type { PointId } from "../base/point_id.ts";
+import { pointIdToString } from "../base/point_id.ts";
+import type { Rng } from "../gossipsub/mod.ts";
+import type { BanList } from "./ban_list.ts";
+import type { KnownPoints } from "./known_points.ts";
+import type { MaintenanceBounds } from "./options.ts";
+import type { PeerLink } from "./peer_link.ts";
+import { ADVERTISED_POINTS, type Pool } from "./pool.ts";
+
+/** Settings of {@link Maintenance}. */
+export interface MaintenanceConfig<W> {
+  /** The pool. */
+  readonly pool: Pool<W>;
+  /** Known points. */
+  readonly known: KnownPoints;
+  /** Refused peers. */
+  readonly bans: BanList;
+  /** Random choices. */
+  readonly rng: Rng;
+  /** Connection thresholds. */
+  readonly bounds: MaintenanceBounds;
+  /** Send Bootstrap, answer it and learn from Advertise. */
+  readonly peerDiscovery: boolean;
+  /** Minimum time between swaps, ms; `null` disables swaps. */
+  readonly swapLingerMs: number | null;
+}
+
+/** Counters of the maintenance and peer exchange. */
+export interface MaintenanceStats {
+  /** Maintenance rounds run. */
+  rounds: number;
+  /** Bootstrap messages sent. */
+  bootstrapsSent: number;
+  /** Advertise messages sent. */
+  advertisesSent: number;
+  /** Points received in Advertise messages. */
+  pointsAdvertised: number;
+  /** Swap_request messages sent. */
+  swapRequestsSent: number;
+  /** Swap_ack messages sent. */
+  swapAcksSent: number;
+  /** Swaps completed (the new connection was established). */
+  swaps: number;
+}
+
+/** Maintenance rounds and the handlers of Bootstrap, Advertise, Swap_request and Swap_ack. */
+export class Maintenance<W> {
+  readonly #c: MaintenanceConfig<W>;
+  #latestAcceptedSwap = -Infinity;
+  #latestSuccessfulSwap = -Infinity;
+  #latestSwapRequest = -Infinity;
+  /** Counters. */
+  readonly stats: MaintenanceStats = {
+    rounds: 0,
+    bootstrapsSent: 0,
+    advertisesSent: 0,
+    pointsAdvertised: 0,
+    swapRequestsSent: 0,
+    swapAcksSent: 0,
+    swaps: 0,
+  };
+
+  /**
+   * Maintenance over a pool.
+   *
+   * @param config The pool, tables and settings.
+   */
+  constructor(config: MaintenanceConfig<W>) {
+    this.#c = config;
+  }
+
+  #banned = (key: string): boolean => this.#c.bans.get(key, performance.now()) !== undefined;
+
+  /** One maintenance round: dial below the minimum, trim above the maximum, else maybe swap. */
+  round(): void {
+    const { pool, known, bounds, rng } = this.#c;
+    const now = performance.now();
+    this.stats.rounds++;
+    this.#c.bans.prune(now);
+    const count = pool.size + pool.pending;
+    if (count < bounds.minThreshold) {
+      const wanted = bounds.minTarget - count;
+      const candidates = known.dialCandidates(now, this.#banned, pool.dialling)
+        .filter((p) => p.peerKey === undefined || pool.get(p.peerKey) === undefined);
+      rng.shuffle(candidates, wanted);
+      for (const p of candidates.slice(0, wanted)) pool.dial(p.point, p.source).catch(() => {});
+      if (candidates.length < wanted && this.#c.peerDiscovery) {
+        for (const link of pool.links()) {
+          if (!link.privateNode && link.send({ kind: "Bootstrap" })) this.stats.bootstrapsSent++;
+        }
+      }
+    } else if (pool.size > bounds.maxThreshold) {
+      const links = pool.links();
+      rng.shuffle(links);
+      for (const link of links.slice(0, pool.size - bounds.maxTarget)) {
+        pool.disconnect(link.key).catch(() => {});
+      }
+    } else {
+      this.#sendSwapRequest(now);
+    }
+  }
+
+  /**
+   * Bootstrap from a peer: answer with up to 50 known public points (non-blocking; nothing is
+   * sent when there are none).
+   *
+   * @param link The requesting connection.
+   */
+  onBootstrap(link: PeerLink<W>): void {
+    if (!this.#c.peerDiscovery || link.privateNode) return;
+    const points = this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, this.#banned);
+    if (points.length > 0 && link.send({ kind: "Advertise", points })) {
+      this.stats.advertisesSent++;
+    }
+  }
+
+  /**
+   * Advertise from a peer: register the points (the next round dials them if needed).
+   *
+   * @param points The advertised points (at most 100, checked by the decoder).
+   */
+  onAdvertise(points: readonly PointId[]): void {
+    if (!this.#c.peerDiscovery) return;
+    const now = performance.now();
+    this.stats.pointsAdvertised += points.length;
+    for (const point of points) this.#c.known.add(point, "advertise", now);
+  }
+
+  #swapsAllowed(now: number): boolean {
+    const linger = this.#c.swapLingerMs;
+    if (linger === null) return false;
+    return now - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap) >= linger;
+  }
+
+  // Random other connections whose listening point is known, in random order.
+  #proposable(except: string): PeerLink<W>[] {
+    const links = this.#c.pool.links().filter((l) =>
+      l.key !== except && !l.privateNode && l.listeningPoint !== undefined
+    );
+    return this.#c.rng.shuffle(links);
+  }
+
+  #sendSwapRequest(now: number): void {
+    const linger = this.#c.swapLingerMs;
+    if (linger === null || !this.#swapsAllowed(now) || now - this.#latestSwapRequest < linger) {
+      return;
+    }
+    const links = this.#c.pool.links().filter((l) => !l.privateNode);
+    if (links.length < 2) return;
+    const target = links[this.#c.rng.int(links.length)];
+    const proposed = this.#proposable(target.key)[0];
+    if (proposed === undefined) return;
+    const point = proposed.listeningPoint as PointId;
+    if (target.send({ kind: "SwapRequest", point, peerId: proposed.peerId })) {
+      target.lastSwapRequest = { at: now, peerKey: proposed.key };
+      this.#latestSwapRequest = now;
+      this.stats.swapRequestsSent++;
+    }
+  }
+
+  #alreadyConnected(point: PointId): boolean {
+    const text = pointIdToString(point);
+    const entry = this.#c.known.get(text);
+    return this.#c.known.isOwn(text) || entry?.connected === true ||
+      this.#c.pool.dialling.has(text);
+  }
+
+  // Dial `point`; once it runs, drop the connection with `replaced` (Octez reason Peer_swapped).
+  #swap(point: PointId, replaced: string): void {
+    this.#latestAcceptedSwap = performance.now();
+    this.#c.pool.dial(point, "advertise").then(
+      () => {
+        this.#latestSuccessfulSwap = performance.now();
+        this.stats.swaps++;
+        this.#c.pool.disconnect(replaced).catch(() => {});
+      },
+      () => {
+        this.#latestAcceptedSwap = this.#latestSuccessfulSwap;
+      },
+    );
+  }
+
+  /**
+   * Swap_request from a peer (its peer id field is ignored, as in Octez): when swaps are allowed
+   * and the point is new to us, propose another connection back with Swap_ack, dial the point,
+   * and on success drop the proposed connection.
+   *
+   * @param link The requesting connection.
+   * @param point The point it proposes.
+   */
+  onSwapRequest(link: PeerLink<W>, point: PointId): void {
+    if (!this.#swapsAllowed(performance.now()) || this.#alreadyConnected(point)) return;
+    const proposed = this.#proposable(link.key)[0];
+    if (proposed === undefined) return;
+    const point2 = proposed.listeningPoint as PointId;
+    if (!link.send({ kind: "SwapAck", point: point2, peerId: proposed.peerId })) return;
+    this.stats.swapAcksSent++;
+    this.#swap(point, proposed.key);
+  }
+
+  /**
+   * Swap_ack from a peer we sent a Swap_request to: dial the point it proposes, and on success
+   * drop the connection we proposed to it.
+   *
+   * @param link The answering connection.
+   * @param point The point it proposes.
+   */
+  onSwapAck(link: PeerLink<W>, point: PointId): void {
+    const request = link.lastSwapRequest;
+    if (this.#c.swapLingerMs === null || request === undefined) return;
+    if (this.#alreadyConnected(point)) return;
+    link.lastSwapRequest = undefined;
+    this.#swap(point, request.peerKey);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Gossipsub nodes over authenticated tzp2p connections. {@link createNode} listens on TCP, dials
+ * points, authenticates every connection with the node's identity, carries gossipsub messages as
+ * application messages of the P2P envelope (the simple instance by default, or any
+ * {@link GossipInstance} such as the DAL layout), discovers peers with Bootstrap/Advertise and
+ * swaps, and gives the application `publish`, `subscribe`, `unsubscribe`, `peers` and `close`.
+ *
+ * @example Two nodes on loopback: one publishes, the other reads it from its subscription.
+ * ```ts
+ * import { createNode } from "./mod.ts";
+ *
+ * const options = { heartbeatMs: 50, connections: { minConnections: 1, expectedConnections: 2, maxConnections: 4 } };
+ * const alice = await createNode({ ...options, topics: ["news"] });
+ * const bob = await createNode({ ...options, bootstrapPoints: [alice.listeningPoint!] });
+ * const news = bob.subscribe("news").getReader();
+ *
+ * // Wait until alice has grafted bob into her mesh, then publish.
+ * while (alice.meshPeers("news").length === 0) await new Promise((r) => setTimeout(r, 20));
+ * alice.publish("news", new TextEncoder().encode("hello"));
+ * const { value } = await news.read();
+ * console.log(new TextDecoder().decode(value!.message)); // "hello"
+ *
+ * news.releaseLock();
+ * await Promise.all([alice.close(), bob.close()]);
+ * ```
+ *
+ * @module
+ */
+
+export { createNode, DEFAULT_CHAIN_NAME, Node, type NodeStats, type PeerInfo } from "./node.ts";
+export type { NodeSettings } from "./node.ts";
+export {
+  type ConnectionBounds,
+  defaultNodeLimits,
+  type MaintenanceBounds,
+  maintenanceBounds,
+  type NodeOptions,
+  type NodeOptionsBase,
+  type SimpleNodeOptions,
+} from "./options.ts";
+export {
+  fromWire,
+  type GossipInstance,
+  type GossipWireMessage,
+  type NodeGossipMessage,
+  toWire,
+} from "./gossip_instance.ts";
+export {
+  MAX_SIMPLE_TOPIC_BYTES,
+  simpleGossip,
+  type SimpleGossipInstance,
+  type SimpleGossipOptions,
+  simpleMessageId,
+  simpleMessageIdTopic,
+} from "./simple_gossip.ts";
+export { isNodeError, NodeError, type NodeErrorDetails, type NodeErrorKind } from "./errors.ts";
+export type { Delivered } from "./subscriptions.ts";
+export type { MaintenanceStats } from "./maintenance.ts";
+export type { PoolStats } from "./pool.ts";
+
+// Types of the layers below that this module's API mentions, so that it documents on its own.
+export type * from "../gossipsub/worker.ts";
+export type { PointId } from "../base/point_id.ts";
+export type { Identity } from "../crypto/identity.ts";
+export type { P2pStat } from "../connection/stat.ts";
+export type { PxPeer } from "../../gen/gossipsub.ts";
+export type { PeerId, Point } from "../../gen/base.ts";
+export type * from "../encoding/mod.ts";

@@ -1,0 +1,158 @@
+/**
+ * Options of `createNode` and their defaults: Octez's P2P limits where they make sense for a
+ * gossip network (spec §15.5, §18), and gossipsub limits that suit small networks (the DAL
+ * production values, which are Octez's unit-test limits without the mesh-delivery penalties P3 and
+ * P3b: with little traffic those push every mesh peer below zero).
+ *
+ * @module
+ */
+
+import { dalLimits, type Limits } from "../gossipsub/mod.ts";
+import type { Identity } from "../crypto/identity.ts";
+import type { PointId } from "../base/point_id.ts";
+import type { GossipInstance } from "./gossip_instance.ts";
+
+/** Connection-count bounds of the maintenance (Octez `min/expected/max_connections`). */
+export interface ConnectionBounds {
+  /** Fewer connections than this (plus a third of the way to `expected`) start dialling. */
+  readonly minConnections: number;
+  /** The count the maintenance aims at. */
+  readonly expectedConnections: number;
+  /** No more connections than this are accepted or dialled. */
+  readonly maxConnections: number;
+}
+
+/** Everything `createNode` accepts besides the gossip instance. */
+export interface NodeOptionsBase {
+  /** The node's identity; a fresh one (of `powDifficulty`) when omitted. */
+  readonly identity?: Identity;
+  /** Proof-of-work difficulty required from peers and used for a fresh identity (default 0). */
+  readonly powDifficulty?: number;
+  /** Explicit proof-of-work target (overrides `powDifficulty` for the check). */
+  readonly powTarget?: bigint;
+  /** The chain name announced and required (default `"TZP2P_GOSSIP"`). */
+  readonly chainName?: string;
+  /** Where to listen (default 127.0.0.1, port 0 = any free port); `false` to only dial. */
+  readonly listen?: { readonly host?: string; readonly port?: number } | false;
+  /** Points dialled at start, and again every 15 heartbeats while not connected. */
+  readonly bootstrapPoints?: readonly (PointId | string)[];
+  /** Topics joined at start (subscribe to read their messages). */
+  readonly topics?: readonly unknown[];
+  /** Gossipsub limits (default: DAL limits, i.e. Octez test limits without P3/P3b). */
+  readonly limits?: Limits<unknown>;
+  /** Heartbeat period in ms, overriding `limits.heartbeatInterval` (default 1000). */
+  readonly heartbeatMs?: number;
+  /** Seed of the gossipsub automaton's random generator (default: random). */
+  readonly seed?: number;
+  /** Connection bounds (default Octez: 10 / 50 / 100). */
+  readonly connections?: Partial<ConnectionBounds>;
+  /** Period of the connection maintenance in ms (default 5 000; Octez runs it on events and every 120 s). */
+  readonly maintenanceMs?: number;
+  /** Send Bootstrap to peers when below the minimum and out of points (default true). */
+  readonly peerDiscovery?: boolean;
+  /** Minimum time between two swaps in ms (default 30 000, Octez `swap_linger`); `null` disables swaps. */
+  readonly swapLingerMs?: number | null;
+  /** How long a kicked peer is refused, in ms (default 10 minutes). */
+  readonly kickBanMs?: number;
+  /** How long a peer that sent a malformed message is refused, in ms (default 10 minutes). */
+  readonly greylistMs?: number;
+  /** Time limit of an outgoing connection, TCP connect and handshake, in ms (Octez: 10 000). */
+  readonly connectTimeoutMs?: number;
+  /** Time limit of an incoming handshake in ms (Octez: 5 000). */
+  readonly authenticationTimeoutMs?: number;
+  /** Concurrent incoming handshakes before new sockets are closed at once (Octez: 20). */
+  readonly maxIncomingHandshakes?: number;
+  /** Bound of each connection's outgoing queue in bytes (default 8 MiB, Octez). */
+  readonly outgoingQueueSize?: number;
+  /** Unread messages each subscriber stream buffers before dropping (default 10 000). */
+  readonly subscriberBufferSize?: number;
+  /** Closes the node when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `createNode` for a custom gossipsub instance. */
+export interface NodeOptions<T, I, M> extends NodeOptionsBase {
+  /** The gossipsub instance: `"simple"` (default) or a custom codec and modules. */
+  readonly gossip: GossipInstance<T, I, M>;
+  /** Topics joined at start. */
+  readonly topics?: readonly T[];
+  /** Gossipsub limits. */
+  readonly limits?: Limits<T>;
+}
+
+/** Options of `createNode` for the simple instance (string topics, byte payloads). */
+export interface SimpleNodeOptions extends NodeOptionsBase {
+  /** The simple instance (the default). */
+  readonly gossip?: "simple";
+  /** Topics joined at start. */
+  readonly topics?: readonly string[];
+  /** Gossipsub limits. */
+  readonly limits?: Limits<string>;
+}
+
+/** The maintenance thresholds derived from {@link ConnectionBounds}, as Octez computes them. */
+export interface MaintenanceBounds {
+  /** Below this, dial. */
+  readonly minThreshold: number;
+  /** Dial up to this. */
+  readonly minTarget: number;
+  /** Disconnect down to this. */
+  readonly maxTarget: number;
+  /** Above this, disconnect. */
+  readonly maxThreshold: number;
+  /** Hard cap on connections (accepted, dialled, or being handshaken). */
+  readonly maxConnections: number;
+}
+
+/**
+ * Octez `P2p_maintenance` bounds: steps of a third between min and expected and between expected
+ * and max (10 / 50 / 100 → 23, 36, 68, 84).
+ *
+ * @param bounds The connection bounds.
+ * @returns The thresholds.
+ * @throws {RangeError} Unless 0 ≤ min ≤ expected ≤ max and max ≥ 1, all integers.
+ */
+export function maintenanceBounds(bounds: ConnectionBounds): MaintenanceBounds {
+  const { minConnections: min, expectedConnections: expected, maxConnections: max } = bounds;
+  for (const [name, v] of Object.entries(bounds)) {
+    if (!Number.isInteger(v) || v < 0) {
+      throw new RangeError(`createNode: connections.${name} must be an integer ≥ 0, got ${v}`);
+    }
+  }
+  if (!(min <= expected && expected <= max && max >= 1)) {
+    throw new RangeError(
+      `createNode: need minConnections ≤ expectedConnections ≤ maxConnections and max ≥ 1, got ${min} / ${expected} / ${max}`,
+    );
+  }
+  const stepMin = Math.floor((expected - min) / 3);
+  const stepMax = Math.floor((max - expected) / 3);
+  return {
+    minThreshold: min + stepMin,
+    minTarget: min + 2 * stepMin,
+    maxTarget: max - 2 * stepMax,
+    maxThreshold: max - stepMax,
+    maxConnections: max,
+  };
+}
+
+/** Default gossipsub limits of a node: the DAL limits with the given heartbeat. */
+export function defaultNodeLimits<T>(heartbeatMs = 1000): Limits<T> {
+  return { ...dalLimits<T>(), heartbeatInterval: heartbeatMs };
+}
+
+/**
+ * Checks that an optional duration is a finite number ≥ 0 and returns it or its default.
+ *
+ * @param name The option's name, for the message.
+ * @param value The value given.
+ * @param fallback The default.
+ * @returns The duration.
+ * @throws {RangeError} On a negative, infinite or non-number value.
+ */
+export function duration(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`createNode: ${name} must be a finite number of ms ≥ 0, got ${value}`);
+  }
+  return value;
+}

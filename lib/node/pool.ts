@@ -1,0 +1,399 @@
+/**
+ * The connection pool of a node (Octez `P2p_pool` and `P2p_connect_handler`): it authenticates
+ * incoming sockets and dials points, runs the post-authentication checks of spec §12 in Octez's
+ * order, accepts or refuses with a Nack, keeps one connection per peer id, and runs one sequential
+ * reader loop per connection (spec §11.4).
+ *
+ * Post-authentication checks (both directions):
+ * 1. banned (kicked or greylisted) peer → close, no Ack/Nack;
+ * 2. register the remote listening point;
+ * 3. expected peer id differs (a PX `Connect`) → close, no Ack/Nack;
+ * 4. version selection failed → Nack with its motive;
+ * 5. connections (running + handshaking) ≥ max → Nack `Too_many_connections` with known points;
+ * 6. (private mode: not supported, a node is always public);
+ * 7. peer already running → Nack `Already_connected`; peer already handshaking → Nack unless
+ *    the newcomer wins the tie-break below;
+ * 8. Ack exchange.
+ *
+ * Simultaneous dials: when A dials B while B dials A, Octez refuses whichever arrives while the
+ * other is pending, and both may fail. Here both ends prefer the connection opened by the peer
+ * with the smaller key: the loser is refused at step 7 or, if both got through, closed right after
+ * its Ack exchange. The same rule on both ends keeps the same connection.
+ *
+ * @module
+ */
+
+import { type PointId, pointIdToString } from "../base/point_id.ts";
+import { RejectionMotive } from "../base/rejection.ts";
+import {
+  accept,
+  authenticate,
+  type AuthenticatedConnection,
+  connect,
+  type ConnectOptions,
+  isP2pError,
+  nack,
+} from "../connection/mod.ts";
+import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { AppCodec } from "../encoding/app_codec.ts";
+import type { P2pMessage } from "../../gen/p2p_message.ts";
+import type { Rng } from "../gossipsub/mod.ts";
+import type { BanList } from "./ban_list.ts";
+import { NodeError } from "./errors.ts";
+import type { KnownPoint, KnownPoints, PointSource } from "./known_points.ts";
+import type { MaintenanceBounds } from "./options.ts";
+import { PeerLink } from "./peer_link.ts";
+
+/** Octez advertises at most 50 points (Advertise answers and Nack lists). */
+export const ADVERTISED_POINTS = 50;
+
+/** What the pool needs from its node. */
+export interface PoolConfig<W> {
+  /** Identity, PoW target, versions, metadata and listening port used in every handshake. */
+  readonly handshake: Omit<ConnectOptions, "timeoutMs" | "signal">;
+  /** This node's key. */
+  readonly selfKey: string;
+  /** Codec of the application messages. */
+  readonly codec: AppCodec<W>;
+  /** Known points. */
+  readonly known: KnownPoints;
+  /** Refused peers. */
+  readonly bans: BanList;
+  /** Random choices (Nack point lists). */
+  readonly rng: Rng;
+  /** Connection cap. */
+  readonly bounds: MaintenanceBounds;
+  /** Outgoing time limit (TCP connect and handshake), ms. */
+  readonly connectTimeoutMs: number;
+  /** Incoming handshake time limit, ms. */
+  readonly authenticationTimeoutMs: number;
+  /** Concurrent incoming handshakes. */
+  readonly maxIncomingHandshakes: number;
+  /** Outgoing queue bound of each connection, bytes. */
+  readonly outgoingQueueSize: number;
+  /** Greylist duration after a malformed message, ms. */
+  readonly greylistMs: number;
+  /** Delay before dialling a point again after its connection ended, ms. */
+  readonly reconnectDelayMs: number;
+  /** A connection is running. */
+  onOpen(link: PeerLink<W>): void;
+  /** A running connection ended (`error` is why; `undefined` when closed locally). */
+  onClose(link: PeerLink<W>, error: unknown): void;
+  /** A message arrived on a running connection (handled synchronously, in order). */
+  onMessage(link: PeerLink<W>, message: P2pMessage<W>): void;
+  /** Dialling a point failed. */
+  onDialFailed(point: KnownPoint): void;
+}
+
+/** Counters of the pool. */
+export interface PoolStats {
+  /** Dials started. */
+  dials: number;
+  /** Dials that failed. */
+  dialFailures: number;
+  /** Incoming sockets received. */
+  incoming: number;
+  /** Connections refused with a Nack or closed during the checks (both directions). */
+  refused: number;
+  /** Connections established (both directions). */
+  established: number;
+}
+
+/** The connection pool. */
+export class Pool<W> {
+  readonly #c: PoolConfig<W>;
+  readonly #links = new Map<string, PeerLink<W>>();
+  // Peers in their Ack exchange: key → initiator keys of the pending connections.
+  readonly #handshaking = new Map<string, string[]>();
+  readonly #dialling = new Set<string>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #abort = new AbortController();
+  #incomingHandshakes = 0;
+  #closing = false;
+  /** Counters. */
+  readonly stats: PoolStats = {
+    dials: 0,
+    dialFailures: 0,
+    incoming: 0,
+    refused: 0,
+    established: 0,
+  };
+
+  /**
+   * An empty pool.
+   *
+   * @param config What the pool needs from its node.
+   */
+  constructor(config: PoolConfig<W>) {
+    this.#c = config;
+  }
+
+  /** Running connections. */
+  get size(): number {
+    return this.#links.size;
+  }
+
+  /** Connections being dialled or handshaken (not running yet). */
+  get pending(): number {
+    let n = this.#dialling.size + this.#incomingHandshakes;
+    for (const list of this.#handshaking.values()) n += list.length;
+    return n;
+  }
+
+  /** Points being dialled. */
+  get dialling(): ReadonlySet<string> {
+    return this.#dialling;
+  }
+
+  /**
+   * The running connection with a peer.
+   *
+   * @param key The peer's key.
+   * @returns Its link, if connected.
+   */
+  get(key: string): PeerLink<W> | undefined {
+    return this.#links.get(key);
+  }
+
+  /** The running connections. */
+  links(): PeerLink<W>[] {
+    return [...this.#links.values()];
+  }
+
+  #track<X>(task: Promise<X>): Promise<X> {
+    const settled = task.then(() => {}, () => {});
+    this.#tasks.add(settled);
+    settled.then(() => this.#tasks.delete(settled));
+    return task;
+  }
+
+  /**
+   * Takes an incoming socket: authenticates and checks it in the background, or closes it at once
+   * when the pool is closing or `maxIncomingHandshakes` handshakes are pending.
+   *
+   * @param socket The accepted TCP connection.
+   */
+  acceptSocket(socket: Deno.Conn): void {
+    this.stats.incoming++;
+    if (this.#closing || this.#incomingHandshakes >= this.#c.maxIncomingHandshakes) {
+      socket.close();
+      return;
+    }
+    this.#incomingHandshakes++;
+    this.#track((async () => {
+      let auth: AuthenticatedConnection;
+      try {
+        auth = await authenticate(socket, {
+          ...this.#c.handshake,
+          incoming: true,
+          timeoutMs: this.#c.authenticationTimeoutMs,
+          signal: this.#abort.signal,
+        });
+      } catch {
+        // Octez greylists the IP here; a failed handshake only costs this socket.
+        return;
+      } finally {
+        this.#incomingHandshakes--;
+      }
+      await this.#establish(auth, undefined).catch(() => {});
+    })());
+  }
+
+  /**
+   * Dials a point and, once authenticated and checked, adds the connection to the pool.
+   *
+   * @param point The point.
+   * @param source How the point was learnt (if it is new).
+   * @param expectedPeerKey The peer expected there (a PX `Connect`); another one is refused.
+   * @returns The running connection.
+   * @throws {NodeError} `closed`, `dial_refused` (own point, already connected or being dialled,
+   * banned peer, no room) or `dial_failed` (with the connection error as `cause`).
+   */
+  dial(point: PointId, source: PointSource, expectedPeerKey?: string): Promise<PeerLink<W>> {
+    const text = pointIdToString(point);
+    const refuse = (why: string) =>
+      Promise.reject(
+        new NodeError("dial_refused", `not dialling ${text}: ${why}`, { point: text }),
+      );
+    if (this.#closing) {
+      return Promise.reject(new NodeError("closed", "the node is closed", { point: text }));
+    }
+    if (this.#c.known.isOwn(text)) return refuse("it is this node");
+    if (this.#dialling.has(text)) return refuse("already being dialled");
+    const entry = this.#c.known.add(point, source, performance.now());
+    if (entry === undefined) return refuse("not a dialable point");
+    if (entry.connected) return refuse("already connected");
+    const peer = expectedPeerKey ?? entry.peerKey;
+    if (peer !== undefined && this.#links.has(peer)) return refuse("peer already connected");
+    if (peer !== undefined && this.#c.bans.get(peer, performance.now()) !== undefined) {
+      return refuse("peer banned");
+    }
+    if (this.#links.size + this.pending >= this.#c.bounds.maxConnections) {
+      return refuse("too many connections");
+    }
+    this.stats.dials++;
+    this.#dialling.add(text);
+    return this.#track((async () => {
+      try {
+        const auth = await connect(point, {
+          ...this.#c.handshake,
+          timeoutMs: this.#c.connectTimeoutMs,
+          signal: this.#abort.signal,
+        });
+        this.#dialling.delete(text);
+        return await this.#establish(auth, expectedPeerKey);
+      } catch (e) {
+        this.stats.dialFailures++;
+        if (isP2pError(e, "myself")) this.#c.known.addOwn(point);
+        else {
+          this.#c.known.failed(entry, performance.now());
+          this.#c.onDialFailed(entry);
+        }
+        const alternatives = isP2pError(e, "rejected_by_nack") ? e.details.alternativePoints : [];
+        for (const p of alternatives ?? []) this.#c.known.add(p, "nack", performance.now());
+        if (e instanceof NodeError) throw e;
+        throw new NodeError("dial_failed", `dialling ${text} failed: ${String(e)}`, {
+          point: text,
+        }, { cause: e });
+      } finally {
+        this.#dialling.delete(text);
+      }
+    })());
+  }
+
+  async #refuse(auth: AuthenticatedConnection, motive?: number): Promise<never> {
+    this.stats.refused++;
+    if (motive === undefined) auth.close();
+    else {
+      const points = motive === RejectionMotive.TooManyConnections
+        ? this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, (k) => this.#banned(k))
+        : [];
+      await nack(auth, motive, points, { graceMs: 200 });
+    }
+    throw new NodeError(
+      "dial_failed",
+      `connection with ${peerIdToString(auth.peerId)} refused (${motive ?? "closed"})`,
+      { peer: peerIdToString(auth.peerId) },
+    );
+  }
+
+  #banned(key: string): boolean {
+    return this.#c.bans.get(key, performance.now()) !== undefined;
+  }
+
+  async #establish(
+    auth: AuthenticatedConnection,
+    expectedPeerKey: string | undefined,
+  ): Promise<PeerLink<W>> {
+    const info = auth.info;
+    const key = peerIdKey(info.peerId);
+    if (this.#closing || this.#banned(key)) return this.#refuse(auth);
+    let entry: KnownPoint | undefined;
+    if (info.remoteListeningPoint !== undefined) {
+      entry = this.#c.known.add(info.remoteListeningPoint, "connection", performance.now());
+      if (entry !== undefined) this.#c.known.setPeer(entry, key, info.peerId);
+    }
+    if (expectedPeerKey !== undefined && expectedPeerKey !== key) return this.#refuse(auth);
+    if (info.versionSelection.kind === "rejected") {
+      return this.#refuse(auth, info.versionSelection.motive);
+    }
+    if (this.#links.size + this.pending >= this.#c.bounds.maxConnections) {
+      return this.#refuse(auth, RejectionMotive.TooManyConnections);
+    }
+    const initiator = info.incoming ? key : this.#c.selfKey;
+    const pending = this.#handshaking.get(key) ?? [];
+    if (this.#links.has(key) || pending.some((other) => other <= initiator)) {
+      return this.#refuse(auth, RejectionMotive.AlreadyConnected);
+    }
+    pending.push(initiator);
+    this.#handshaking.set(key, pending);
+    let conn;
+    try {
+      conn = await accept(auth, this.#c.codec, {
+        timeoutMs: info.incoming ? this.#c.authenticationTimeoutMs : this.#c.connectTimeoutMs,
+        signal: this.#abort.signal,
+        outgoingQueueSize: this.#c.outgoingQueueSize,
+      });
+    } finally {
+      pending.splice(pending.indexOf(initiator), 1);
+      if (pending.length === 0 && this.#handshaking.get(key) === pending) {
+        this.#handshaking.delete(key);
+      }
+    }
+    const now = performance.now();
+    const link = new PeerLink(conn, key, this.#c.selfKey, entry, now);
+    const existing = this.#links.get(key);
+    if (this.#closing || (existing !== undefined && existing.initiatorKey <= initiator)) {
+      this.stats.refused++;
+      await conn.close();
+      throw new NodeError("dial_failed", "duplicate connection closed", {
+        peer: peerIdToString(info.peerId),
+      });
+    }
+    this.stats.established++;
+    this.#links.set(key, link);
+    if (entry !== undefined) this.#c.known.connected(entry, info.privateNode, now);
+    if (existing !== undefined) {
+      // The new connection wins the tie-break: the old one goes, and the worker sees the peer
+      // leave and come back, so that it resends its subscriptions on the new connection.
+      this.#c.onClose(existing, undefined);
+      existing.conn.close();
+    }
+    this.#c.onOpen(link);
+    link.reader = this.#track(this.#readLoop(link));
+    return link;
+  }
+
+  async #readLoop(link: PeerLink<W>): Promise<void> {
+    let error: unknown;
+    try {
+      for (;;) {
+        const { message } = await link.conn.read();
+        if (message.kind === "Disconnect") break;
+        try {
+          this.#c.onMessage(link, message);
+        } catch (e) {
+          error = e;
+          break;
+        }
+      }
+    } catch (e) {
+      error = e;
+    }
+    await link.conn.close();
+    if (this.#links.get(link.key) !== link) return;
+    this.#links.delete(link.key);
+    const now = performance.now();
+    if (link.point !== undefined) {
+      this.#c.known.disconnected(link.point, now, this.#c.reconnectDelayMs);
+    }
+    if (isP2pError(error, "decoding_error")) {
+      this.#c.bans.ban(link.key, "greylisted", this.#c.greylistMs, now);
+    }
+    this.#c.onClose(link, error);
+  }
+
+  /**
+   * Closes the connection with a peer (its reader loop then reports the disconnection).
+   *
+   * @param key The peer's key.
+   * @returns Resolves once the connection is closed and forgotten.
+   */
+  async disconnect(key: string): Promise<void> {
+    const link = this.#links.get(key);
+    if (link === undefined) return;
+    await link.conn.close();
+    await link.reader;
+  }
+
+  /**
+   * Closes every connection and cancels every handshake and dial; resolves when all of them, and
+   * every reader loop, have finished.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#abort.abort(new NodeError("closed", "the node is closing"));
+    for (const link of this.#links.values()) link.conn.close();
+    while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The simple gossipsub instance: string topics, byte payloads, and byte message ids minted per
+ * publication, carried by `simpleGossipCodec` (same tags and layout as the DAL instance, spec
+ * gossipsub §13, with strings and byte strings in place of DAL topics, ids and shards).
+ *
+ * The automaton needs the topic of a bare id (an IWant names ids only), so an id starts with its
+ * topic; the rest makes it unique per publication:
+ *
+ * ```text
+ * message id = topic length(2, BE) ‖ topic (UTF-8) ‖ origin peer id(16) ‖ session(4) ‖ sequence(4, BE)
+ * ```
+ *
+ * `session` is random per node instance, so that a node restarted with the same identity does not
+ * reuse the ids of its previous run while other nodes still remember them.
+ *
+ * @module
+ */
+
+import { simpleGossipCodec } from "../../gen/gossipsub.ts";
+import type { TopicModule, Validity } from "../gossipsub/worker.ts";
+import type { GossipInstance, GossipWireMessage } from "./gossip_instance.ts";
+
+/** The simple instance's types: topic, message id, payload. */
+export type SimpleGossipInstance = GossipInstance<string, Uint8Array, Uint8Array>;
+
+/** Options of {@link simpleGossip}. */
+export interface SimpleGossipOptions {
+  /**
+   * Validity of a received payload (default: every payload is `Valid`). `Invalid` lowers the
+   * sender's score; `Unknown` keeps the message aside and retries it after each heartbeat.
+   */
+  readonly validate?: (topic: string, payload: Uint8Array) => Validity;
+}
+
+const ORIGIN_LENGTH = 16;
+const SUFFIX_LENGTH = ORIGIN_LENGTH + 4 + 4;
+/** Longest topic, in UTF-8 bytes: the length field is 16 bits. */
+export const MAX_SIMPLE_TOPIC_BYTES = 0xffff;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The topic length field of `id`, or -1 when `id` cannot be an id of this layout. */
+function topicLength(id: Uint8Array): number {
+  if (id.length < 2 + SUFFIX_LENGTH) return -1;
+  const length = (id[0] << 8) | id[1];
+  return id.length === 2 + length + SUFFIX_LENGTH ? length : -1;
+}
+
+/**
+ * The topic an id names.
+ *
+ * @param id A message id of the simple instance.
+ * @returns Its topic, or `undefined` when `id` is malformed.
+ */
+export function simpleMessageIdTopic(id: Uint8Array): string | undefined {
+  const length = topicLength(id);
+  if (length < 0) return undefined;
+  try {
+    return decoder.decode(id.subarray(2, 2 + length));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A message id of the simple instance.
+ *
+ * @param topic The topic (at most 65 535 UTF-8 bytes).
+ * @param origin The publisher's peer id (16 bytes).
+ * @param session 32 bits chosen at random per node instance.
+ * @param sequence The publisher's counter (taken modulo 2^32).
+ * @returns The id.
+ * @throws {RangeError} When the topic is too long or `origin` is not 16 bytes.
+ */
+export function simpleMessageId(
+  topic: string,
+  origin: Uint8Array,
+  session: number,
+  sequence: number,
+): Uint8Array {
+  const text = encoder.encode(topic);
+  if (text.length > MAX_SIMPLE_TOPIC_BYTES) {
+    throw new RangeError(`simple gossip: topic of ${text.length} bytes is over 65535`);
+  }
+  if (origin.length !== ORIGIN_LENGTH) {
+    throw new RangeError(`simple gossip: origin must be a 16-byte peer id, got ${origin.length}`);
+  }
+  const id = new Uint8Array(2 + text.length + SUFFIX_LENGTH);
+  const view = new DataView(id.buffer);
+  view.setUint16(0, text.length);
+  id.set(text, 2);
+  id.set(origin, 2 + text.length);
+  view.setUint32(2 + text.length + ORIGIN_LENGTH, session >>> 0);
+  view.setUint32(2 + text.length + ORIGIN_LENGTH + 4, sequence >>> 0);
+  return id;
+}
+
+// Ids are short, so a Latin-1 string of their bytes is a cheap map key whose order is byte order.
+function idKey(id: Uint8Array): string {
+  return String.fromCharCode.apply(null, id as unknown as number[]);
+}
+
+const stringTopics: TopicModule<string> = {
+  key: (topic) => topic,
+  compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+};
+
+/**
+ * The simple instance (the default of `createNode`).
+ *
+ * @param options Payload validation.
+ * @returns The instance.
+ */
+export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipInstance {
+  const validate = options.validate;
+  const session = crypto.getRandomValues(new Uint32Array(1))[0];
+  return {
+    name: "simple",
+    codec: simpleGossipCodec,
+    topic: stringTopics,
+    messageId: {
+      key: idKey,
+      compare: (a, b) => {
+        const n = Math.min(a.length, b.length);
+        for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+        return a.length - b.length;
+      },
+      // Only ids that passed `accept` (or that we minted) reach the automaton.
+      getTopic: (id) => simpleMessageIdTopic(id) as string,
+      valid: () => "Valid",
+    },
+    message: {
+      valid: (payload, id) => validate?.(simpleMessageIdTopic(id) as string, payload) ?? "Valid",
+    },
+    accept: (message) => acceptSimple(message),
+    checkTopic(topic) {
+      if (typeof topic !== "string") throw new TypeError("simple gossip: a topic is a string");
+      if (topic === "") {
+        throw new RangeError("simple gossip: the empty topic is reserved (it is the Ping)");
+      }
+      if (encoder.encode(topic).length > MAX_SIMPLE_TOPIC_BYTES) {
+        throw new RangeError("simple gossip: topic over 65535 UTF-8 bytes");
+      }
+    },
+    newMessageId: (topic, _message, origin, sequence) =>
+      simpleMessageId(topic, origin, session, sequence),
+  };
+}
+
+function acceptSimple(message: GossipWireMessage<string, Uint8Array, Uint8Array>): boolean {
+  switch (message.kind) {
+    case "IHave":
+    case "IWant":
+      return message.messageIds.every((id) => simpleMessageIdTopic(id) !== undefined);
+    case "MessageWithHeader":
+      return simpleMessageIdTopic(message.messageId) === message.topic;
+    default:
+      return true;
+  }
+}

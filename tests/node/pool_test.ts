@@ -8,7 +8,7 @@ import { generateIdentitySync, peerIdKey } from "../../lib/crypto/mod.ts";
 import { rawAppCodec, type RawAppMessage } from "../../lib/encoding/mod.ts";
 import { isNodeError } from "../../lib/node/mod.ts";
 import { closeAll, collect, sleep, testNode, text, waitFor } from "./helpers.ts";
-import { rawPeer, readUntil } from "./raw_peer.ts";
+import { Inbox, rawPeer } from "./raw_peer.ts";
 
 // Nodes that never dial by themselves: every connection in these tests is explicit.
 const still = { connections: { minConnections: 0, expectedConnections: 0, maxConnections: 8 } };
@@ -79,8 +79,9 @@ Deno.test("Bootstrap is answered with Advertise of the known public points", asy
     // The raw peer advertises no port: it is not a point anyone can dial.
     const raw = await rawPeer(hub.listeningPoint!);
     try {
+      const inbox = new Inbox(raw);
       assert.equal(raw.writeNow({ kind: "Bootstrap" }), true);
-      const answer = await readUntil(raw, (m) => m.kind === "Advertise");
+      const answer = await inbox.find((m) => m.kind === "Advertise");
       assert.equal(answer.kind, "Advertise");
       const points = answer.kind === "Advertise" ? answer.points : [];
       const sort = (p: typeof points) => [...p].map((x) => `${x.addr}:${x.port}`).sort();

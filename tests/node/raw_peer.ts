@@ -48,27 +48,32 @@ export async function rawPeer<M = SimpleGossipMessage>(
   });
 }
 
-/** Reads until a message satisfies `match`, skipping the others; fails after `timeoutMs`. */
-export async function readUntil<M>(
-  conn: Connection<M>,
-  match: (m: ReceivedMessage<M>["message"]) => boolean,
-  timeoutMs = 5_000,
-): Promise<ReceivedMessage<M>["message"]> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no matching message in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
+/** Everything a raw peer receives, read in the background until its connection ends. */
+export class Inbox<M> {
+  readonly items: ReceivedMessage<M>["message"][] = [];
+  readonly done: Promise<void>;
+
+  constructor(conn: Connection<M>) {
+    this.done = (async () => {
+      try {
+        for (;;) this.items.push((await conn.read()).message);
+      } catch {
+        // Closed.
+      }
+    })();
+  }
+
+  /** The first received message satisfying `match`, waiting up to `timeoutMs` for it. */
+  async find(
+    match: (m: ReceivedMessage<M>["message"]) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<ReceivedMessage<M>["message"]> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const read = conn.read();
-      read.catch(() => {}); // A read left pending by a timeout fails later, on close.
-      const { message } = await Promise.race([read, expired]);
-      if (match(message)) return message;
+      const found = this.items.find(match);
+      if (found !== undefined) return found;
+      if (performance.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -53,6 +53,7 @@ export {
   simpleMessageId,
   simpleMessageIdTopic,
 } from "./simple_gossip.ts";
+export { dalGossip, type DalGossipInstance, type DalGossipOptions } from "./dal_gossip.ts";
 export { isNodeError, NodeError, type NodeErrorDetails, type NodeErrorKind } from "./errors.ts";
 export type { Delivered } from "./subscriptions.ts";
 export type { MaintenanceStats } from "./maintenance.ts";
@@ -63,6 +64,17 @@ export type * from "../gossipsub/worker.ts";
 export type { PointId } from "../base/point_id.ts";
 export type { Identity } from "../crypto/identity.ts";
 export type { P2pStat } from "../connection/stat.ts";
-export type { PxPeer } from "../../gen/gossipsub.ts";
+export type {
+  DalMessage,
+  DalMessageId,
+  DalTopic,
+  Pkh,
+  PkhBls,
+  PkhEd25519,
+  PkhMlDsa44,
+  PkhP256,
+  PkhSecp256k1,
+  PxPeer,
+} from "../../gen/gossipsub.ts";
 export type { PeerId, Point } from "../../gen/base.ts";
 export type * from "../encoding/mod.ts";

@@ -9,14 +9,18 @@
  */
 
 import { makePointId, pointIdToString } from "../lib/base/point_id.ts";
-import { generateIdentitySync, makePowTarget, peerIdToString } from "../lib/crypto/mod.ts";
+import {
+  generateIdentitySync,
+  type Identity,
+  makePowTarget,
+  peerIdToString,
+} from "../lib/crypto/mod.ts";
 import { rawAppCodec } from "../lib/encoding/mod.ts";
 import {
   accept,
   authenticate,
   type AuthenticateOptions,
   connect,
-  type Identity,
   OCTEZ_MAINNET_VERSIONS,
   type P2pStat,
 } from "../lib/connection/mod.ts";

@@ -158,26 +158,26 @@ Deno.test("a connection message cut short by end of stream fails with connection
   assert.ok(isP2pError(await authenticating, "connection_closed"));
 });
 
-Deno.test("a message length above 100 MiB - 4 is a decoding_error before any buffering", async () => {
-  const [conn, peer] = await acceptedByScript();
-  const reading = conn.read();
+// Plaintexts the scripted peer sends after the Ack, and the decode error each must cause.
+const malformedMessages: [string, string, string][] = [
   // 0x06400000 - 3 = 104 857 597 > 104 857 596; only the 4 length bytes are sent.
-  await peer.send(peer.chunk(fromHex("063ffffd")));
-  const e = await assertP2pError(reading, "decoding_error");
-  assert.ok(isP2pError(e) && e.details.codecError?.kind === "size_limit_exceeded");
-  await conn.close();
-  await peer.end();
-});
+  ["a message length above 100 MiB - 4, before any buffering", "063ffffd", "size_limit_exceeded"],
+  ["a negative message length", "80000000", "invalid_int"],
+  ["a length too short for the tag", "00000001" + "00", "not_enough_data"],
+];
 
-Deno.test("a negative message length is a decoding_error", async () => {
-  const [conn, peer] = await acceptedByScript();
-  const reading = conn.read();
-  await peer.send(peer.chunk(fromHex("80000000")));
-  const e = await assertP2pError(reading, "decoding_error");
-  assert.ok(isP2pError(e) && e.details.codecError?.kind === "invalid_int");
-  await conn.close();
-  await peer.end();
-});
+for (const [what, plaintext, codecKind] of malformedMessages) {
+  Deno.test(`${what} is a decoding_error (${codecKind})`, async () => {
+    const [conn, peer] = await acceptedByScript();
+    const reading = conn.read();
+    await peer.send(peer.chunk(fromHex(plaintext)));
+    const e = await assertP2pError(reading, "decoding_error");
+    assert.ok(isP2pError(e) && e.details.codecError?.kind === codecKind);
+    assert.equal((await conn.closed)?.kind, "decoding_error");
+    await conn.close();
+    await peer.end();
+  });
+}
 
 Deno.test("a chunk announcing fewer than 16 bytes is invalid_incoming_ciphertext_size", async () => {
   const [conn, peer] = await acceptedByScript();

@@ -167,6 +167,14 @@ export class Node<T, I, M> {
       heartbeatInterval: options.heartbeatMs ?? options.limits.heartbeatInterval,
     };
     this.#kickBanMs = duration("kickBanMs", options.kickBanMs, 600_000);
+    const maintenanceMs = duration("maintenanceMs", options.maintenanceMs, 5_000);
+    const connectTimeoutMs = duration("connectTimeoutMs", options.connectTimeoutMs, 10_000);
+    const authenticationTimeoutMs = duration(
+      "authenticationTimeoutMs",
+      options.authenticationTimeoutMs,
+      5_000,
+    );
+    const greylistMs = duration("greylistMs", options.greylistMs, 600_000);
     const swapLingerMs = options.swapLingerMs === null
       ? null
       : duration("swapLingerMs", options.swapLingerMs, 30_000);
@@ -198,67 +206,69 @@ export class Node<T, I, M> {
     for (const point of bootstrap) this.#known.add(point, "config", now);
     const bootstrapTexts = bootstrap.map(pointIdToString).filter((t) => !this.#known.isOwn(t));
 
-    const versions: SupportedVersions = {
-      chainName: options.chainName ?? DEFAULT_CHAIN_NAME,
-      distributedDbVersions: [0],
-      p2pVersions: [0, 1],
-    };
-    this.#worker = makeWorker<string, T, I, M>({
-      limits,
-      peer: { key: (p) => p, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
-      topic: instance.topic,
-      messageId: instance.messageId,
-      message: instance.message,
-      rng: seed,
-      self: this.#key,
-      reachablePoint: (peer) => this.#known.pointOfPeer(peer)?.text,
-      initialPoints: () => bootstrapTexts,
-    });
-    this.#pool = new Pool<Wire<T, I, M>>({
-      handshake: {
-        identity,
-        powTarget: options.powTarget ?? makePowTarget(options.powDifficulty ?? 0),
-        versions,
-        metadata: { disableMempool: false, privateNode: false },
-        listeningPort: this.listeningPoint?.port ?? 0,
-      },
-      selfKey: this.#key,
-      codec: instance.codec,
-      known: this.#known,
-      bans: this.#bans,
-      rng,
-      bounds,
-      connectTimeoutMs: duration("connectTimeoutMs", options.connectTimeoutMs, 10_000),
-      authenticationTimeoutMs: duration(
-        "authenticationTimeoutMs",
-        options.authenticationTimeoutMs,
-        5_000,
-      ),
-      maxIncomingHandshakes: options.maxIncomingHandshakes ?? 20,
-      outgoingQueueSize: options.outgoingQueueSize ?? 8 * 1024 * 1024,
-      greylistMs: duration("greylistMs", options.greylistMs, 600_000),
-      reconnectDelayMs: 1000,
-      onOpen: (link) =>
-        this.#worker.p2pInput({
-          kind: "NewConnection",
-          peer: link.key,
-          direct: false,
-          outbound: !link.incoming,
-        }),
-      onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
-      onMessage: (link, message) => this.#onMessage(link, message),
-      onDialFailed: (point) => this.#worker.setUnreachablePoint(point.text),
-    });
-    this.#maintenance = new Maintenance({
-      pool: this.#pool,
-      known: this.#known,
-      bans: this.#bans,
-      rng,
-      bounds,
-      peerDiscovery: options.peerDiscovery ?? true,
-      swapLingerMs,
-    });
-    this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
+    // Until everything is built, a failure (invalid limits, say) must not leak the listener.
+    try {
+      const versions: SupportedVersions = {
+        chainName: options.chainName ?? DEFAULT_CHAIN_NAME,
+        distributedDbVersions: [0],
+        p2pVersions: [0, 1],
+      };
+      this.#worker = makeWorker<string, T, I, M>({
+        limits,
+        peer: { key: (p) => p, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
+        topic: instance.topic,
+        messageId: instance.messageId,
+        message: instance.message,
+        rng: seed,
+        self: this.#key,
+        reachablePoint: (peer) => this.#known.pointOfPeer(peer)?.text,
+        initialPoints: () => bootstrapTexts,
+      });
+      this.#pool = new Pool<Wire<T, I, M>>({
+        handshake: {
+          identity,
+          powTarget: options.powTarget ?? makePowTarget(options.powDifficulty ?? 0),
+          versions,
+          metadata: { disableMempool: false, privateNode: false },
+          listeningPort: this.listeningPoint?.port ?? 0,
+        },
+        selfKey: this.#key,
+        codec: instance.codec,
+        known: this.#known,
+        bans: this.#bans,
+        rng,
+        bounds,
+        connectTimeoutMs,
+        authenticationTimeoutMs,
+        maxIncomingHandshakes: options.maxIncomingHandshakes ?? 20,
+        outgoingQueueSize: options.outgoingQueueSize ?? 8 * 1024 * 1024,
+        greylistMs,
+        reconnectDelayMs: 1000,
+        onOpen: (link) =>
+          this.#worker.p2pInput({
+            kind: "NewConnection",
+            peer: link.key,
+            direct: false,
+            outbound: !link.incoming,
+          }),
+        onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
+        onMessage: (link, message) => this.#onMessage(link, message),
+        onDialFailed: (point) => this.#worker.setUnreachablePoint(point.text),
+      });
+      this.#maintenance = new Maintenance({
+        pool: this.#pool,
+        known: this.#known,
+        bans: this.#bans,
+        rng,
+        bounds,
+        peerDiscovery: options.peerDiscovery ?? true,
+        swapLingerMs,
+      });
+      this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
+    } catch (e) {
+      this.#listener?.close();
+      throw e;
+    }
 
     // Start: the worker and its two consumers, the listener, the maintenance, the first dials.
     const topics = options.topics ?? [];
@@ -268,7 +278,7 @@ export class Node<T, I, M> {
     if (this.#listener !== undefined) this.#loops.push(this.#acceptLoop(this.#listener));
     this.#maintenanceTimer = setInterval(
       () => this.#maintenance.round(),
-      duration("maintenanceMs", options.maintenanceMs, 5_000),
+      maintenanceMs,
     );
     for (const point of bootstrap) this.#pool.dial(point, "config").catch(() => {});
     this.#signal = options.signal;

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { peerIdKey } from "../../lib/crypto/mod.ts";
 import {
+  assertPortFree,
   closeAll,
   collect,
   type Collected,
@@ -180,6 +181,15 @@ Deno.test("20 loopback nodes deliver every message exactly once, also after 5 of
     const victims = [...members].sort(() => random() - 0.5).slice(0, KILLED);
     for (const victim of victims) victim.alive = false;
     await closeAll(victims.map((v) => v.node));
+    // Every socket of a closed node is gone: its peers all saw the connection end.
+    const dead = new Set(victims.map((v) => v.key));
+    await waitFor(
+      "the survivors to drop the dead",
+      () =>
+        members.every((m) =>
+          !m.alive || m.node.peers().every((p) => !dead.has(peerIdKey(p.peerId)))
+        ),
+    );
     await waitFor("the mesh to heal", () => networkReady(members, 7), 20_000, 50);
 
     const second = await publishRound(members, FIRST_ROUND, SECOND_ROUND, random);
@@ -195,4 +205,5 @@ Deno.test("20 loopback nodes deliver every message exactly once, also after 5 of
     await closeAll(members.map((m) => m.node));
     await Promise.all(members.flatMap((m) => [...m.streams.values()].map((s) => s.done)));
   }
+  for (const m of members) assertPortFree(m.node.listeningPoint!.port);
 });

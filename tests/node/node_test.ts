@@ -3,9 +3,19 @@
 import assert from "node:assert/strict";
 import { peerIdKey } from "../../lib/crypto/mod.ts";
 import { toHex } from "../../lib/encoding/hex.ts";
-import { isNodeError } from "../../lib/node/mod.ts";
+import { defaultNodeLimits, isNodeError } from "../../lib/node/mod.ts";
 import { trackTimers } from "../gossipsub/worker_fixture.ts";
-import { closeAll, collect, sleep, testNode, text, untext, waitFor } from "./helpers.ts";
+import {
+  assertPortFree,
+  closeAll,
+  collect,
+  freePort,
+  sleep,
+  testNode,
+  text,
+  untext,
+  waitFor,
+} from "./helpers.ts";
 
 Deno.test("two nodes exchange messages both ways on two topics", async () => {
   const alice = await testNode();
@@ -145,7 +155,28 @@ Deno.test("closing aborts the node through its signal and stops every timer it s
     await alice.close(); // the same close the abort started
     await news.done;
     assert.equal(timers.live(), 0, "timers still pending after close");
+    for (const node of [alice, bob, carol]) assertPortFree(node.listeningPoint!.port);
   } finally {
     timers.restore();
   }
+});
+
+Deno.test("createNode() refuses invalid options without leaking its listener", async () => {
+  const port = freePort();
+  const listen = { host: "127.0.0.1", port };
+  await assert.rejects(testNode({ listen, maintenanceMs: -1 }), RangeError);
+  await assert.rejects(testNode({ listen, connectTimeoutMs: Infinity }), RangeError);
+  await assert.rejects(testNode({ listen, heartbeatMs: -5 }), RangeError);
+  await assert.rejects(
+    testNode({
+      listen,
+      connections: { minConnections: 5, expectedConnections: 2, maxConnections: 8 },
+    }),
+    RangeError,
+  );
+  await assert.rejects(testNode({ listen, topics: [""] }), RangeError);
+  // Invalid gossipsub limits are found by the worker, after the listener was opened.
+  const limits = { ...defaultNodeLimits<string>(100), degreeLow: 100 };
+  await assert.rejects(testNode({ listen, limits }), RangeError);
+  assertPortFree(port);
 });

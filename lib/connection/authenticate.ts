@@ -250,24 +250,25 @@ export async function exchange<T>(
 }
 
 /**
- * Wraps a codec error into a `decoding_error` (or `encoding_error`); rethrows anything else.
+ * The error to throw for `e`, caught while decoding or encoding `what`: a codec error becomes a
+ * `decoding_error` (or `encoding_error`) carrying it; anything else is returned as it is.
  *
  * @param e The caught error.
  * @param what What was being decoded or encoded.
- * @returns Never.
+ * @returns The error to throw.
  */
-export function codecFailure(e: unknown, what: string): never {
+export function codecError(e: unknown, what: string): unknown {
   if (e instanceof DecodeError) {
-    throw new P2pError("decoding_error", `malformed ${what}: ${e.message}`, { codecError: e }, {
+    return new P2pError("decoding_error", `malformed ${what}: ${e.message}`, { codecError: e }, {
       cause: e,
     });
   }
   if (e instanceof EncodeError) {
-    throw new P2pError("encoding_error", `cannot encode ${what}: ${e.message}`, { codecError: e }, {
-      cause: e,
-    });
+    return new P2pError("encoding_error", `cannot encode ${what}: ${e.message}`, {
+      codecError: e,
+    }, { cause: e });
   }
-  throw e;
+  return e;
 }
 
 function checkOptions(options: AuthenticateOptions): void {
@@ -357,7 +358,7 @@ async function handshake(
       version: announced,
     });
   } catch (e) {
-    codecFailure(e, "connection message");
+    throw codecError(e, "connection message");
   }
   const recvFrame = await exchange(transport, sentFrame, async () => {
     await transport.ensure(2, "connection message");
@@ -372,7 +373,7 @@ async function handshake(
   try {
     remote = decodeConnectionMessage(recvFrame);
   } catch (e) {
-    codecFailure(e, "connection message");
+    throw codecError(e, "connection message");
   }
   const peerId = peerIdOfPublicKey(remote.publicKey);
   const remoteListeningPoint = incoming
@@ -405,7 +406,7 @@ async function handshake(
     try {
       return decodeConnectionMetadata(plaintext);
     } catch (e) {
-      codecFailure(e, "metadata");
+      throw codecError(e, "metadata");
     }
   });
   if (peerIdEquals(peerId, identity.peerId)) {
@@ -471,7 +472,7 @@ export async function nack(
     frame = encryptChunk(key, localNonce, encodeAckMessage(message));
   } catch (e) {
     transport.close();
-    codecFailure(e, "Nack");
+    throw codecError(e, "Nack");
   }
   incrementNonceInPlace(localNonce);
   try {

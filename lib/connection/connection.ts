@@ -21,7 +21,7 @@ import { incrementNonceInPlace } from "../crypto/nonce.ts";
 import { TAG_LENGTH } from "../crypto/box.ts";
 import {
   type AuthenticatedConnection,
-  codecFailure,
+  codecError,
   type ConnectionInfo,
   exchange,
   readOneChunk,
@@ -126,7 +126,7 @@ export async function accept<M>(
           try {
             answer = decodeAckMessage(plaintext);
           } catch (e) {
-            codecFailure(e, "Ack");
+            throw codecError(e, "Ack");
           }
           if (answer.kind === "Nack") {
             throw new P2pError("rejected_by_nack", `rejected by Nack (motive ${answer.motive})`, {
@@ -260,7 +260,7 @@ export class Connection<M> {
     try {
       return encodeP2pMessage(message, this.#app);
     } catch (e) {
-      codecFailure(e, "P2P message");
+      throw codecError(e, "P2P message");
     }
   }
 
@@ -478,16 +478,8 @@ export class Connection<M> {
         }
       }
     } catch (e) {
-      if (isP2pError(e)) this.#fail(e);
-      else {
-        try {
-          codecFailure(e, "P2P message");
-        } catch (wrapped) {
-          this.#fail(
-            isP2pError(wrapped) ? wrapped : connectionClosed("reader failed", wrapped),
-          );
-        }
-      }
+      const error = codecError(e, "P2P message");
+      this.#fail(isP2pError(error) ? error : connectionClosed("reader failed", error));
     }
   }
 }

@@ -38,7 +38,7 @@ import {
 import { withDeadline } from "./deadline.ts";
 import { connectionClosed, isP2pError, P2pError } from "./errors.ts";
 import { MessageAssembler } from "./message_assembler.ts";
-import { Fifo } from "./fifo.ts";
+import { Fifo } from "../base/fifo.ts";
 import { OutgoingQueue } from "./outgoing_queue.ts";
 import type { P2pStat } from "./stat.ts";
 import type { Transport } from "./transport.ts";

@@ -15,7 +15,7 @@
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
 import { CHUNK_EXTRA_BYTES, sealChunk } from "./chunk.ts";
 import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
-import { Fifo } from "./fifo.ts";
+import { Fifo } from "../base/fifo.ts";
 import type { Transport } from "./transport.ts";
 
 /** Plaintext bytes sealed into one socket write, at most (a single chunk may exceed it). */

@@ -72,7 +72,7 @@ import { defaultMessageEquals } from "./worker_batch.ts";
 import { WorkerCore } from "./worker_core.ts";
 import { GossipsubWorkerError } from "./worker_error.ts";
 import { OutputChannel } from "./worker_output.ts";
-import { Fifo } from "./worker_queue.ts";
+import { Fifo } from "../base/fifo.ts";
 import type {
   AppInput,
   AppOutput,

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Fifo } from "../../lib/gossipsub/worker_queue.ts";
+import { Fifo } from "../../lib/base/fifo.ts";
 import { UnknownValidityBuffer } from "../../lib/gossipsub/worker_unknown_buffer.ts";
 import { OutputChannel } from "../../lib/gossipsub/worker_output.ts";
 import { defaultMessageEquals } from "../../lib/gossipsub/worker_batch.ts";

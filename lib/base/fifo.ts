@@ -1,7 +1,8 @@
 /**
  * A first-in first-out queue with O(1) `push` and `shift` (an array with a moving head, compacted
- * now and then). `Array.prototype.shift` is O(n): with 200 000 pending reads it made delivering
- * them quadratic (17 s instead of a fraction of a second).
+ * now and then), shared by the connection queues and the gossipsub worker's input queue.
+ * `Array.prototype.shift` is O(n): with 200 000 pending reads it made delivering them quadratic
+ * (17 s instead of a fraction of a second).
  *
  * @module
  */

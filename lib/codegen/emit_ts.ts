@@ -7,7 +7,7 @@
  */
 
 import type { Case, Decl, Field, Node, SchemaFile, UnionNode } from "./dsl.ts";
-import { fixedSize, hasFixedLayout, isGeneric, validate } from "./analysis.ts";
+import { fixedSize, isGeneric, validate } from "./analysis.ts";
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
 import { aliasConstFor, hex, PREFIX_READ } from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";

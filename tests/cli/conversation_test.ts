@@ -10,7 +10,7 @@ import type { ConversationItem, Direction } from "../../lib/cli/conversation_ite
 import { itemToJsonLine } from "../../lib/cli/conversation_item.ts";
 import { seal } from "../../lib/crypto/mod.ts";
 import { type AppCodec, fromHex } from "../../lib/encoding/mod.ts";
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 import {
   carthagenet,
   type Frame,

@@ -10,7 +10,7 @@ import {
   ProgressReporter,
 } from "../../lib/cli/progress.ts";
 import { fromHex } from "../../lib/encoding/mod.ts";
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 
 const progress = (attempts: number, hashesPerSecond: number): PowProgress => ({
   attempts,

@@ -4,7 +4,7 @@
 import { fromHex, toHex } from "../../lib/encoding/mod.ts";
 import type { ConversationIdentity, ConversationPiece } from "../../lib/cli/conversation.ts";
 import type { Direction } from "../../lib/cli/conversation_item.ts";
-import { type Vector, vectors } from "../vectors.ts";
+import { type Vector, vectors } from "../support/vectors.ts";
 
 /** One encrypted frame of a transcript with what the vectors say it holds. */
 export interface Frame {

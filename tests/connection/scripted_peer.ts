@@ -7,7 +7,7 @@
  * @module
  */
 
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 import { fromHex } from "../../lib/encoding/mod.ts";
 import { incrementNonceInPlace, makePowTarget, peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
 import { makePointId } from "../../lib/base/point_id.ts";

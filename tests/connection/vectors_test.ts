@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 import { fromHex, rawAppCodec, toHex } from "../../lib/encoding/mod.ts";
 import { makePointId, parsePointId, pointIdToString } from "../../lib/base/point_id.ts";
 import {

@@ -8,7 +8,7 @@ import {
 } from "../../lib/crypto/base58.ts";
 import { isCryptoError } from "../../lib/crypto/errors.ts";
 import { peerIdFromString } from "../../lib/crypto/peer_id.ts";
-import { hex, toHex, vectorsOfKind } from "./vectors.ts";
+import { hex, toHex, vectors } from "../support/vectors.ts";
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -46,7 +46,7 @@ Deno.test("base58CheckDecode() inverts base58CheckEncode()", () => {
 });
 
 Deno.test("base58check decomposition of a peer id matches the vector", () => {
-  const [vector] = vectorsOfKind("peer_id").filter((v) => v.hex !== undefined);
+  const [vector] = vectors("peer_id").filter((v) => v.hex !== undefined);
   const inputs = vector.inputs as { b58: string };
   const expected = vector.expected as Record<string, string | number>;
   const raw = base58Decode(inputs.b58);

@@ -3,9 +3,9 @@ import fc from "fast-check";
 import nacl from "tweetnacl";
 import { channelKey, open, openInto, seal, sealInto } from "../../lib/crypto/box.ts";
 import { isCryptoError } from "../../lib/crypto/errors.ts";
-import { hex, toHex, vectorsOfKind } from "./vectors.ts";
+import { hex, toHex, vectors } from "../support/vectors.ts";
 
-for (const vector of vectorsOfKind("precompute_key")) {
+for (const vector of vectors("precompute_key")) {
   Deno.test(`channelKey() matches ${vector.name}`, () => {
     const inputs = vector.inputs as Record<string, string>;
     const remote = hex(inputs.remote_public_key ?? inputs.public_key);
@@ -14,7 +14,7 @@ for (const vector of vectorsOfKind("precompute_key")) {
   });
 }
 
-for (const vector of vectorsOfKind("encrypted_chunk")) {
+for (const vector of vectors("encrypted_chunk")) {
   Deno.test(`seal() and open() match ${vector.name}`, () => {
     const inputs = vector.inputs as Record<string, string>;
     const expected = vector.expected as Record<string, unknown>;

@@ -10,9 +10,9 @@ import {
   writeIdentityFile,
 } from "../../lib/crypto/identity_file.ts";
 import { peerIdToString } from "../../lib/crypto/peer_id.ts";
-import { vectorsOfKind } from "./vectors.ts";
+import { vectors } from "../support/vectors.ts";
 
-const identities = vectorsOfKind("identity");
+const identities = vectors("identity");
 const ocamlVector = identities.find((v) => v.source.includes("identity_ocaml.json"))!;
 
 // tezedge docker/identities/identity_ocaml.json, written by Octez (`tezos-node identity

@@ -11,7 +11,7 @@ import {
 import { peerIdOfPublicKey } from "../../lib/crypto/peer_id.ts";
 import { makePowTarget } from "../../lib/crypto/pow_target.ts";
 import { checkProofOfWork } from "../../lib/crypto/proof_of_work.ts";
-import { hex, vectorsOfKind } from "./vectors.ts";
+import { hex, vectors } from "../support/vectors.ts";
 
 function identityOfVector(inputs: Record<string, unknown>): Identity {
   const publicKey = hex(inputs.public_key);
@@ -23,7 +23,7 @@ function identityOfVector(inputs: Record<string, unknown>): Identity {
   };
 }
 
-for (const vector of vectorsOfKind("identity")) {
+for (const vector of vectors("identity")) {
   Deno.test(`key pair and checks of ${vector.name}`, () => {
     const inputs = vector.inputs as Record<string, string>;
     const expected = vector.expected as Record<string, unknown>;
@@ -63,7 +63,7 @@ Deno.test("generateIdentity() searches the stamp with workers", async () => {
 });
 
 Deno.test("checkIdentity() rejects a peer id that is not H128 of the public key", () => {
-  const [first, second] = vectorsOfKind("identity").map((v) => identityOfVector(v.inputs!));
+  const [first, second] = vectors("identity").map((v) => identityOfVector(v.inputs!));
   assert.throws(
     () => checkIdentity({ ...first, peerId: second.peerId }),
     (e) =>
@@ -73,7 +73,7 @@ Deno.test("checkIdentity() rejects a peer id that is not H128 of the public key"
 });
 
 Deno.test("checkIdentity() rejects a secret key that does not give the public key", () => {
-  const [first, second] = vectorsOfKind("identity").map((v) => identityOfVector(v.inputs!));
+  const [first, second] = vectors("identity").map((v) => identityOfVector(v.inputs!));
   assert.throws(
     () => checkIdentity({ ...first, secretKey: second.secretKey }),
     (e) => isCryptoError(e, "identity_keys_mismatch"),
@@ -81,7 +81,7 @@ Deno.test("checkIdentity() rejects a secret key that does not give the public ke
 });
 
 Deno.test("checkIdentity() rejects parts of the wrong length with RangeError", () => {
-  const identity = identityOfVector(vectorsOfKind("identity")[0].inputs!);
+  const identity = identityOfVector(vectors("identity")[0].inputs!);
   assert.throws(
     () => checkIdentity({ ...identity, proofOfWorkStamp: new Uint8Array(23) }),
     RangeError,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { deriveNonces, incrementNonce, incrementNonceInPlace } from "../../lib/crypto/nonce.ts";
-import { hex, toHex, vectorsOfKind } from "./vectors.ts";
+import { hex, toHex, vectors } from "../support/vectors.ts";
 
-for (const vector of vectorsOfKind("nonce_derivation")) {
+for (const vector of vectors("nonce_derivation")) {
   Deno.test(`deriveNonces() matches ${vector.name}`, () => {
     const inputs = vector.inputs as { incoming: boolean; sent_msg: string; recv_msg: string };
     const expected = vector.expected as { local_nonce: string; remote_nonce: string };
@@ -13,7 +13,7 @@ for (const vector of vectorsOfKind("nonce_derivation")) {
   });
 }
 
-for (const vector of vectorsOfKind("nonce_increment")) {
+for (const vector of vectors("nonce_increment")) {
   Deno.test(`incrementNonce() matches ${vector.name}`, () => {
     const nonce = hex(vector.hex);
     const next = (vector.expected as { next: string }).next;

@@ -8,9 +8,9 @@ import {
   peerIdOfPublicKey,
   peerIdToString,
 } from "../../lib/crypto/peer_id.ts";
-import { hex, toHex, vectorsOfKind } from "./vectors.ts";
+import { hex, toHex, vectors } from "../support/vectors.ts";
 
-const keyedVectors = [...vectorsOfKind("peer_id"), ...vectorsOfKind("identity")].filter((v) =>
+const keyedVectors = [...vectors("peer_id"), ...vectors("identity")].filter((v) =>
   v.inputs?.public_key !== undefined
 );
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { blake2b } from "@noble/hashes/blake2.js";
 import fc from "fast-check";
 import { PowHasher, powTargetWords } from "../../lib/crypto/pow_hash.ts";
-import { toHex } from "./vectors.ts";
+import { toHex } from "../support/vectors.ts";
 
 const NEVER = powTargetWords(0n); // no hash is ≤ 0 in practice: search() only advances
 

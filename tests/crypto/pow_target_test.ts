@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { makePowTarget } from "../../lib/crypto/pow_target.ts";
-import { vectorsOfKind } from "./vectors.ts";
+import { vectors } from "../support/vectors.ts";
 
-for (const vector of vectorsOfKind("pow_target")) {
+for (const vector of vectors("pow_target")) {
   Deno.test(`makePowTarget() matches the vector ${vector.name}`, () => {
     const difficulty = (vector.inputs as { target: number }).target;
     const expected = vector.expected as { target_hex: string; target_decimal: string };

@@ -8,9 +8,9 @@ import {
   generateProofOfWorkSync,
   powHashValue,
 } from "../../lib/crypto/proof_of_work.ts";
-import { hex, toHex, vectorsOfKind } from "./vectors.ts";
+import { hex, toHex, vectors } from "../support/vectors.ts";
 
-for (const vector of vectorsOfKind("pow_check")) {
+for (const vector of vectors("pow_check")) {
   Deno.test(`proof of work: ${vector.name}`, () => {
     const expected = vector.expected as Record<string, string | boolean>;
     if (vector.hex !== undefined) {
@@ -36,7 +36,7 @@ for (const vector of vectorsOfKind("pow_check")) {
   });
 }
 
-for (const vector of vectorsOfKind("identity")) {
+for (const vector of vectors("identity")) {
   Deno.test(`proof of work of identity ${vector.name}`, () => {
     const inputs = vector.inputs as Record<string, string>;
     const expected = vector.expected as Record<string, string | number | boolean>;

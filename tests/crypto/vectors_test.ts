@@ -2,7 +2,7 @@
 // iterating over an empty list cannot pass by accident.
 
 import assert from "node:assert/strict";
-import { vectorsOfKind } from "./vectors.ts";
+import { vectors } from "../support/vectors.ts";
 
 const EXPECTED_COUNTS: Record<string, number> = {
   identity: 6,
@@ -17,6 +17,6 @@ const EXPECTED_COUNTS: Record<string, number> = {
 
 for (const [kind, count] of Object.entries(EXPECTED_COUNTS)) {
   Deno.test(`p2p.json holds ${count} vectors of kind ${kind}`, () => {
-    assert.equal(vectorsOfKind(kind).length, count);
+    assert.equal(vectors(kind).length, count);
   });
 }

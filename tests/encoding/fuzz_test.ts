@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as arb from "./arbitraries.ts";
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 import { DecodeError, fromHex, rawAppCodec } from "../../lib/encoding/mod.ts";
 import * as conn from "../../gen/connection.ts";
 import * as base from "../../gen/base.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { vectors } from "../vectors.ts";
+import { vectors } from "../support/vectors.ts";
 import {
   DecodeError,
   fromHex,

@@ -7,6 +7,8 @@
 
 import {
   bool,
+  bytes,
+  conv,
   type Decl,
   declare,
   dynamicSize,
@@ -14,6 +16,7 @@ import {
   int16,
   list,
   obj,
+  opt,
   ref,
   req,
   type SchemaFile,
@@ -50,6 +53,39 @@ export const ConnectionMetadata: Decl = declare(
   ),
 );
 
+/**
+ * `Types.P2P.Metadata.Connection.t` of the DAL node (Octez src/lib_dal_node_services/types.ml
+ * 655-680): `obj3 (opt "advertised_net_addr" P2p_addr.encoding) (opt "advertised_net_port"
+ * uint16) (req "is_bootstrap_peer" bool)`. An `opt` field of an `obj` is one presence byte
+ * (`0x00` absent, `0xFF` present; any non-zero reads as present) then the value; `P2p_addr` is
+ * `conv Ipaddr.V6.to_octets Ipaddr.V6.of_octets_exn string` (src/lib_base/p2p_addr.ml 28-34),
+ * so a 4-byte length (16) then the 16 address bytes, IPv4 as IPv4-mapped IPv6.
+ *
+ * ```text
+ * metadata = [00 | FF ‖ len(4) = 16 ‖ addr(16)] ‖ [00 | FF ‖ port(2, BE)] ‖ is_bootstrap_peer(1)
+ * e.g.       00 FF 2D D4 00 = no address, port 11732, not a bootstrap peer (5 bytes)
+ * ```
+ */
+export const DalConnectionMetadata: Decl = declare(
+  "DalConnectionMetadata",
+  "Connection metadata of the Octez DAL node, exchanged encrypted right after the keys.",
+  obj(
+    opt(
+      "advertisedNetAddr",
+      conv(bytes(), {
+        tsType: "P2pAddr",
+        module: "lib/connection/p2p_addr.ts",
+        encode: "p2pAddrToOctets",
+        decode: "p2pAddrOfOctets",
+        errorKind: "invalid_conversion",
+      }),
+      "Public address the peer can be reached at (16 bytes on the wire, IPv4 as IPv4-mapped).",
+    ),
+    opt("advertisedNetPort", uint16(), "Port the peer can be reached at."),
+    req("isBootstrapPeer", bool(), "The peer runs with the bootstrap profile."),
+  ),
+);
+
 /** The third handshake message. */
 export const AckMessage: Decl = declare(
   "AckMessage",
@@ -77,6 +113,6 @@ export const AckMessage: Decl = declare(
 export const schemaFile: SchemaFile = {
   source: "schema/connection.ts",
   output: "gen/connection.ts",
-  doc: "Codecs of the handshake messages: connection message, metadata, Ack/Nack.",
-  decls: [ConnectionMessage, ConnectionMetadata, AckMessage],
+  doc: "Codecs of the handshake messages: connection message, metadata (shell, DAL), Ack/Nack.",
+  decls: [ConnectionMessage, ConnectionMetadata, DalConnectionMetadata, AckMessage],
 };

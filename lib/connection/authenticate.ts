@@ -7,7 +7,7 @@
  * ```text
  * connection message = len(2, BE) ‖ port(2) ‖ public key(32) ‖ PoW stamp(24) ‖ nonce(24) ‖ version
  * nonces             = derived from both whole frames, prefixes included (spec §6.2)
- * metadata chunk     = clen(2) ‖ tag(16) ‖ E(disable_mempool(1) ‖ private_node(1))
+ * metadata chunk     = clen(2) ‖ tag(16) ‖ E(metadata)   (the application's MetadataCodec)
  * ```
  *
  * @module
@@ -17,10 +17,8 @@ import {
   type AckMessage,
   type ConnectionMetadata,
   decodeConnectionMessage,
-  decodeConnectionMetadata,
   encodeAckMessage,
   encodeConnectionMessage,
-  encodeConnectionMetadata,
 } from "../../gen/connection.ts";
 import type { NetworkVersion } from "../../gen/base.ts";
 import { makePointId, type PointId } from "../base/point_id.ts";
@@ -31,9 +29,16 @@ import { deriveNonces, incrementNonceInPlace, NONCE_LENGTH } from "../crypto/non
 import { peerIdEquals, peerIdOfPublicKey, peerIdToString } from "../crypto/peer_id.ts";
 import { checkProofOfWork } from "../crypto/proof_of_work.ts";
 import { DecodeError, EncodeError } from "../encoding/errors.ts";
-import { CHUNK_HEADER_LENGTH, encryptChunk, openChunkInPlace } from "./chunk.ts";
+import {
+  CHUNK_HEADER_LENGTH,
+  encryptChunk,
+  MAX_CHUNK_CONTENT_LENGTH,
+  openChunkInPlace,
+} from "./chunk.ts";
 import { withDeadline } from "./deadline.ts";
 import { P2pError } from "./errors.ts";
+import { formatConnectionInfo } from "./format.ts";
+import type { MetadataCodec } from "./metadata.ts";
 import { type ByteStream, Transport } from "./transport.ts";
 import {
   announcedVersion,
@@ -42,8 +47,12 @@ import {
   type VersionSelection,
 } from "./version.ts";
 
-/** Options of {@link authenticate}. */
-export interface AuthenticateOptions {
+/**
+ * Options of {@link authenticate}.
+ *
+ * @typeParam Meta The connection metadata type (the shell's {@link ConnectionMetadata} by default).
+ */
+export interface AuthenticateOptions<Meta = ConnectionMetadata> {
   /** This node's identity. */
   readonly identity: Identity;
   /** The proof-of-work target the remote stamp must reach (`makePowTarget(26)` for Octez). */
@@ -55,7 +64,9 @@ export interface AuthenticateOptions {
   /** The versions this node supports; it announces the greatest of each. */
   readonly versions: SupportedVersions;
   /** This node's metadata, sent to the remote. */
-  readonly metadata: ConnectionMetadata;
+  readonly metadata: Meta;
+  /** How metadata is encoded, decoded and read for the private flag (`shellMetadataCodec`, …). */
+  readonly metadataCodec: MetadataCodec<Meta>;
   /**
    * The remote point: for an outgoing connection, the point dialled; for an incoming one, the
    * remote socket address. Taken from the stream's `remoteAddr` when omitted.
@@ -69,8 +80,12 @@ export interface AuthenticateOptions {
   readonly messageNonce?: Uint8Array;
 }
 
-/** What is known about an authenticated remote peer (Octez `P2p_connection.Info`). */
-export interface ConnectionInfo {
+/**
+ * What is known about an authenticated remote peer (Octez `P2p_connection.Info`).
+ *
+ * @typeParam Meta The connection metadata type.
+ */
+export interface ConnectionInfo<Meta = ConnectionMetadata> {
   /** Whether the remote opened the TCP connection. */
   readonly incoming: boolean;
   /** The remote peer id (16 bytes). */
@@ -88,12 +103,12 @@ export interface ConnectionInfo {
    * with the advertised port for an incoming one (`undefined` when it advertised none).
    */
   readonly remoteListeningPoint: PointId | undefined;
-  /** The remote runs in private mode (from its metadata). */
+  /** The remote runs in private mode (`metadataCodec.privateNode` of its metadata). */
   readonly privateNode: boolean;
   /** The metadata this node sent. */
-  readonly localMetadata: ConnectionMetadata;
+  readonly localMetadata: Meta;
   /** The metadata the remote sent. */
-  readonly remoteMetadata: ConnectionMetadata;
+  readonly remoteMetadata: Meta;
 }
 
 /** Keys, nonces and socket of an authenticated connection, for accept and nack. */
@@ -111,23 +126,26 @@ export interface AuthState {
 }
 
 // The state stays out of the public object, so that only accept and nack can reach the keys.
-const states = new WeakMap<AuthenticatedConnection, AuthState>();
-const answered = new WeakSet<AuthenticatedConnection>();
+const states = new WeakMap<object, AuthState>();
+const answered = new WeakSet<object>();
 
 /**
- * A connection that passed authentication but is not accepted yet. Answer it exactly once, with
- * `accept` or {@link nack}, or drop it with {@link AuthenticatedConnection.close}.
+ * A connection that passed authentication but is not accepted yet (Octez
+ * `P2p_socket.authenticated_connection`). Answer it exactly once, with `accept` or {@link nack},
+ * or drop it with {@link AuthenticatedConnection.close}.
+ *
+ * @typeParam Meta The connection metadata type.
  */
-export class AuthenticatedConnection {
+export class AuthenticatedConnection<Meta = ConnectionMetadata> {
   /** What is known about the remote. */
-  readonly info: ConnectionInfo;
+  readonly info: ConnectionInfo<Meta>;
 
   /**
    * Wraps what a handshake learnt; only {@link authenticate} builds usable ones.
    *
    * @param info What is known about the remote.
    */
-  constructor(info: ConnectionInfo) {
+  constructor(info: ConnectionInfo<Meta>) {
     this.info = info;
   }
 
@@ -142,7 +160,7 @@ export class AuthenticatedConnection {
   }
 
   /** The remote's metadata. */
-  get remoteMetadata(): ConnectionMetadata {
+  get remoteMetadata(): Meta {
     return this.info.remoteMetadata;
   }
 
@@ -151,6 +169,25 @@ export class AuthenticatedConnection {
     states.get(this)?.transport.close();
     states.delete(this);
     answered.add(this);
+  }
+
+  /**
+   * One line in the words of Octez `P2p_connection.Info.pp`, e.g.
+   * `AuthenticatedConnection(↘ idt… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
+   *
+   * @returns The text.
+   */
+  toString(): string {
+    return `AuthenticatedConnection(${formatConnectionInfo(this.info)})`;
+  }
+
+  /**
+   * What `Deno.inspect` and `console.log` show: {@link AuthenticatedConnection.toString}.
+   *
+   * @returns The text.
+   */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
 }
 
@@ -162,7 +199,7 @@ export class AuthenticatedConnection {
  * @returns Its state; `auth` cannot be answered again.
  * @throws {TypeError} When `auth` was already answered or closed.
  */
-export function takeAuthState(auth: AuthenticatedConnection, op: string): AuthState {
+export function takeAuthState(auth: AuthenticatedConnection<unknown>, op: string): AuthState {
   const state = states.get(auth);
   if (state === undefined || answered.has(auth)) {
     throw new TypeError(
@@ -180,7 +217,7 @@ export function takeAuthState(auth: AuthenticatedConnection, op: string): AuthSt
  * @returns Its state.
  * @throws {TypeError} When `auth` was not accepted, or was handed over already.
  */
-export function releaseAckedState(auth: AuthenticatedConnection): AuthState {
+export function releaseAckedState(auth: AuthenticatedConnection<unknown>): AuthState {
   const state = states.get(auth);
   if (state === undefined || !state.acked) {
     throw new TypeError("Connection: build connections with accept()");
@@ -271,8 +308,8 @@ export function codecError(e: unknown, what: string): unknown {
   return e;
 }
 
-function checkOptions(options: AuthenticateOptions): void {
-  const { identity, powTarget, listeningPort, messageNonce } = options;
+function checkOptions<Meta>(options: AuthenticateOptions<Meta>): void {
+  const { identity, powTarget, listeningPort, messageNonce, metadataCodec } = options;
   if (identity?.publicKey?.length !== 32 || identity.secretKey?.length !== 32) {
     throw new TypeError("authenticate: identity needs 32-byte public and secret keys");
   }
@@ -291,6 +328,33 @@ function checkOptions(options: AuthenticateOptions): void {
   if (messageNonce !== undefined && messageNonce.length !== NONCE_LENGTH) {
     throw new RangeError(`authenticate: messageNonce must be ${NONCE_LENGTH} bytes`);
   }
+  if (
+    typeof metadataCodec?.encode !== "function" || typeof metadataCodec.decode !== "function" ||
+    typeof metadataCodec.privateNode !== "function"
+  ) {
+    throw new TypeError("authenticate: metadataCodec is required (e.g. shellMetadataCodec)");
+  }
+}
+
+/**
+ * Decodes the remote's metadata. Whatever the codec throws (a `DecodeError` from a generated
+ * codec, anything from an application's own) is a `decoding_error`: Octez turns every read
+ * failure of `conn_meta_encoding`, trailing bytes included, into `Decoding_error`
+ * (src/lib_p2p/p2p_socket.ml 273-287).
+ */
+function decodeMetadata<Meta>(codec: MetadataCodec<Meta>, plaintext: Uint8Array): Meta {
+  try {
+    return codec.decode(plaintext);
+  } catch (e) {
+    const error = codecError(e, `${codec.name} metadata`);
+    if (error instanceof P2pError) throw error;
+    throw new P2pError(
+      "decoding_error",
+      `malformed ${codec.name} metadata: ${e instanceof Error ? e.message : String(e)}`,
+      {},
+      { cause: e },
+    );
+  }
 }
 
 function pointOf(addr: string | undefined, port: number | undefined): PointId | undefined {
@@ -307,17 +371,19 @@ function pointOf(addr: string | undefined, port: number | undefined): PointId | 
  * and nonces, metadata, self-connection check, version selection. On failure the stream is closed.
  *
  * @param stream The byte stream (e.g. a `Deno.Conn`); this function takes hold of it.
- * @param options Identity, PoW target, direction, versions, metadata and limits.
+ * @param options Identity, PoW target, direction, versions, metadata and its codec, limits.
  * @returns The authenticated, not yet accepted, connection.
  * @throws {P2pError} `not_enough_proof_of_work`, `myself`, `connection_closed`, `decipher_error`,
- * `decoding_error`, `invalid_incoming_ciphertext_size`, `invalid_auth` (the remote key is a
- * low-order point), `encoding_error` (our chain name is too long), `timeout` or `canceled`.
+ * `decoding_error` (including metadata the codec rejects), `invalid_incoming_ciphertext_size`,
+ * `invalid_auth` (the remote key is a low-order point), `encoding_error` (our chain name is too
+ * long, or our metadata cannot be encoded: then nothing is sent), `invalid_message_size` (our
+ * metadata does not fit one chunk: nothing is sent), `timeout` or `canceled`.
  * @throws {TypeError | RangeError} On malformed options (nothing is sent).
  */
-export async function authenticate(
+export async function authenticate<Meta = ConnectionMetadata>(
   stream: ByteStream,
-  options: AuthenticateOptions,
-): Promise<AuthenticatedConnection> {
+  options: AuthenticateOptions<Meta>,
+): Promise<AuthenticatedConnection<Meta>> {
   checkOptions(options);
   const announced = announcedVersion(options.versions);
   const transport = new Transport(stream);
@@ -334,12 +400,28 @@ export async function authenticate(
   }
 }
 
-async function handshake(
+async function handshake<Meta>(
   transport: Transport,
-  options: AuthenticateOptions,
+  options: AuthenticateOptions<Meta>,
   announced: NetworkVersion,
-): Promise<AuthenticatedConnection> {
-  const { identity, incoming, metadata } = options;
+): Promise<AuthenticatedConnection<Meta>> {
+  const { identity, incoming, metadata, metadataCodec } = options;
+  // Encoded before anything is sent, so that metadata we cannot encode sends nothing (Octez
+  // encodes it later, in Metadata.write, and fails with Encoding_error: same kind).
+  let metadataBytes: Uint8Array;
+  try {
+    metadataBytes = metadataCodec.encode(metadata);
+  } catch (e) {
+    throw codecError(e, `${metadataCodec.name} metadata`);
+  }
+  if (metadataBytes.length > MAX_CHUNK_CONTENT_LENGTH) {
+    // One chunk carries the metadata (Octez Crypto.write_chunk: Invalid_message_size).
+    throw new P2pError(
+      "invalid_message_size",
+      `${metadataCodec.name} metadata of ${metadataBytes.length} bytes does not fit one chunk`,
+      { value: metadataBytes.length, max: MAX_CHUNK_CONTENT_LENGTH },
+    );
+  }
   const remoteAddr = transport.remoteAddr;
   const socket = remoteAddr !== undefined && "hostname" in remoteAddr ? remoteAddr : undefined;
   const remoteAddress = options.remotePoint?.addr ?? pointOf(socket?.hostname, 0)?.addr;
@@ -399,15 +481,11 @@ async function handshake(
   const { localNonce, remoteNonce } = deriveNonces(sentFrame, recvFrame, incoming);
 
   // Step 2: metadata, one encrypted chunk each way.
-  const metadataFrame = encryptChunk(key, localNonce, encodeConnectionMetadata(metadata));
+  const metadataFrame = encryptChunk(key, localNonce, metadataBytes);
   incrementNonceInPlace(localNonce);
   const remoteMetadata = await exchange(transport, metadataFrame, async () => {
     const plaintext = await readOneChunk(transport, key, remoteNonce, "metadata");
-    try {
-      return decodeConnectionMetadata(plaintext);
-    } catch (e) {
-      throw codecError(e, "metadata");
-    }
+    return decodeMetadata(metadataCodec, plaintext);
   });
   if (peerIdEquals(peerId, identity.peerId)) {
     throw new P2pError("myself", `connected to ourselves (${peerIdToString(peerId)})`, {
@@ -415,7 +493,7 @@ async function handshake(
       point,
     });
   }
-  const info: ConnectionInfo = {
+  const info: ConnectionInfo<Meta> = {
     incoming,
     peerId,
     announcedVersion: remote.version,
@@ -423,7 +501,7 @@ async function handshake(
     remoteAddress,
     remoteSocketPort,
     remoteListeningPoint,
-    privateNode: remoteMetadata.privateNode,
+    privateNode: metadataCodec.privateNode(remoteMetadata),
     localMetadata: metadata,
     remoteMetadata,
   };
@@ -451,8 +529,8 @@ export interface NackOptions {
  * @throws {TypeError} When `auth` was already answered or closed.
  * @throws {P2pError} `encoding_error` when a point cannot be encoded (the socket is closed).
  */
-export async function nack(
-  auth: AuthenticatedConnection,
+export async function nack<Meta>(
+  auth: AuthenticatedConnection<Meta>,
   motive: RejectionMotiveCode,
   alternativePoints: readonly PointId[] = [],
   options: NackOptions = {},

@@ -37,6 +37,7 @@ import {
 } from "./chunk.ts";
 import { withDeadline } from "./deadline.ts";
 import { connectionClosed, isP2pError, P2pError } from "./errors.ts";
+import { formatConnectionInfo } from "./format.ts";
 import { MessageAssembler } from "./message_assembler.ts";
 import { Fifo } from "../base/fifo.ts";
 import { OutgoingQueue } from "./outgoing_queue.ts";
@@ -94,7 +95,8 @@ const ACK_PLAINTEXT = new Uint8Array([0x00]);
  * remote's Ack, then starts reading and writing P2P messages whose application part `appCodec`
  * encodes. On failure the socket is closed.
  *
- * @param auth The authenticated connection; it cannot be used afterwards.
+ * @param auth The authenticated connection; it cannot be used afterwards. Its metadata type
+ * carries over to the connection.
  * @param appCodec Codec of the application messages (`rawAppCodec` keeps them as bytes).
  * @param options Queue bounds, chunk size and limits of the Ack exchange.
  * @returns The connection.
@@ -105,11 +107,11 @@ const ACK_PLAINTEXT = new Uint8Array([0x00]);
  * @throws {RangeError} On a bad queue size (nothing sent).
  * @throws {TypeError} When `auth` was already answered or closed.
  */
-export async function accept<M>(
-  auth: AuthenticatedConnection,
+export async function accept<M, Meta = ConnectionMetadata>(
+  auth: AuthenticatedConnection<Meta>,
   appCodec: AppCodec<M>,
   options: AcceptOptions = {},
-): Promise<Connection<M>> {
+): Promise<Connection<M, Meta>> {
   chunkContentLength(options.binaryChunksSize);
   const incomingQueueSize = checkQueueSize("incomingQueueSize", options.incomingQueueSize);
   const outgoingQueueSize = checkQueueSize("outgoingQueueSize", options.outgoingQueueSize);
@@ -173,11 +175,15 @@ export async function accept<M>(
 }
 
 /**
- * An accepted connection exchanging `P2pMessage<M>`s. Build it with {@link accept}.
+ * An accepted connection exchanging `P2pMessage<M>`s (Octez `P2p_socket.t`). Build it with
+ * {@link accept}.
+ *
+ * @typeParam M The application message type.
+ * @typeParam Meta The connection metadata type.
  */
-export class Connection<M> {
-  /** What is known about the remote. */
-  readonly info: ConnectionInfo;
+export class Connection<M, Meta = ConnectionMetadata> {
+  /** What is known about the remote (Octez `P2p_socket.info`). */
+  readonly info: ConnectionInfo<Meta>;
   /**
    * Settles when the connection is closed: with `undefined` after a local {@link close}, else
    * with the error that ended it (`connection_closed` on end of stream, `decoding_error`, …).
@@ -213,7 +219,7 @@ export class Connection<M> {
    * @param options Chunk size and queue bounds (already checked by {@link accept}).
    * @throws {TypeError} When `auth` did not go through {@link accept}.
    */
-  constructor(auth: AuthenticatedConnection, app: AppCodec<M>, options: AcceptOptions) {
+  constructor(auth: AuthenticatedConnection<Meta>, app: AppCodec<M>, options: AcceptOptions) {
     const { transport, channelKey, localNonce, remoteNonce } = releaseAckedState(auth);
     this.info = auth.info;
     this.#transport = transport;
@@ -235,14 +241,53 @@ export class Connection<M> {
     return this.info.peerId;
   }
 
-  /** The metadata this node sent. */
-  get localMetadata(): ConnectionMetadata {
+  /** The metadata this node sent (Octez `P2p_socket.local_metadata`). */
+  get localMetadata(): Meta {
     return this.info.localMetadata;
   }
 
-  /** The metadata the remote sent. */
-  get remoteMetadata(): ConnectionMetadata {
+  /** The metadata the remote sent (Octez `P2p_socket.remote_metadata`). */
+  get remoteMetadata(): Meta {
     return this.info.remoteMetadata;
+  }
+
+  /**
+   * Whether the remote is a private node, as the metadata codec reads it from the remote's
+   * metadata (Octez `P2p_socket.private_node`).
+   */
+  get privateNode(): boolean {
+    return this.info.privateNode;
+  }
+
+  /**
+   * Whether `other` is this same connection: the same socket and keys (Octez `P2p_socket.equal`
+   * compares the ids of the underlying scheduled connections; here each connection owns its
+   * transport, so the transports are compared). The message and metadata types do not matter.
+   *
+   * @param other Another connection.
+   * @returns `true` when both are the same connection.
+   */
+  equal(other: Connection<unknown, unknown>): boolean {
+    return #transport in other && other.#transport === this.#transport;
+  }
+
+  /**
+   * One line in the words of Octez `P2p_socket.pp`, e.g.
+   * `Connection(incoming idt…Zx 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
+   *
+   * @returns The text.
+   */
+  toString(): string {
+    return `Connection(${formatConnectionInfo(this.info)})`;
+  }
+
+  /**
+   * What `Deno.inspect` and `console.log` show: {@link Connection.toString}.
+   *
+   * @returns The text.
+   */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
 
   /** The negotiated version (`undefined` if version selection failed and it was accepted anyway). */

@@ -3,13 +3,16 @@
  * byte stream: a `Deno.Conn` or an in-memory pipe.
  *
  * 1. {@link authenticate}: connection messages, proof-of-work check, channel key and nonces,
- *    metadata, self-connection check, version selection.
+ *    metadata, self-connection check, version selection. The metadata's type and encoding are
+ *    the application's, through a {@link MetadataCodec}: {@link shellMetadataCodec} for the
+ *    Octez shell's {@link ConnectionMetadata}, {@link dalMetadataCodec} for the DAL node's
+ *    {@link DalConnectionMetadata}.
  * 2. {@link accept} (Ack, then messages flow) or {@link nack} (refuse and close).
  * 3. {@link Connection}: `write` / `writeNow` / `writeSync`, `read` / `readNow`, `stat`, `close`,
- *    and Web Streams views.
+ *    Web Streams views, `info`, `equal`, `privateNode`, and a one-line `toString`.
  *
  * ```ts
- * import { accept, authenticate, OCTEZ_MAINNET_VERSIONS } from "./mod.ts";
+ * import { accept, authenticate, OCTEZ_MAINNET_VERSIONS, shellMetadataCodec } from "./mod.ts";
  * import { makePointId } from "../base/point_id.ts";
  * import { generateIdentitySync, makePowTarget, peerIdToString } from "../crypto/mod.ts";
  * import { rawAppCodec } from "../encoding/mod.ts";
@@ -20,6 +23,7 @@
  *   powTarget: makePowTarget(0),
  *   versions: OCTEZ_MAINNET_VERSIONS,
  *   metadata: { disableMempool: false, privateNode: false },
+ *   metadataCodec: shellMetadataCodec,
  *   timeoutMs: 5_000,
  * };
  * const alice = generateIdentitySync(0);
@@ -41,6 +45,8 @@
  * listener.close();
  *
  * console.log(peerIdToString(server.peerId) === peerIdToString(alice.peerId)); // true
+ * console.log(server.privateNode); // false
+ * console.log(`${server}`); // "Connection(incoming idt… 127.0.0.1:… TEZOS_MAINNET.2 (p2p: 1))"
  * await client.write({ kind: "Bootstrap" });
  * console.log((await server.read()).message.kind); // "Bootstrap"
  * await client.close();
@@ -77,6 +83,9 @@ export {
   MIN_BINARY_CHUNKS_SIZE,
 } from "./chunk.ts";
 export { isP2pError, P2pError, type P2pErrorDetails, type P2pErrorKind } from "./errors.ts";
+export type { ConnectionMetadata, DalConnectionMetadata } from "../../gen/connection.ts";
+export { dalMetadataCodec, type MetadataCodec, shellMetadataCodec } from "./metadata.ts";
+export { P2P_ADDR_LENGTH, type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "./p2p_addr.ts";
 export { MAX_P2P_MESSAGE_SIZE, MessageAssembler } from "./message_assembler.ts";
 export { type P2pStat, RateMeter } from "./stat.ts";
 export { connect, type ConnectOptions } from "./tcp.ts";

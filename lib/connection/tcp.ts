@@ -6,6 +6,7 @@
  */
 
 import { type PointId, pointIdToString } from "../base/point_id.ts";
+import type { ConnectionMetadata } from "../../gen/connection.ts";
 import {
   authenticate,
   type AuthenticatedConnection,
@@ -13,22 +14,30 @@ import {
 } from "./authenticate.ts";
 import { connectionClosed, P2pError } from "./errors.ts";
 
-/** Options of {@link connect}: those of `authenticate`, minus the direction and the point. */
-export type ConnectOptions = Omit<AuthenticateOptions, "incoming" | "remotePoint">;
+/**
+ * Options of {@link connect}: those of `authenticate`, minus the direction and the point.
+ *
+ * @typeParam Meta The connection metadata type.
+ */
+export type ConnectOptions<Meta = ConnectionMetadata> = Omit<
+  AuthenticateOptions<Meta>,
+  "incoming" | "remotePoint"
+>;
 
 /**
  * Opens a TCP connection to `point` and authenticates it as the initiator.
  *
  * @param point The point to dial.
- * @param options Identity, PoW target, versions, metadata; `timeoutMs` covers connect and handshake.
+ * @param options Identity, PoW target, versions, metadata and its codec; `timeoutMs` covers
+ * connect and handshake.
  * @returns The authenticated connection, to `accept` or {@link nack}.
  * @throws {P2pError} `connection_closed` when the TCP connect fails, `timeout`, `canceled`, or any
  * error of `authenticate`.
  */
-export async function connect(
+export async function connect<Meta = ConnectionMetadata>(
   point: PointId,
-  options: ConnectOptions,
-): Promise<AuthenticatedConnection> {
+  options: ConnectOptions<Meta>,
+): Promise<AuthenticatedConnection<Meta>> {
   const started = performance.now();
   const { timeoutMs, signal } = options;
   if (signal?.aborted) {

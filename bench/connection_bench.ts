@@ -25,6 +25,7 @@ import {
   type AuthenticateOptions,
   type Connection,
   OCTEZ_MAINNET_VERSIONS,
+  shellMetadataCodec,
 } from "../lib/connection/mod.ts";
 import type { P2pMessage } from "../gen/p2p_message.ts";
 
@@ -38,6 +39,7 @@ function options(incoming: boolean): AuthenticateOptions {
     incoming,
     versions: OCTEZ_MAINNET_VERSIONS,
     metadata: { disableMempool: false, privateNode: false },
+    metadataCodec: shellMetadataCodec,
     timeoutMs: 10_000,
   };
 }

@@ -23,6 +23,7 @@ import {
   connect,
   OCTEZ_MAINNET_VERSIONS,
   type P2pStat,
+  shellMetadataCodec,
 } from "../lib/connection/mod.ts";
 
 const POW_DIFFICULTY = 8;
@@ -34,6 +35,7 @@ function options(identity: Identity, listeningPort: number): Omit<AuthenticateOp
     listeningPort,
     versions: OCTEZ_MAINNET_VERSIONS,
     metadata: { disableMempool: false, privateNode: false },
+    metadataCodec: shellMetadataCodec,
     timeoutMs: 5_000,
   };
 }

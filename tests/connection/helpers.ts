@@ -17,6 +17,7 @@ import {
   type ByteStream,
   type Connection,
   OCTEZ_MAINNET_VERSIONS,
+  shellMetadataCodec,
 } from "../../lib/connection/mod.ts";
 
 /** One end of an in-memory pipe, with everything it wrote so far. */
@@ -81,6 +82,7 @@ export function handshakeOptions(
     incoming,
     versions: OCTEZ_MAINNET_VERSIONS,
     metadata: { disableMempool: false, privateNode: false },
+    metadataCodec: shellMetadataCodec,
     timeoutMs: 5_000,
     ...extra,
   };

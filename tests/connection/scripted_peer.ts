@@ -11,7 +11,11 @@ import { vectors } from "../support/vectors.ts";
 import { fromHex } from "../../lib/encoding/mod.ts";
 import { incrementNonceInPlace, makePowTarget, peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
 import { makePointId } from "../../lib/base/point_id.ts";
-import { type AuthenticateOptions, encryptChunk } from "../../lib/connection/mod.ts";
+import {
+  type AuthenticateOptions,
+  encryptChunk,
+  shellMetadataCodec,
+} from "../../lib/connection/mod.ts";
 import { memoryPipe, type TappedStream } from "./helpers.ts";
 
 const [transcript] = vectors("handshake_transcript");
@@ -71,6 +75,7 @@ export function scriptedPeer(): ScriptedPeer {
         p2pVersions: [0, 1],
       },
       metadata: { disableMempool: true, privateNode: false },
+      metadataCodec: shellMetadataCodec,
       messageNonce: fromHex("202122232425262728292a2b2c2d2e2f3031323334353637"),
       timeoutMs: 5_000,
     },

@@ -17,6 +17,7 @@ import {
   isP2pError,
   nack,
   selectVersion,
+  shellMetadataCodec,
 } from "../../lib/connection/mod.ts";
 import { concat, memoryPipe } from "./helpers.ts";
 
@@ -45,7 +46,12 @@ const versions = {
 // A (initiator) and B (responder) of the synthetic transcript, with its message nonces and ports.
 function transcriptOptions(): [AuthenticateOptions, AuthenticateOptions] {
   const { A, B } = transcript.inputs;
-  const common = { powTarget: makePowTarget(0), versions, timeoutMs: 5_000 };
+  const common = {
+    powTarget: makePowTarget(0),
+    versions,
+    metadataCodec: shellMetadataCodec,
+    timeoutMs: 5_000,
+  };
   return [
     {
       ...common,

@@ -95,13 +95,8 @@ export function maintainTopicMesh<P, T, I, M>(
     addPeerTopic(toPrune, key, peer, topicKey, topic);
     kept.delete(key);
   };
-  // Peers grafted on this topic during this heartbeat (see step 5).
-  const grafted = new Set<Key>();
   const graft = (chosen: Connection<P, T>[]) => {
-    for (const c of chosen) {
-      addPeerTopic(toGraft, c.key, c.peer, topicKey, topic);
-      grafted.add(c.key);
-    }
+    for (const c of chosen) addPeerTopic(toGraft, c.key, c.peer, topicKey, topic);
   };
 
   // 1. Negative scores leave the mesh, without PX.
@@ -129,38 +124,49 @@ export function maintainTopicMesh<P, T, I, M>(
     for (const key of selectVictims(state, kept)) prune(key, kept.get(key)!);
   }
 
-  // 4. Not enough outbound peers.
+  // 4. Not enough outbound peers. When this step runs, its selection (even an
+  // empty one) replaces the mesh as the peer list step 5 works on, as in Octez
+  // (`gossipsub_automaton.ml` `maintain_topic_mesh`, the `(to_graft, new_peers)`
+  // branch).
+  let opportunisticBase: Key[] = [...kept.keys()];
   if (kept.size >= limits.degreeLow) {
     let outbound = 0;
     for (const key of kept.keys()) if (state.connections.findByKey(key)?.outbound) outbound++;
     if (outbound < limits.degreeOut) {
-      graft(state.select(
+      const chosen = state.select(
         topicKey,
         (c, score) =>
           !kept.has(c.key) && !backedOff(c.key) && !c.direct && score >= 0 && c.outbound,
         limits.degreeOut - outbound,
-      ));
+      );
+      graft(chosen);
+      opportunisticBase = chosen.map((c) => c.key);
     }
   }
 
-  // 5. Opportunistic grafting.
-  // Deviation from Octez (quirk §16.4, second half): when step 4 grafted
-  // outbound peers, Octez computes the median over those new peers only and
-  // may then "graft" peers already in the mesh (a redundant Graft that also
-  // restarts their P1 time-in-mesh score). Like go-libp2p-pubsub, which applies
-  // grafts on the fly, we use the mesh after steps 1–4: kept peers plus this
-  // heartbeat's grafts, and never re-graft any of them.
+  // 5. Opportunistic grafting, exactly as Octez `opportunistic_grafting`
+  // (`gossipsub_automaton.ml` 1691-1738, called at 1853-1893). The median is
+  // taken over, and candidates are excluded from, one peer list only:
+  // - when step 4 ran, the peers it just grafted, not the mesh (quirk §16.4,
+  //   second half, reproduced): a mesh peer may be chosen again, which sends it
+  //   a redundant Graft and restarts its P1 time in mesh; with fewer than two
+  //   such peers nothing is grafted;
+  // - otherwise the mesh after steps 1 and 3, without the peers step 2 grafted
+  //   (quirk §16.4, first half): the median ignores them, and one of them may
+  //   be drawn again (the graft is recorded once).
+  // Candidates are not required to score ≥ 0, only above the median (which is
+  // ≥ 0: negative peers left in step 1, and steps 2 and 4 pick scores ≥ 0).
   if (tick % limits.opportunisticGraftTicks !== 0) return;
-  const members = [...kept.keys(), ...grafted];
-  if (members.length <= 1) return;
-  const scores = members.map((key) => state.scoreOf(key)).sort((a, b) => a - b);
-  const median = scores[Math.floor(members.length / 2)];
+  if (opportunisticBase.length <= 1) return;
+  const scores = opportunisticBase.map((key) => state.scoreOf(key)).sort((a, b) => a - b);
+  const median = scores[Math.floor(opportunisticBase.length / 2)];
   if (!(median < limits.opportunisticGraftThreshold)) return;
+  const base = new Set(opportunisticBase);
   graft(state.select(
     topicKey,
     (c, score) =>
-      !kept.has(c.key) && !grafted.has(c.key) && !backedOff(c.key) && !c.direct &&
-      score > median && !(toPrune.get(c.key)?.topics.has(topicKey) ?? false),
+      !base.has(c.key) && !backedOff(c.key) && !c.direct && score > median &&
+      !(toPrune.get(c.key)?.topics.has(topicKey) ?? false),
     limits.opportunisticGraftPeers,
   ));
 }

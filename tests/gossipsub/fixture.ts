@@ -9,6 +9,7 @@ import {
   type Limits,
   type MessageHandling,
   type ReceiveMessageOutput,
+  type Rng,
   testLimits,
   type Validity,
 } from "../../lib/gossipsub/mod.ts";
@@ -38,6 +39,8 @@ export class TestEnv {
 export interface MakeOptions {
   limits?: Limits<string>;
   seed?: number;
+  /** A generator to share with the test (wins over `seed`). */
+  rng?: Rng;
   messageHandling?: MessageHandling;
   env?: TestEnv;
 }
@@ -55,7 +58,7 @@ export function makeAutomaton(options: MakeOptions = {}): { gs: GS; env: TestEnv
     },
     message: { valid: (message: string, id: number) => env.validity(message, id) },
     now: () => env.time,
-    rng: options.seed ?? 1,
+    rng: options.rng ?? options.seed ?? 1,
     messageHandling: options.messageHandling,
   });
   return { gs, env };

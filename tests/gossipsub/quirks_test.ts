@@ -48,7 +48,10 @@ Deno.test("quirk 3 (kept): an expired backoff still blocks heartbeat grafting un
   );
 });
 
-Deno.test("quirk 4 (deviation): opportunistic grafting never re-grafts mesh peers after outbound grafts", () => {
+Deno.test("quirk 4 (kept): after outbound grafts, opportunistic grafting measures only them and may re-graft mesh peers", () => {
+  // Octez gossipsub_automaton.ml maintain_topic_mesh: when the outbound step
+  // runs, its selection replaces the mesh as the list opportunistic grafting
+  // computes the median over and excludes from.
   const { gs } = initState({
     limits: { ...testLimits<string>(), opportunisticGraftTicks: 1 },
     peers: range(6),
@@ -58,10 +61,37 @@ Deno.test("quirk 4 (deviation): opportunistic grafting never re-grafts mesh peer
   for (const p of range(6)) gs.setApplicationScore({ peer: p, score: 5 });
   addAndSubscribePeers(gs, ["t"], [100, 101], { outbound: () => true });
   const beat = gs.heartbeat();
-  // Octez would compute the median over the two new outbound peers only
-  // (score 0 < 1) and send Grafts to the six mesh peers scoring above it.
-  assert.deepEqual(sortNumbers(beat.toGraft.map((g) => g.peer)), [100, 101]);
+  // Median over {100, 101} is 0 < threshold 1, so two mesh peers (score 50 > 0)
+  // get a redundant Graft, besides the two outbound peers.
+  const grafted = sortNumbers(beat.toGraft.map((g) => g.peer));
+  assert.equal(grafted.length, 4);
+  assert.deepEqual(grafted.slice(2), [100, 101]);
+  for (const p of grafted.slice(0, 2)) assert.ok(p < 6, `${p} was already in the mesh`);
   assert.equal(gs.view.meshPeers("t").length, 8);
+});
+
+Deno.test("quirk 4 (kept): peers grafted below D_lo are left out of the opportunistic median", () => {
+  // Mesh {0, 1} at score 10; four outsiders at 0 and two at 0.5. The D_lo step
+  // grafts four of the six; Octez takes the median over {0, 1} only (10, above
+  // the threshold), so nothing more is grafted, even when the four drawn are
+  // the 0-score ones (a median over the six would be 0 and graft the 0.5 pair).
+  let zerosDrawn = 0;
+  for (let seed = 0; seed < 300; seed++) {
+    const { gs } = initState({
+      limits: { ...testLimits<string>(), opportunisticGraftTicks: 1 },
+      peers: [0, 1],
+      topics: ["t"],
+      seed,
+    });
+    addAndSubscribePeers(gs, ["t"], range(6, 2));
+    for (const p of [0, 1]) gs.setApplicationScore({ peer: p, score: 1 });
+    for (const p of [6, 7]) gs.setApplicationScore({ peer: p, score: 0.05 });
+    const grafted = sortNumbers(gs.heartbeat().toGraft.map((g) => g.peer));
+    assert.equal(grafted.length, 4, `seed ${seed}: ${grafted}`);
+    if (grafted.join() === "2,3,4,5") zerosDrawn++;
+  }
+  // C(6,4) = 15 draws, so about 20 of 300 seeds draw the four 0-score peers.
+  assert.ok(zerosDrawn >= 5, `only ${zerosDrawn} seeds drew the 0-score peers`);
 });
 
 Deno.test("quirk 6 (kept): IHave gossip is drawn after the cache shift, covering historyGossipLength − 1 past heartbeats", () => {

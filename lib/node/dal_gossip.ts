@@ -5,8 +5,21 @@
  * application (`publish(topic, shard, id)`), as in the DAL node.
  *
  * Order of ids, as Octez: level, then shard index, then commitment, then topic (so that "smallest
- * unknown id first" is "lowest level first"). Validation is the application's: without a
- * `validate` hook every shard is `Valid`; the KZG proof checks of the DAL node are not done here.
+ * unknown id first" is "lowest level first").
+ *
+ * Validation has two stages. First the values Octez's decoder would refuse (`dal_values.ts`): an id
+ * whose commitment is not a compressed G1 point of the subgroup, a shard proof likewise, or a share
+ * scalar not below r makes the id or the message `Invalid`, so the automaton charges the sender
+ * (P4), never caches it and never forwards it (`messages.ts`: `reject`; IHave ids too,
+ * `control.ts`: `handleIhave`). Then, for well-formed values only, the application's `validate`
+ * hook (levels, committee, the KZG proof of Octez's `message_validation.ml`) decides; without a
+ * hook a well-formed value is `Valid`.
+ *
+ * Deliberate difference: in Octez these values fail to decode, the whole P2P message (a full
+ * message, or an IHave/IWant list of ids: `transport_layer_interface.ml` 84-115, 145-158) is a
+ * decoding error, and the connection is closed and the peer's IP greylisted
+ * (`src/lib_p2p/p2p_conn.ml` 112-114). Here they reach the automaton and cost the sender score;
+ * an IWant for such an id finds nothing, as none is ever cached.
  *
  * @module
  */
@@ -20,6 +33,7 @@ import {
 } from "../../gen/gossipsub.ts";
 import { toHex } from "../encoding/hex.ts";
 import type { Validity } from "../gossipsub/worker.ts";
+import { checkDalMessage, isValidG1Compressed } from "./dal_values.ts";
 import type { GossipInstance } from "./gossip_instance.ts";
 
 /** The DAL instance's types: topic, message id, shard. */
@@ -27,8 +41,34 @@ export type DalGossipInstance = GossipInstance<DalTopic, DalMessageId, DalMessag
 
 /** Options of {@link dalGossip}. */
 export interface DalGossipOptions {
-  /** Validity of a shard (default `Valid`); the id alone is checked with `message` undefined. */
+  /**
+   * Validity of a shard (default `Valid`); the id alone is checked with `message` undefined. Only
+   * called on well-formed values: a commitment, shard proof or share scalar that Octez could not
+   * decode is `Invalid` without asking.
+   */
   readonly validate?: (id: DalMessageId, message: DalMessage | undefined) => Validity;
+}
+
+// Distinct commitments remembered by one instance. A slot has one commitment for all its shards
+// (512 on mainnet) and the id is checked on every IHave and every full message, while a G1
+// decompression and subgroup check costs hundreds of µs in JavaScript (bench/dal_bench.ts);
+// 32 slots per level times a few levels in flight stays well under this bound.
+const COMMITMENT_CACHE_SIZE = 1024;
+
+/** Whether a commitment is well formed, remembering the answer for the last distinct ones. */
+function commitmentChecker(): (commitment: Uint8Array) => boolean {
+  const known = new Map<string, boolean>();
+  return (commitment) => {
+    const key = toHex(commitment);
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    const valid = isValidG1Compressed(commitment);
+    // First in, first out: an attacker's flood of distinct commitments only evicts, at the cost
+    // of one check each, which it would cost without the cache too.
+    if (known.size >= COMMITMENT_CACHE_SIZE) known.delete(known.keys().next().value!);
+    known.set(key, valid);
+    return valid;
+  };
 }
 
 const PKH_TAGS: Record<Pkh["kind"], number> = {
@@ -65,6 +105,7 @@ function topicKey(topic: DalTopic): string {
  */
 export function dalGossip(options: DalGossipOptions = {}): DalGossipInstance {
   const validate = options.validate;
+  const commitmentOk = commitmentChecker();
   return {
     name: "dal",
     codec: dalGossipCodec,
@@ -75,9 +116,21 @@ export function dalGossip(options: DalGossipOptions = {}): DalGossipInstance {
         a.level - b.level || a.shardIndex - b.shardIndex ||
         compareBytes(a.commitment, b.commitment) || compareTopics(a, b),
       getTopic: (id) => ({ slotIndex: id.slotIndex, pkh: id.pkh }),
-      valid: (id) => validate?.(id, undefined) ?? "Valid",
+      valid: (id) => {
+        if (!commitmentOk(id.commitment)) return "Invalid";
+        return validate?.(id, undefined) ?? "Valid";
+      },
     },
-    message: { valid: (message, id) => validate?.(id, message) ?? "Valid" },
+    message: {
+      // The automaton checks the id first on every path (`messages.ts`); the commitment is checked
+      // again here (a cache hit) so that the hook never sees a malformed id whatever the caller.
+      valid: (message, id) => {
+        if (!commitmentOk(id.commitment) || checkDalMessage(message).kind !== "Valid") {
+          return "Invalid";
+        }
+        return validate?.(id, message) ?? "Valid";
+      },
+    },
     // Octez never compares a message's topic with its id's (spec gossipsub §12.2).
     accept: () => true,
     checkTopic(topic) {

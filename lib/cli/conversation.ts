@@ -28,11 +28,7 @@
  * @module
  */
 
-import {
-  decodeAckMessage,
-  decodeConnectionMessage,
-  decodeConnectionMetadata,
-} from "../../gen/connection.ts";
+import { decodeAckMessage, decodeConnectionMessage } from "../../gen/connection.ts";
 import { decodeP2pMessage } from "../../gen/p2p_message.ts";
 import { pointIdToString } from "../base/point_id.ts";
 import { rejectionMotiveName } from "../base/rejection.ts";
@@ -62,6 +58,7 @@ import type {
   Direction,
   ErrorItem,
 } from "./conversation_item.ts";
+import { type MetadataFormat, shellMetadataFormat } from "./conversation_metadata.ts";
 import { p2pMessageFields } from "./p2p_message_fields.ts";
 import { powBitsReached } from "./pow_bits.ts";
 
@@ -90,6 +87,8 @@ export interface ConversationOptions<M> {
    * application message is kept raw and printed as `{tag, hex}`.
    */
   readonly appCodec?: AppCodec<M>;
+  /** How metadata chunks decode and print. Default: the Octez shell's (`shellMetadataFormat`). */
+  readonly metadata?: MetadataFormat<unknown>;
 }
 
 // Octez's P2P envelope limit (spec §11.1): 4-byte length + body ≤ 100 MiB.
@@ -129,6 +128,7 @@ export class ConversationDecoder<M = RawAppMessage> {
   readonly #identity: ConversationIdentity;
   readonly #incoming: boolean;
   readonly #app: AppCodec<M>;
+  readonly #metadata: MetadataFormat<unknown>;
   readonly #sent = new DirectionState("sent");
   readonly #received = new DirectionState("received");
   #key?: Uint8Array;
@@ -149,6 +149,7 @@ export class ConversationDecoder<M = RawAppMessage> {
     this.#identity = identity;
     this.#incoming = options.incoming ?? false;
     this.#app = options.appCodec ?? (rawAppCodec as unknown as AppCodec<M>);
+    this.#metadata = options.metadata ?? (shellMetadataFormat as MetadataFormat<unknown>);
   }
 
   /**
@@ -344,15 +345,11 @@ export class ConversationDecoder<M = RawAppMessage> {
       case "metadata":
         state.stage = "ack";
         try {
-          const metadata = decodeConnectionMetadata(plaintext);
-          this.#out.push({
-            ...base,
-            kind: "metadata",
-            disable_mempool: metadata.disableMempool,
-            private_node: metadata.privateNode,
-          });
+          const metadata = this.#metadata.codec.decode(plaintext);
+          this.#out.push({ ...base, kind: "metadata", ...this.#metadata.fields(metadata) });
         } catch (e) {
-          this.#decodeError(state, "the metadata chunk", e, { offset, chunk, fatal: false });
+          const what = `the ${this.#metadata.codec.name} metadata chunk`;
+          this.#decodeError(state, what, e, { offset, chunk, fatal: false });
         }
         break;
       case "ack":

@@ -55,15 +55,29 @@ export interface ChunkItemBase extends ItemBase {
   readonly nonce: string;
 }
 
-/** The connection metadata chunk (spec §8). */
-export interface MetadataItem extends ChunkItemBase {
-  /** Discriminant. */
-  readonly kind: "metadata";
+/** Fields of the Octez shell's metadata (`--metadata shell`, the default). */
+export interface ShellMetadataFields {
   /** The peer promises not to send mempool content. */
   readonly disable_mempool: boolean;
   /** The peer runs in private mode. */
   readonly private_node: boolean;
 }
+
+/** Fields of the DAL node's metadata (`--metadata dal`); absent optional fields are left out. */
+export interface DalMetadataFields {
+  /** Public address the peer can be reached at (dotted quad or RFC 5952 text). */
+  readonly advertised_net_addr?: string;
+  /** Port the peer can be reached at. */
+  readonly advertised_net_port?: number;
+  /** The peer runs with the bootstrap profile. */
+  readonly is_bootstrap_peer: boolean;
+}
+
+/** The connection metadata chunk (spec §8), with the fields of the metadata decoded. */
+export type MetadataItem =
+  & ChunkItemBase
+  & { /** Discriminant. */ readonly kind: "metadata" }
+  & (ShellMetadataFields | DalMetadataFields);
 
 /** An `Ack` chunk (spec §9). */
 export interface AckItem extends ChunkItemBase {

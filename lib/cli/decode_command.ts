@@ -6,6 +6,7 @@
 
 import { parseArgs } from "./args.ts";
 import { ConversationDecoder } from "./conversation.ts";
+import { METADATA_FORMATS } from "./conversation_metadata.ts";
 import { parseConversation } from "./conversation_input.ts";
 import { type ConversationItem, itemToJsonLine } from "./conversation_item.ts";
 import { CliError } from "./errors.ts";
@@ -14,19 +15,20 @@ import type { CliIo } from "./io.ts";
 
 /** Usage text of the decode command. */
 export const DECODE_USAGE: string = `\
-tzp2p decode --identity FILE [--incoming] CONVERSATION.jsonl
+tzp2p decode --identity FILE [--incoming] [--metadata shell|dal] CONVERSATION.jsonl
     Decodes a recorded conversation: one JSON object per line, {"direction": "sent" |
     "received", "hex": "…"}, the bytes read from the socket in that direction (frames need not
     be aligned on lines). "sent" is the side whose identity is given; --incoming says that side
-    accepted the connection. Prints one JSON line per connection message, metadata, Ack/Nack,
-    P2P message or error. CONVERSATION may be - for standard input.
+    accepted the connection; --metadata names the connection metadata encoding: shell (Octez
+    node, the default) or dal (DAL node). Prints one JSON line per connection message, metadata,
+    Ack/Nack, P2P message or error. CONVERSATION may be - for standard input.
 `;
 
 // Output is written in batches: one write per item costs a system call per line.
 const BATCH_CHARS = 1 << 16;
 
 /**
- * `decode --identity FILE [--incoming] CONVERSATION`.
+ * `decode --identity FILE [--incoming] [--metadata shell|dal] CONVERSATION`.
  *
  * @param args Arguments after `decode`.
  * @param io Where to print.
@@ -34,16 +36,29 @@ const BATCH_CHARS = 1 << 16;
  * unreadable input file, `invalid_input` on a malformed line (nothing is printed then).
  */
 export async function decodeCommand(args: readonly string[], io: CliIo): Promise<void> {
-  const parsed = parseArgs(args, { flags: ["incoming"], options: ["identity"] });
+  const parsed = parseArgs(args, { flags: ["incoming"], options: ["identity", "metadata"] });
   const identityPath = parsed.options.get("identity");
   if (identityPath === undefined) throw new CliError("usage", "decode needs --identity FILE");
+  const metadataName = parsed.options.get("metadata") ?? "shell";
+  const metadata = METADATA_FORMATS.get(metadataName);
+  if (metadata === undefined) {
+    throw new CliError(
+      "usage",
+      `--metadata takes ${[...METADATA_FORMATS.keys()].join(" or ")}, got ${
+        JSON.stringify(metadataName)
+      }`,
+    );
+  }
   if (parsed.positional.length !== 1) {
     throw new CliError("usage", "decode takes one conversation file (or - for standard input)");
   }
   const identity = await loadIdentity(identityPath);
   const pieces = parseConversation(await readInput(parsed.positional[0]));
 
-  const decoder = new ConversationDecoder(identity, { incoming: parsed.flags.has("incoming") });
+  const decoder = new ConversationDecoder(identity, {
+    incoming: parsed.flags.has("incoming"),
+    metadata,
+  });
   let batch = "";
   const emit = async (items: ConversationItem[]) => {
     for (const item of items) batch += itemToJsonLine(item) + "\n";

@@ -7,8 +7,17 @@
  *
  * The same message (same topic, id and payload) received from several peers
  * is kept once, routed to the intersection of the peer sets, so it is never
- * sent back to any of its senders. The batch is per worker, not shared by
- * every worker of the process as in Octez (quirk §16.14, deviation).
+ * sent back to any of its senders. The receipt kept, whose sender the
+ * validation credits (P2) or blames (P4), is the last one, as in Octez
+ * (`gossipsub_worker.ml` `batch_accumulator`, 802-833): `ReceiveMsgMap.update`
+ * rebinds the key to the receipt being added, except when the previous peer
+ * set was already empty. OCaml's `Map.update` keeps the old binding when the
+ * new value is physically the old one, and `Peer.Set.inter` of anything with
+ * the empty set returns that same empty constant, so an entry whose
+ * intersection is already empty keeps the receipt that emptied it.
+ *
+ * The batch is per worker, not shared by every worker of the process as in
+ * Octez (quirk §16.14, deviation).
  *
  * @module
  */
@@ -75,9 +84,10 @@ export class BatchAccumulator<P, T, I, M> {
       return;
     }
     const previous = same[index];
+    if (previous.toRoute.length === 0) return;
     const keep = new Set<Key>(entry.toRoute.map(this.#keys.peer));
     same[index] = {
-      message: previous.message,
+      message: entry.message,
       toRoute: previous.toRoute.filter((p) => keep.has(this.#keys.peer(p))),
     };
   }

@@ -1,14 +1,15 @@
 // The worker's building blocks against simple models: the input FIFO, the
 // unknown-validity buffer (Octez `Bounded_message_map`), the bounded output
-// channel, and batch payload equality.
+// channel, and the batch accumulator (payload equality, which receipt is kept).
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Fifo } from "../../lib/base/fifo.ts";
 import { UnknownValidityBuffer } from "../../lib/gossipsub/worker_unknown_buffer.ts";
 import { OutputChannel } from "../../lib/gossipsub/worker_output.ts";
-import { defaultMessageEquals } from "../../lib/gossipsub/worker_batch.ts";
-import type { ReceiveMessage } from "../../lib/gossipsub/mod.ts";
+import { BatchAccumulator, defaultMessageEquals } from "../../lib/gossipsub/worker_batch.ts";
+import type { BatchEntry, ReceiveMessage } from "../../lib/gossipsub/mod.ts";
+import { initState } from "./fixture.ts";
 
 Deno.test("Fifo behaves like an array queue under any push/shift sequence", () => {
   fc.assert(
@@ -142,4 +143,75 @@ Deno.test("batch payload equality compares bytes, else identity", () => {
   assert.ok(!defaultMessageEquals(new Uint8Array([1]), new Uint8Array([1, 0])));
   assert.ok(defaultMessageEquals("a", "a"));
   assert.ok(!defaultMessageEquals({ a: 1 }, { a: 1 }));
+});
+
+type Receipt = { sender: number; toRoute: number[] };
+
+/** Runs receipts of one message through a BatchAccumulator and returns the batch. */
+async function accumulate(
+  receipts: readonly Receipt[],
+): Promise<BatchEntry<number, string, number, string>[]> {
+  const { promise, resolve } = Promise.withResolvers<
+    BatchEntry<number, string, number, string>[]
+  >();
+  const batch = new BatchAccumulator<number, string, number, string>(0, {
+    peer: (p) => p,
+    topic: { key: (t) => t, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
+    messageId: { key: (i) => i, compare: (a, b) => a - b },
+    messageEquals: defaultMessageEquals,
+  }, resolve);
+  for (const { sender, toRoute } of receipts) {
+    batch.add({ message: { sender, topic: "t", messageId: 4, message: "m" }, toRoute });
+  }
+  return await promise;
+}
+
+Deno.test("a batch keeps the last receipt of a duplicate, as Octez's ReceiveMsgMap.update does", async () => {
+  // Octez gossipsub_worker.ml 802-833: the key is rebound to the new receipt,
+  // the peers become the intersection.
+  const [entry] = await accumulate([
+    { sender: 1, toRoute: [2, 3, 4] },
+    { sender: 2, toRoute: [1, 3, 4] },
+    { sender: 3, toRoute: [1, 2, 4] },
+  ]);
+  assert.equal(entry.message.sender, 3);
+  assert.deepEqual(entry.toRoute, [4]);
+});
+
+Deno.test("a batch entry whose peer set is already empty keeps its receipt (OCaml Map.update keeps a physically equal value)", async () => {
+  const [entry] = await accumulate([
+    { sender: 1, toRoute: [2] },
+    { sender: 2, toRoute: [1] }, // intersection empty: rebinds to 2
+    { sender: 3, toRoute: [1, 2] }, // Empty ∩ s == Empty: binding kept
+  ]);
+  assert.equal(entry.message.sender, 2);
+  assert.deepEqual(entry.toRoute, []);
+});
+
+Deno.test("a batch of duplicates credits the last sender with P2, or blames it with P4", async () => {
+  for (const validity of ["Valid", "Invalid"] as const) {
+    const { gs, env } = initState({
+      peers: [1, 2, 3],
+      topics: ["t"],
+      messageHandling: { kind: "InBatches", timeInterval: 0 },
+    });
+    // The id alone is valid; the payload is judged when the batch is applied.
+    env.validity = (message) => (message === undefined ? "Valid" : validity);
+    const receipts: Receipt[] = [];
+    for (const sender of [1, 2]) {
+      const out = gs.handleReceiveMessage({ sender, topic: "t", messageId: 4, message: "m" });
+      assert.ok(out.kind === "ToIncludeInBatch");
+      receipts.push({ sender, toRoute: [...out.entry.toRoute] });
+    }
+    const batch = await accumulate(receipts);
+    gs.applyBatch(batch);
+    const topicScore = (p: number) => gs.view.scoreDetails(p)!.topics.find((s) => s.topic === "t");
+    if (validity === "Valid") {
+      assert.equal(topicScore(2)?.firstMessageDeliveries, 1);
+      assert.equal(topicScore(1)?.firstMessageDeliveries ?? 0, 0);
+    } else {
+      assert.equal(topicScore(2)?.invalidMessages, 1);
+      assert.equal(topicScore(1)?.invalidMessages ?? 0, 0);
+    }
+  }
 });

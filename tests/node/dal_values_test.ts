@@ -5,9 +5,11 @@
 import assert from "node:assert/strict";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import fc from "fast-check";
-import type { DalMessage, DalMessageId } from "../../gen/gossipsub.ts";
+import type { DalMessage, DalMessageId, DalTopic } from "../../gen/gossipsub.ts";
+import { generateIdentitySync } from "../../lib/crypto/mod.ts";
 import { fromHex, toHex } from "../../lib/encoding/hex.ts";
 import { dalGossip } from "../../lib/node/dal_gossip.ts";
+import { createNode, type Delivered, type PointId } from "../../lib/node/mod.ts";
 import {
   checkDalMessage,
   checkDalMessageId,
@@ -255,4 +257,75 @@ Deno.test("dalGossip() asks the application's hook only about well-formed values
   const valid = shard(share);
   assert.equal(message.valid(valid, good), "Unknown");
   assert.deepEqual(asked, [[good, undefined], [{ ...good, level: 99 }, undefined], [good, valid]]);
+});
+
+type DalDelivered = Delivered<DalTopic, DalMessageId, DalMessage>;
+
+/** Reads a subscription in the background until it ends. */
+function collectShards(stream: ReadableStream<DalDelivered>): DalDelivered[] {
+  const items: DalDelivered[] = [];
+  void (async () => {
+    for await (const item of stream) items.push(item);
+  })();
+  return items;
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("a malformed commitment, proof or share is neither delivered nor forwarded", async () => {
+  // publisher → relay → reader, over TCP on loopback. The relay's verdicts decide what the reader
+  // sees: messages travel each connection in order, so once a well-formed shard published after
+  // the malformed ones has reached the reader, each malformed one had its chance before it.
+  const topic: DalTopic = { slotIndex: 3, pkh };
+  const options = (bootstrap?: PointId) => ({
+    gossip: dalGossip(),
+    identity: generateIdentitySync(0),
+    expectedPow: 0,
+    chainName: "DAL_TZP2P_TEST",
+    heartbeatMs: 100,
+    maintenanceMs: 200,
+    topics: [topic],
+    ...(bootstrap === undefined ? {} : { bootstrapPoints: [bootstrap] }),
+  });
+  const publisher = await createNode(options());
+  const relay = await createNode(options(publisher.listeningPoint));
+  const reader = await createNode(options(relay.listeningPoint));
+  try {
+    const atRelay = collectShards(relay.subscribe(topic));
+    const atReader = collectShards(reader.subscribe(topic));
+    const share = [leBytes(11n), leBytes(R - 1n)];
+    const id = (shardIndex: number, commitment = validCommitment): DalMessageId => ({
+      ...messageId(commitment),
+      slotIndex: topic.slotIndex,
+      shardIndex,
+    });
+    // Well-formed shards until the path is up (the meshes form within a few heartbeats).
+    let next = 0;
+    await until("a first shard through the relay", () => {
+      if (atReader.length === 0) publisher.publish(topic, shard(share), id(next++));
+      return atReader.length > 0;
+    });
+    const badCommitment = id(1000, new Uint8Array(48).fill(1));
+    publisher.publish(topic, shard(share), badCommitment);
+    publisher.publish(topic, shard(share, new Uint8Array(48).fill(5)), id(1001));
+    publisher.publish(topic, shard([share[0], leBytes(R)]), id(1002));
+    publisher.publish(topic, shard(share), id(1003));
+    await until(
+      "the last well-formed shard",
+      () => atReader.some((d) => d.messageId.shardIndex === 1003),
+    );
+    for (const delivered of [atRelay, atReader]) {
+      const indexes = delivered.map((d) => d.messageId.shardIndex);
+      assert.ok(indexes.includes(1003));
+      assert.deepEqual(indexes.filter((i) => i >= 1000 && i < 1003), []);
+    }
+  } finally {
+    await Promise.all([publisher.close(), relay.close(), reader.close()]);
+  }
 });

@@ -95,6 +95,7 @@ export type {
   AppOutput,
   Event,
   GossipsubWorkerErrorKind,
+  InputEventsView,
   MessageWithHeader,
   OutputStreamName,
   P2pInput,

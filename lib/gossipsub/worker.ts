@@ -12,9 +12,18 @@
  *   false, a counter grows, a rate-limited `P2pQueueDrop` event is logged)
  *   while `maxInputQueueLength` events wait. Connection events, Join and Leave
  *   are always accepted: they are bounded by the connection pool and the
- *   application, and losing one would desynchronise the automaton. A
- *   heartbeat is not queued while the previous one still waits, so a stalled
- *   loop does not pile up heartbeats either.
+ *   application, and losing one would desynchronise the automaton.
+ * - heartbeats: a timer tick that finds the previous heartbeat still queued
+ *   does not queue another one but is counted (`countLateHeartbeats`); when
+ *   the queued heartbeat is applied, it runs one heartbeat per tick, back to
+ *   back, each followed by its `CheckUnknownMessages` as Octez's timer loop
+ *   pushes them (`gossipsub_worker.ml` `heartbeat_events_producer`). So the
+ *   queue holds at most one heartbeat, yet no tick is lost: the automaton's
+ *   tick count, and every window counted in ticks (backoff and score cleanup,
+ *   gossip retention, opportunistic grafting, pings, reconnections), follow
+ *   the timer as in Octez. The only difference is order: the late ticks run
+ *   before the events queued after their first one, where Octez interleaves
+ *   them with those events.
  * - outputs: each stream holds at most `maxOutputQueueLength` unread items;
  *   past that, items are dropped and counted (`OutputQueueDrop` event).
  *
@@ -77,6 +86,7 @@ import type {
   AppInput,
   AppOutput,
   Event,
+  InputEventsView,
   P2pInput,
   P2pOutput,
   WorkerStats,
@@ -91,6 +101,7 @@ export type {
   AppInput,
   AppOutput,
   Event,
+  InputEventsView,
   MessageWithHeader,
   OutputStreamName,
   P2pInput,
@@ -176,6 +187,8 @@ export class GossipsubWorker<P, T, I, M> {
   #stopping = false;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #heartbeatQueued = false;
+  /** Timer ticks that found the previous heartbeat still queued. */
+  #lateTicks = 0;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #idle = false;
@@ -255,9 +268,42 @@ export class GossipsubWorker<P, T, I, M> {
     return { ...this.#core.stats };
   }
 
-  /** Events waiting in the input queue. */
+  /**
+   * Events waiting in the input queue. Late heartbeat ticks are not counted:
+   * they wait inside the one queued heartbeat (see {@linkcode inputEvents}).
+   */
   get inputQueueLength(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * The events waiting to be applied, in the order they will be applied
+   * (Octez `input_events_stream`, read-only): the queue, with the late ticks
+   * of the queued heartbeat spelled out as the `CheckUnknownMessages` and
+   * `Heartbeat` events Octez's timer would have queued. A live view: it
+   * reflects the queue at the time it is read.
+   */
+  get inputEvents(): InputEventsView<P, T, I, M> {
+    const queue = this.#queue;
+    const late = () => this.#heartbeatQueued ? this.#lateTicks : 0;
+    return {
+      get length() {
+        return queue.length + 2 * late();
+      },
+      *[Symbol.iterator]() {
+        let extra = late();
+        for (let i = 0; i < queue.length; i++) {
+          const event = queue.at(i)!;
+          yield event;
+          if (event.kind === "Heartbeat") {
+            for (; extra > 0; extra--) {
+              yield { kind: "CheckUnknownMessages" };
+              yield { kind: "Heartbeat" };
+            }
+          }
+        }
+      },
+    };
   }
 
   /** Full messages of unknown validity waiting for a retry. */
@@ -398,7 +444,8 @@ export class GossipsubWorker<P, T, I, M> {
 
   #onHeartbeatTimer(): void {
     if (this.#heartbeatQueued) {
-      this.#core.stats.countSkippedHeartbeats++;
+      this.#lateTicks++;
+      this.#core.stats.countLateHeartbeats++;
       return;
     }
     this.#heartbeatQueued = true;
@@ -417,21 +464,39 @@ export class GossipsubWorker<P, T, I, M> {
         this.#idle = false;
         continue;
       }
-      if (event.kind === "Heartbeat") this.#heartbeatQueued = false;
-      try {
-        if (this.#eventsLogging !== undefined) {
-          const logged = this.#eventsLogging(event);
-          if (logged !== undefined) await logged;
+      if (event.kind === "Heartbeat") {
+        // One heartbeat per elapsed tick; the last tick's CheckUnknownMessages
+        // is already queued behind this event.
+        const late = this.#lateTicks;
+        this.#lateTicks = 0;
+        this.#heartbeatQueued = false;
+        for (let i = 0; i < late; i++) {
+          if (!await this.#apply(event)) return;
+          if (!await this.#apply({ kind: "CheckUnknownMessages" })) return;
+          if (this.#stopping) return;
         }
-        this.#core.apply(event);
-      } catch (cause) {
-        this.#crash(new GossipsubWorkerError("EventFailed", event.kind, cause));
-        return;
+        applied += 2 * late;
       }
+      if (!await this.#apply(event)) return;
       if (++applied >= EVENTS_PER_SLICE) {
         applied = 0;
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
+    }
+  }
+
+  /** Logs and applies one event; false when it crashed the worker. */
+  async #apply(event: Event<P, T, I, M>): Promise<boolean> {
+    try {
+      if (this.#eventsLogging !== undefined) {
+        const logged = this.#eventsLogging(event);
+        if (logged !== undefined) await logged;
+      }
+      this.#core.apply(event);
+      return true;
+    } catch (cause) {
+      this.#crash(new GossipsubWorkerError("EventFailed", event.kind, cause));
+      return false;
     }
   }
 

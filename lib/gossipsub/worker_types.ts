@@ -134,6 +134,16 @@ export type Event<P, T, I, M> =
   | { readonly kind: "OutputQueueDrop"; readonly stream: OutputStreamName; readonly depth: number };
 
 /**
+ * A read-only view of the events waiting in a worker's input queue, in the
+ * order they will be applied (Octez `input_events_stream`, whose length the
+ * DAL node exports as a metric).
+ */
+export interface InputEventsView<P, T, I, M> extends Iterable<Event<P, T, I, M>> {
+  /** Number of waiting events. */
+  readonly length: number;
+}
+
+/**
  * Counters of one worker (spec §11.8), plus the drops this port adds. Every
  * `countSent*` counts only messages actually put in the P2P output stream.
  */
@@ -178,8 +188,11 @@ export interface WorkerStats {
   countDroppedP2pOutputs: number;
   /** App outputs dropped because nobody read the app output stream. */
   countDroppedAppOutputs: number;
-  /** Heartbeats not queued because the previous one was still waiting in the queue. */
-  countSkippedHeartbeats: number;
+  /**
+   * Heartbeat timer ticks that found the previous heartbeat still queued; each
+   * still runs, right after that one (no tick is lost).
+   */
+  countLateHeartbeats: number;
   /** Unknown-validity messages evicted from the full retry buffer. */
   countEvictedUnknownValidityMessages: number;
 }
@@ -210,7 +223,7 @@ export function emptyWorkerStats(): WorkerStats {
     countDroppedAppInputs: 0,
     countDroppedP2pOutputs: 0,
     countDroppedAppOutputs: 0,
-    countSkippedHeartbeats: 0,
+    countLateHeartbeats: 0,
     countEvictedUnknownValidityMessages: 0,
   };
 }

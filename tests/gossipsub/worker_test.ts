@@ -316,25 +316,54 @@ Deno.test("worker: an exception in a validity callback crashes the worker with a
   assert.equal(timers.live(), 0); // the heartbeat timer went with the crash
 });
 
-Deno.test("worker: heartbeats do not pile up while the loop is stalled", async () => {
+Deno.test("worker: a stalled loop queues one heartbeat, and no tick is lost", async () => {
+  // Count the heartbeat timer's firings.
+  const setIntervalBefore = globalThis.setInterval;
+  let fired = 0;
+  globalThis.setInterval = ((callback: () => void, delay?: number) =>
+    setIntervalBefore(() => {
+      fired++;
+      callback();
+    }, delay)) as typeof setInterval;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => release = resolve);
   let first = true;
+  const log = eventLog();
   const { worker } = testWorker({
     eventsLogging: (event) => {
+      log.log(event);
       if (first && event.kind === "AppInput") {
         first = false;
         return gate; // the loop waits here while the timer keeps firing
       }
     },
   });
-  worker.start(["1"]);
+  try {
+    worker.start(["1"]);
+  } finally {
+    globalThis.setInterval = setIntervalBefore;
+  }
   await sleep(6 * HEARTBEAT);
-  // One Heartbeat + CheckUnknownMessages pair waits; the other ticks were skipped.
+  // One Heartbeat + CheckUnknownMessages pair waits; the other ticks wait in it.
   assert.equal(worker.inputQueueLength, 2);
-  assert.ok(worker.stats.countSkippedHeartbeats >= 2, `${worker.stats.countSkippedHeartbeats}`);
+  const late = worker.stats.countLateHeartbeats;
+  assert.ok(late >= 2, `${late}`);
+  assert.equal(fired, late + 1);
+  const waiting = [...worker.inputEvents].map((e) => e.kind);
+  assert.equal(worker.inputEvents.length, waiting.length);
+  assert.deepEqual(
+    waiting,
+    Array.from({ length: late + 1 }, () => ["Heartbeat", "CheckUnknownMessages"]).flat(),
+  );
   release();
-  await nextHeartbeat(worker);
+  await worker.whenIdle();
+  // Every firing so far has been applied: one tick each, in Octez's order.
+  assert.equal(worker.view.heartbeatTicks, fired);
+  const beats = log.kinds.filter((k) => k === "Heartbeat" || k === "CheckUnknownMessages");
+  assert.deepEqual(
+    beats,
+    Array.from({ length: fired }, () => ["Heartbeat", "CheckUnknownMessages"]).flat(),
+  );
   await worker.shutdown();
 });
 

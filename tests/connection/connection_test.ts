@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { rawAppCodec, type RawAppMessage, toHex } from "../../lib/encoding/mod.ts";
 import { makePointId, pointIdToString } from "../../lib/base/point_id.ts";
 import type { P2pMessage } from "../../gen/p2p_message.ts";
-import { generateIdentitySync } from "../../lib/crypto/mod.ts";
+import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import {
   accept,
   authenticate,
   connect,
   type Connection,
   isP2pError,
+  OCTEZ_MAINNET_VERSIONS,
 } from "../../lib/connection/mod.ts";
 import { appMessage, authenticatePair, handshakeOptions, memoryPipe, tcpPair } from "./helpers.ts";
 
@@ -125,6 +126,63 @@ Deno.test("connection info gives peer ids, points, versions and metadata", async
   assert.deepEqual(a.localMetadata, { disableMempool: false, privateNode: true });
   assert.deepEqual(b.remoteMetadata, { disableMempool: false, privateNode: true });
   await Promise.all([a.close(), b.close()]);
+});
+
+Deno.test("equal(), privateNode and the one-line text that Deno.inspect shows", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const alice = generateIdentitySync(0);
+  const bob = generateIdentitySync(0);
+  const [server, client] = await Promise.all([
+    listener.accept().then((conn) =>
+      authenticate(conn, handshakeOptions(bob, true, { listeningPort: port }))
+    ),
+    connect(makePointId("127.0.0.1", port), {
+      ...handshakeOptions(alice, false, {
+        listeningPort: 19732,
+        metadata: { disableMempool: false, privateNode: true },
+      }),
+    }),
+  ]);
+  listener.close();
+  // Octez P2p_connection.Info.pp: direction, peer id, point, version, " private".
+  const atBob = `incoming ${peerIdToString(alice.peerId)} 127.0.0.1:19732 TEZOS_MAINNET.2 (p2p: 1)`;
+  const atAlice = `outgoing ${
+    peerIdToString(bob.peerId)
+  } 127.0.0.1:${port} TEZOS_MAINNET.2 (p2p: 1)`;
+  assert.equal(Deno.inspect(server), `AuthenticatedConnection(${atBob} private)`);
+  assert.equal(String(client), `AuthenticatedConnection(${atAlice})`);
+  const [a, b] = await Promise.all([accept(client, rawAppCodec), accept(server, rawAppCodec)]);
+  try {
+    assert.equal(a.privateNode, false);
+    assert.equal(b.privateNode, true);
+    assert.equal(a.equal(a), true);
+    assert.equal(a.equal(b), false);
+    assert.equal(b.equal(a), false);
+    // The message type does not matter: the socket does.
+    const untyped: Connection<unknown> = a;
+    assert.equal(untyped.equal(a), true);
+    assert.equal(Deno.inspect(b), `Connection(${atBob} private)`);
+    assert.equal(`${a}`, `Connection(${atAlice})`);
+    assert.equal(
+      Deno.inspect({ peer: a }, { breakLength: Infinity }),
+      `{ peer: Connection(${atAlice}) }`,
+    );
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+Deno.test("the text form says when the point is unknown and quotes an odd chain name", async () => {
+  const [x, y] = memoryPipe();
+  const odd = { ...OCTEZ_MAINNET_VERSIONS, chainName: "EVIL CHAIN\n" };
+  const [authA, authB] = await authenticatePair(x, y, { versions: odd }, {});
+  assert.match(
+    Deno.inspect(authB),
+    /^AuthenticatedConnection\(incoming id\w+ unknown point "EVIL CHAIN\\n"\.2 \(p2p: 1\)\)$/,
+  );
+  authA.close();
+  authB.close();
 });
 
 Deno.test("an incoming connection with no advertised port has no listening point", async () => {

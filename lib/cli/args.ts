@@ -13,6 +13,8 @@ export interface ArgSpec {
   readonly flags?: readonly string[];
   /** Options with a value (`--pow 26`, `--pow=26`). */
   readonly options?: readonly string[];
+  /** Options with a value that may be given several times (`--peer A --peer B`). */
+  readonly repeatable?: readonly string[];
 }
 
 /** Parsed arguments. */
@@ -21,6 +23,8 @@ export interface ParsedArgs {
   readonly flags: ReadonlySet<string>;
   /** Option values, by name without dashes (the last one wins). */
   readonly options: ReadonlyMap<string, string>;
+  /** Values of the repeatable options, in the order given (an absent option has none). */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   /** Everything else, in order; after `--` everything is positional. */
   readonly positional: readonly string[];
 }
@@ -32,7 +36,9 @@ export interface ParsedArgs {
  */
 export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
   const flagNames = new Set(spec.flags ?? []);
-  const optionNames = new Set(spec.options ?? []);
+  const optionNames = new Set([...spec.options ?? [], ...spec.repeatable ?? []]);
+  const repeatable = new Set(spec.repeatable ?? []);
+  const lists = new Map<string, string[]>();
   const flags = new Set<string>();
   const options = new Map<string, string>();
   const positional: string[] = [];
@@ -57,9 +63,36 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
       else if (i + 1 < args.length) value = args[++i];
       if (value === undefined) throw new CliError("usage", `option --${name} needs a value`);
       options.set(name, value);
+      if (repeatable.has(name)) lists.set(name, [...lists.get(name) ?? [], value]);
     } else {
       throw new CliError("usage", `unknown option --${name}`);
     }
   }
-  return { flags, options, positional };
+  return { flags, options, lists, positional };
+}
+
+/**
+ * Reads a numeric option value.
+ *
+ * @param value The text given, or `undefined` when the option was not given.
+ * @param name The option's name, for the message.
+ * @param fallback The value when the option was not given.
+ * @param valid Whether a number is acceptable.
+ * @param what What an acceptable value is, for the message (`"a number from 0 to 256"`).
+ * @returns The number.
+ * @throws {CliError} `usage` on an empty, non-numeric or unacceptable value.
+ */
+export function numberOption(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  valid: (n: number) => boolean,
+  what: string,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !valid(n)) {
+    throw new CliError("usage", `--${name} must be ${what}, got ${JSON.stringify(value)}`);
+  }
+  return n;
 }

@@ -8,7 +8,11 @@ import { decodeConversation } from "../../lib/cli/conversation.ts";
 import type { ConversationPiece } from "../../lib/cli/conversation.ts";
 import type { ConversationItem, Direction } from "../../lib/cli/conversation_item.ts";
 import { itemToJsonLine } from "../../lib/cli/conversation_item.ts";
-import { seal } from "../../lib/crypto/mod.ts";
+import { identityToJson, peerIdOfPublicKey, seal } from "../../lib/crypto/mod.ts";
+import { type DalConnectionMetadata, dalMetadataCodec } from "../../lib/connection/mod.ts";
+import { dalMetadataFormat } from "../../lib/cli/conversation_metadata.ts";
+import { DECODE_USAGE, decodeCommand } from "../../lib/cli/decode_command.ts";
+import { isCliError } from "../../lib/cli/errors.ts";
 import { type AppCodec, fromHex } from "../../lib/encoding/mod.ts";
 import { vectors } from "../support/vectors.ts";
 import {
@@ -17,6 +21,7 @@ import {
   framePieces,
   streamOf,
   synthetic,
+  toJsonLines,
   type Transcript,
 } from "./transcripts.ts";
 
@@ -503,4 +508,86 @@ Deno.test("an application codec decodes the tags it knows and JSON lines show it
   // Without a codec the same message is shown raw.
   const raw = ofDirection(decodeConversation(bootstrapLike, A.identity), "sent");
   assertFields(raw[3], { message: "Message", tag: 0x11, title: "Current_branch", hex: "" }, "raw");
+});
+
+/** A's view of the synthetic transcript with both metadata chunks carrying DAL metadata. */
+function withDalMetadata(): { t: Transcript; pieces: ConversationPiece[] } {
+  const t = synthetic("A");
+  const pieces = framePieces(t);
+  const dal: Record<Direction, DalConnectionMetadata> = {
+    sent: { advertisedNetPort: 11732, isBootstrapPeer: false },
+    received: { advertisedNetAddr: "2001:db8::7", isBootstrapPeer: true },
+  };
+  for (const direction of ["sent", "received"] as const) {
+    const index = t.chunks.findIndex((c) => c.direction === direction); // chunk 0: metadata
+    pieces[2 + index] = {
+      direction,
+      bytes: chunk(t.chunks[index].nonce, dalMetadataCodec.encode(dal[direction])),
+    };
+  }
+  return { t, pieces };
+}
+
+Deno.test("DAL metadata chunks decode with the dal format, absent fields left out", () => {
+  const { t, pieces } = withDalMetadata();
+  const items = decodeConversation(pieces, t.identity, { metadata: dalMetadataFormat });
+  assert.deepEqual(errors(items), []);
+  const metadata = items.filter((i) => i.kind === "metadata").map(itemToJsonLine);
+  assert.equal(metadata.length, 2);
+  const sent = metadata.find((line) => line.includes('"direction":"sent"'))!;
+  const received = metadata.find((line) => line.includes('"direction":"received"'))!;
+  assert.match(sent, /"kind":"metadata","advertised_net_port":11732,"is_bootstrap_peer":false}$/);
+  assert.doesNotMatch(sent, /advertised_net_addr|disable_mempool/);
+  assert.match(received, /"advertised_net_addr":"2001:db8::7","is_bootstrap_peer":true}$/);
+});
+
+Deno.test("DAL metadata read as the shell's is a decoding error, and decoding goes on", () => {
+  const { t, pieces } = withDalMetadata();
+  const sent = ofDirection(decodeConversation(pieces, t.identity), "sent");
+  assertFields(sent[1], { error: "decoding_error", decode_error: "extra_bytes", chunk: 0 }, "m");
+  assert.match(text(sent[1], "message"), /the shell metadata chunk does not decode/);
+  assert.equal(sent[2].kind, "ack");
+});
+
+Deno.test("decode --metadata takes shell or dal", async () => {
+  const io = { out: () => Promise.resolve(), err: () => {}, errIsTerminal: false };
+  await assert.rejects(
+    decodeCommand(["--identity", "id.json", "--metadata", "tezos", "c.jsonl"], io),
+    (e) => isCliError(e) && e.kind === "usage" && /shell or dal, got "tezos"/.test(e.message),
+  );
+  assert.match(DECODE_USAGE, /\[--metadata shell\|dal\]/);
+});
+
+Deno.test("decode --metadata dal prints the DAL fields of a recorded conversation", async () => {
+  const { t, pieces } = withDalMetadata();
+  const dir = await Deno.makeTempDir({ prefix: "tzp2p_cli_test_" });
+  try {
+    const { publicKey, secretKey } = t.identity;
+    await Deno.writeTextFile(
+      `${dir}/id.json`,
+      identityToJson({
+        peerId: peerIdOfPublicKey(publicKey),
+        publicKey,
+        secretKey,
+        proofOfWorkStamp: t.stamp,
+      }),
+    );
+    await Deno.writeTextFile(`${dir}/c.jsonl`, toJsonLines(pieces));
+    let out = "";
+    const io = {
+      out: (s: string) => Promise.resolve(void (out += s)),
+      err: () => {},
+      errIsTerminal: false,
+    };
+    await decodeCommand(["--identity", `${dir}/id.json`, "--metadata=dal", `${dir}/c.jsonl`], io);
+    const metadata = out.trim().split("\n").map((line) => JSON.parse(line)).filter((item) =>
+      item.kind === "metadata"
+    );
+    assert.deepEqual(metadata.map((m) => [m.direction, m.is_bootstrap_peer]), [
+      ["sent", false],
+      ["received", true],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -96,6 +96,8 @@ import type {
 // The automaton types the worker's API mentions, so that this entry module documents on its own.
 export type * from "./mod.ts";
 export { GossipsubWorkerError, isGossipsubWorkerError } from "./worker_error.ts";
+export { formatAppOutput, formatP2pOutput, formatValue } from "./worker_format.ts";
+export type { Printers } from "./worker_format.ts";
 export type { GossipsubWorkerErrorKind } from "./worker_error.ts";
 export type {
   AppInput,

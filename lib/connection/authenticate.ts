@@ -173,7 +173,7 @@ export class AuthenticatedConnection<Meta = ConnectionMetadata> {
 
   /**
    * One line in the words of Octez `P2p_connection.Info.pp`, e.g.
-   * `AuthenticatedConnection(↘ idt… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
+   * `AuthenticatedConnection(incoming id… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
    *
    * @returns The text.
    */

@@ -273,7 +273,7 @@ export class Connection<M, Meta = ConnectionMetadata> {
 
   /**
    * One line in the words of Octez `P2p_socket.pp`, e.g.
-   * `Connection(incoming idt…Zx 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
+   * `Connection(incoming id… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1))`.
    *
    * @returns The text.
    */

@@ -3,8 +3,8 @@
  * (src/lib_base/p2p_connection.ml 140-170) as `P2p_socket.pp` calls it, i.e. without metadata:
  *
  * ```text
- * Octez:  ↘ idt…Zx 127.0.0.1:9732 (TEZOS_MAINNET.2 (p2p: 1))  private
- * tzp2p:  incoming idt…Zx 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1) private
+ * Octez:  ↘ id… 127.0.0.1:9732 (TEZOS_MAINNET.2 (p2p: 1))  private
+ * tzp2p:  incoming id… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1) private
  * ```
  *
  * The direction is a word instead of an arrow, and the spacing is regular (Octez leaves a
@@ -30,7 +30,7 @@ function pointText(info: ConnectionInfo<unknown>): string {
  * `incoming|outgoing <peer id> <point> <chain>.<db version> (p2p: <version>)[ private]`.
  *
  * @param info What is known about the remote.
- * @returns The line, e.g. `incoming idt…Zx 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1)`.
+ * @returns The line, e.g. `incoming id… 127.0.0.1:9732 TEZOS_MAINNET.2 (p2p: 1)`.
  */
 export function formatConnectionInfo(info: ConnectionInfo<unknown>): string {
   const v = info.announcedVersion;

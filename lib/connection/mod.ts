@@ -46,7 +46,7 @@
  *
  * console.log(peerIdToString(server.peerId) === peerIdToString(alice.peerId)); // true
  * console.log(server.privateNode); // false
- * console.log(`${server}`); // "Connection(incoming idt… 127.0.0.1:… TEZOS_MAINNET.2 (p2p: 1))"
+ * console.log(`${server}`); // "Connection(incoming id… 127.0.0.1:… TEZOS_MAINNET.2 (p2p: 1))"
  * await client.write({ kind: "Bootstrap" });
  * console.log((await server.read()).message.kind); // "Bootstrap"
  * await client.close();

@@ -1,6 +1,58 @@
 // One test per quirk of spec §16 that concerns the automaton, pinning the
 // decision taken (reproduce, or deviate as documented in the code). Quirks
 // 13–15 and 17 belong to the worker and the codec.
+//
+// Every remaining deliberate difference from Octez, with its reference and the
+// test that shows it (G = src/lib_gossipsub/gossipsub_automaton.ml,
+// W = src/lib_gossipsub/gossipsub_worker.ml):
+//
+// Automaton
+// - §16.5: the heartbeat scores `graft` once, not twice (G `Heartbeat.handle`:
+//   `update_scores_score … Score.graft` in `maintain_mesh`, then `graft_scores`).
+//   The clock is read once per input, so the second call would store the same
+//   instant: no observable effect, hence no test.
+// - §16.8: a direct sender is not sent its own message back (G
+//   `Receive_message` route computation) — "quirk 8 (deviation)" below.
+// - §16.16: heartbeatPingInterval 0 is refused at construction instead of
+//   crashing later on `tick mod 0` (W heartbeat handler) — "quirk 16" below.
+// - Random draws: Octez shuffles `Peer.Map.bindings` (ascending peers) with
+//   OCaml's `Random` and takes `max` (G `select_connections_peers`,
+//   `select_peers_to_prune`); we draw with xoshiro128**, over subscribers in
+//   subscription order, with a partial Fisher–Yates. Same distribution, other
+//   draws for a given seed. mesh_differential_test.ts compares the decisions
+//   with one generator on both sides.
+// - Joined topics are maintained in join order, not ascending topic order (G
+//   `Topic.Map.fold maintain_topic_mesh`); only which draws go to which topic
+//   changes (spec §17).
+//
+// Worker
+// - §16.13: status becomes `Stopped` after shutdown (Octez stays `Running`) and
+//   a second `start` throws a TypeError instead of failing an assertion (W
+//   `start`, `shutdown`) — worker_test.ts "start twice is a TypeError",
+//   "shutdown stops the loop …".
+// - §16.14: the pending batch belongs to one worker, not to every worker built
+//   from the module (W `batch_accumulator`'s `current_batch` ref): each
+//   `WorkerCore` owns its `BatchAccumulator`. Payloads of one id are kept in
+//   arrival order where Octez orders them by `Message.compare` (W
+//   `ReceiveMsgMap`), since our message module has no order —
+//   worker_events_test.ts "in batch mode one message from two senders …".
+// - §16.15: `setUnreachablePoint` doubles the delay, not the absolute tick (W
+//   `set_unreachable_point`) — worker_events_test.ts "repeated dial failures
+//   double the wait up to 300 heartbeats".
+// - Bounded queues: Octez's queues are unbounded but for HEAD's
+//   `bounded_p2p_input`; we also refuse `PublishMessage` past the input bound
+//   and drop unread outputs past `maxOutputQueueLength` (W `app_input`,
+//   `p2p_output_stream`) — worker_test.ts "a full input queue drops …", "an
+//   unread output stream drops past its bound …".
+// - Heartbeats: a tick that finds the previous heartbeat queued is not queued
+//   but run right after it (W `heartbeat_events_producer` pushes one per
+//   tick): no tick is lost, only their order relative to events queued in
+//   between changes — worker_test.ts "a stalled loop queues one heartbeat, and
+//   no tick is lost".
+// - Unknown-validity retries look at most at the entries present when the
+//   check starts, so an id Valid whose payload stays Unknown (re-buffered)
+//   cannot loop (W `Check_unknown_messages` handling would, spec §11.6) —
+//   worker_events_test.ts "a payload that stays Unknown …".
 
 import assert from "node:assert/strict";
 import { GossipsubAutomaton, testLimits } from "../../lib/gossipsub/mod.ts";

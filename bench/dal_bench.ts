@@ -10,7 +10,7 @@
  * - per message at 64 and at 192 scalars: decode (baseline) vs every check from scratch
  *   (commitment, proof, scalars) vs what the DAL instance does (its commitment cache hits: many
  *   shards share one commitment);
- * - one G1 point: the full check vs a cache hit;
+ * - one G1 point: the full check vs a cache hit, and its two parts (square root, subgroup check);
  * - 64 scalars: byte comparison with r vs the BigInt route (`bytes → bigint`, `< r`).
  */
 
@@ -102,6 +102,16 @@ for (const shareLength of [64, 192]) {
   );
   Deno.bench("dalGossip() id validity, commitment cache hit", { group: "G1 point" }, () => {
     sink += instance.messageId.valid(id).length;
+  });
+  // Where the time goes: the square root of decompression, and the subgroup check.
+  const Fp = bls12_381.fields.Fp;
+  const affine = G1.fromBytes(point).toAffine();
+  const rhs = Fp.add(Fp.pow(affine.x, 3n), 4n);
+  Deno.bench("part: square root in Fp (decompression)", { group: "G1 point" }, () => {
+    sink += Fp.sqrt(rhs) > 0n ? 1 : 0;
+  });
+  Deno.bench("part: subgroup check (isTorsionFree)", { group: "G1 point" }, () => {
+    sink += G1.fromAffine(affine).isTorsionFree() ? 1 : 0;
   });
 }
 

@@ -68,7 +68,7 @@ const nodes: SimpleNode[] = [];
 const readers: Promise<void>[] = [];
 for (let i = 0; i < NODES; i++) {
   const node = await createNode({
-    powDifficulty: 4,
+    expectedPow: 4,
     heartbeatMs: HEARTBEAT,
     maintenanceMs: 200,
     connections: { minConnections: 6, expectedConnections: 9, maxConnections: 15 },

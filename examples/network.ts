@@ -77,7 +77,7 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     for (let i = 0; i < NODES; i++) {
       const previous = members.slice(Math.max(0, i - 2)).map((m) => m.node.listeningPoint!);
       const node = await createNode({
-        powDifficulty: 4,
+        expectedPow: 4,
         heartbeatMs: 100,
         maintenanceMs: 200,
         connections: { minConnections: 4, expectedConnections: 6, maxConnections: 10 },

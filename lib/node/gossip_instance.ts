@@ -76,6 +76,18 @@ export interface GossipInstance<T, I, M> {
    * @param sequence A per-node counter.
    */
   newMessageId?(topic: T, message: M, origin: Uint8Array, sequence: number): I;
+  /** Text forms of topics and ids and the payload size, for events and logs. */
+  readonly describe?: GossipDescription<T, I, M>;
+}
+
+/** How to show an instance's topics, ids and payloads in events and logs. */
+export interface GossipDescription<T, I, M> {
+  /** A topic as text. */
+  topic(topic: T): string;
+  /** A message id as text. */
+  messageId(id: I): string;
+  /** The payload's size in bytes. */
+  size(message: M): number;
 }
 
 const INT16_MAX = 0x7fff;

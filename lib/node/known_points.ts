@@ -34,7 +34,7 @@ export interface KnownPoint {
   lastSeen: number | undefined;
   /** Earliest time to dial it again (ms). */
   nextAttempt: number;
-  /** Current reconnection delay (ms), doubled after each failure. */
+  /** Current reconnection delay (ms), multiplied by the schedule's factor after each failure. */
   retryDelay: number;
 }
 
@@ -48,6 +48,8 @@ export interface KnownPointsLimits {
   readonly initialRetryDelay: number;
   /** Largest reconnection delay (ms). */
   readonly maxRetryDelay: number;
+  /** Factor of the reconnection delay after each failure (Octez: 1.2 on L1, 1.05 on the DAL). */
+  readonly retryFactor: number;
 }
 
 /** The table of known points. */
@@ -190,14 +192,18 @@ export class KnownPoints {
 
   /**
    * Records a failed dial: the point is not dialled again before the reconnection delay, which
-   * doubles after each failure up to its maximum.
+   * grows by the schedule's factor after each failure up to its maximum (Octez
+   * `P2p_point_state.set_disconnected`).
    *
    * @param entry The point's entry.
    * @param now The current time (ms).
    */
   failed(entry: KnownPoint, now: number): void {
     entry.nextAttempt = now + entry.retryDelay;
-    entry.retryDelay = Math.min(entry.retryDelay * 2, this.#limits.maxRetryDelay);
+    entry.retryDelay = Math.min(
+      entry.retryDelay * this.#limits.retryFactor,
+      this.#limits.maxRetryDelay,
+    );
   }
 
   /**

@@ -10,7 +10,9 @@
  * - Swaps (§15.3) follow Octez's rules on the answering side. On the requesting side a
  *   Swap_request is sent after a round within bounds only when `swapLingerMs` has passed since
  *   the last swap request, accepted swap or successful swap, because rounds here are frequent.
- * - No per-kind throttling of Bootstrap/Advertise/Swap (§15.4, a 2026 addition); no private mode.
+ * - Swap_requests we send are spaced by at least 60 s per connection, since Octez's reader sleeps
+ *   a connection that sends them faster; received ones are not throttled yet (§15.4); no private
+ *   mode.
  *
  * @module
  */
@@ -24,10 +26,13 @@ import type { MaintenanceBounds } from "./options.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { ADVERTISED_POINTS, type Pool } from "./pool.ts";
 
+/** Minimum time between two Swap_requests sent on one connection (Octez's receive throttle). */
+export const SWAP_REQUEST_SPACING_MS = 60_000;
+
 /** Settings of {@link Maintenance}. */
-export interface MaintenanceConfig<W> {
+export interface MaintenanceConfig<W, Meta> {
   /** The pool. */
-  readonly pool: Pool<W>;
+  readonly pool: Pool<W, Meta>;
   /** Known points. */
   readonly known: KnownPoints;
   /** Refused peers. */
@@ -61,8 +66,8 @@ export interface MaintenanceStats {
 }
 
 /** Maintenance rounds and the handlers of Bootstrap, Advertise, Swap_request and Swap_ack. */
-export class Maintenance<W> {
-  readonly #c: MaintenanceConfig<W>;
+export class Maintenance<W, Meta = unknown> {
+  readonly #c: MaintenanceConfig<W, Meta>;
   #latestAcceptedSwap = -Infinity;
   #latestSuccessfulSwap = -Infinity;
   #latestSwapRequest = -Infinity;
@@ -82,7 +87,7 @@ export class Maintenance<W> {
    *
    * @param config The pool, tables and settings.
    */
-  constructor(config: MaintenanceConfig<W>) {
+  constructor(config: MaintenanceConfig<W, Meta>) {
     this.#c = config;
   }
 
@@ -123,7 +128,7 @@ export class Maintenance<W> {
    *
    * @param link The requesting connection.
    */
-  onBootstrap(link: PeerLink<W>): void {
+  onBootstrap(link: PeerLink<W, Meta>): void {
     if (!this.#c.peerDiscovery || link.privateNode) return;
     const points = this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, this.#banned);
     if (points.length > 0 && link.send({ kind: "Advertise", points })) {
@@ -150,7 +155,7 @@ export class Maintenance<W> {
   }
 
   // Random other connections whose listening point is known, in random order.
-  #proposable(except: string): PeerLink<W>[] {
+  #proposable(except: string): PeerLink<W, Meta>[] {
     const links = this.#c.pool.links().filter((l) =>
       l.key !== except && !l.privateNode && l.listeningPoint !== undefined
     );
@@ -164,12 +169,18 @@ export class Maintenance<W> {
     }
     const links = this.#c.pool.links().filter((l) => !l.privateNode);
     if (links.length < 2) return;
-    const target = links[this.#c.rng.int(links.length)];
+    // Octez's reader throttles Swap_request per connection and sleeps that connection's reader
+    // until 60 s have passed since the previous one (`p2p_protocol.ml` 61-137), delaying every
+    // message behind it: never send two on one connection within that time.
+    const targets = links.filter((l) => now - l.lastSwapRequestAt >= SWAP_REQUEST_SPACING_MS);
+    if (targets.length === 0) return;
+    const target = targets[this.#c.rng.int(targets.length)];
     const proposed = this.#proposable(target.key)[0];
     if (proposed === undefined) return;
     const point = proposed.listeningPoint as PointId;
     if (target.send({ kind: "SwapRequest", point, peerId: proposed.peerId })) {
       target.lastSwapRequest = { at: now, peerKey: proposed.key };
+      target.lastSwapRequestAt = now;
       this.#latestSwapRequest = now;
       this.stats.swapRequestsSent++;
     }
@@ -205,7 +216,7 @@ export class Maintenance<W> {
    * @param link The requesting connection.
    * @param point The point it proposes.
    */
-  onSwapRequest(link: PeerLink<W>, point: PointId): void {
+  onSwapRequest(link: PeerLink<W, Meta>, point: PointId): void {
     if (!this.#swapsAllowed(performance.now()) || this.#alreadyConnected(point)) return;
     const proposed = this.#proposable(link.key)[0];
     if (proposed === undefined) return;
@@ -222,7 +233,7 @@ export class Maintenance<W> {
    * @param link The answering connection.
    * @param point The point it proposes.
    */
-  onSwapAck(link: PeerLink<W>, point: PointId): void {
+  onSwapAck(link: PeerLink<W, Meta>, point: PointId): void {
     const request = link.lastSwapRequest;
     if (this.#c.swapLingerMs === null || request === undefined) return;
     if (this.#alreadyConnected(point)) return;

@@ -9,7 +9,12 @@
  * ```ts
  * import { createNode } from "./mod.ts";
  *
- * const options = { heartbeatMs: 50, connections: { minConnections: 1, expectedConnections: 2, maxConnections: 4 } };
+ * // Loopback demo: PoW 0 makes identities instant (real Octez networks expect 26).
+ * const options = {
+ *   expectedPow: 0,
+ *   heartbeatMs: 50,
+ *   connections: { minConnections: 1, expectedConnections: 2, maxConnections: 4 },
+ * };
  * const alice = await createNode({ ...options, topics: ["news"] });
  * const bob = await createNode({ ...options, bootstrapPoints: [alice.listeningPoint!] });
  * const news = bob.subscribe("news").getReader();
@@ -27,19 +32,67 @@
  * @module
  */
 
-export { createNode, DEFAULT_CHAIN_NAME, Node, type NodeStats, type PeerInfo } from "./node.ts";
+export { createNode, Node, type NodeStats, type PeerInfo } from "./node.ts";
+export {
+  createShellNode,
+  type ShellMessage,
+  ShellNode,
+  type ShellNodeStats,
+} from "./shell_node.ts";
+export type { P2pLayerStats } from "./p2p_layer.ts";
+export {
+  dalProfile,
+  DEFAULT_CHAIN_NAME,
+  MAINNET_CHAIN_NAME,
+  type NetworkProfile,
+  networkProfile,
+  type ProfileName,
+  type ReconnectionSchedule,
+  shellProfile,
+  simpleProfile,
+} from "./profiles.ts";
+export type {
+  ConnectionClosedEvent,
+  ConnectionEstablishedEvent,
+  Direction,
+  HandshakeFailedEvent,
+  HandshakeRefusedEvent,
+  MessageDeliveredEvent,
+  NodeEvent,
+} from "./events.ts";
+export {
+  formatDalCommitment,
+  formatDalMessageId,
+  formatDalTopic,
+  formatPkh,
+  parseDalTopic,
+  parsePkh,
+} from "./dal_topic.ts";
+export { DAL_DEFAULT_PORT } from "./plan.ts";
+export {
+  checkDalMessage,
+  checkDalMessageId,
+  type DalValueCheck,
+  G1_COMPRESSED_BYTES,
+  isValidG1Compressed,
+  isValidScalar,
+  SCALAR_BYTES,
+} from "./dal_values.ts";
 export type { NodeSettings } from "./node.ts";
 export {
   type ConnectionBounds,
+  type DalNodeOptions,
   defaultNodeLimits,
   type MaintenanceBounds,
   maintenanceBounds,
   type NodeOptions,
   type NodeOptionsBase,
+  type ShellNodeOptions,
   type SimpleNodeOptions,
 } from "./options.ts";
 export {
   fromWire,
+  type GossipDescription,
   type GossipInstance,
   type GossipWireMessage,
   type NodeGossipMessage,

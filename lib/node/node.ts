@@ -16,51 +16,46 @@
  */
 
 import { makePointId, parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
-import type { P2pStat, SupportedVersions } from "../connection/mod.ts";
-import {
-  generateIdentity,
-  generateIdentitySync,
-  type Identity,
-  makePowTarget,
-  peerIdKey,
-  peerIdToString,
-} from "../crypto/mod.ts";
+import type { P2pStat } from "../connection/mod.ts";
+import { type Identity, makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import { fromHex } from "../encoding/hex.ts";
-import type { P2pMessage } from "../../gen/p2p_message.ts";
-import type { PxPeer } from "../../gen/gossipsub.ts";
+import type { DalMessage, DalMessageId, DalTopic, PxPeer } from "../../gen/gossipsub.ts";
 import {
+  dalLimits,
   type GossipsubView,
   type GossipsubWorker,
   type Key,
   makeWorker,
   type P2pOutput,
+  Rng,
   type WorkerStats,
-} from "../gossipsub/worker.ts";
-import { Rng } from "../gossipsub/mod.ts";
-import { BanList } from "./ban_list.ts";
+} from "../gossipsub/mod.ts";
+import { dalGossip } from "./dal_gossip.ts";
+import { formatDalMessageId, formatDalTopic } from "./dal_topic.ts";
 import { NodeError } from "./errors.ts";
+import type { NodeEvent } from "./events.ts";
 import {
   fromWire,
   type GossipInstance,
   type GossipWireMessage,
   toWire,
 } from "./gossip_instance.ts";
-import { KnownPoints } from "./known_points.ts";
-import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
+import type { MaintenanceStats } from "./maintenance.ts";
 import {
+  type DalNodeOptions,
   defaultNodeLimits,
   duration,
   maintenanceBounds,
   type NodeOptions,
   type SimpleNodeOptions,
 } from "./options.ts";
+import { P2pLayer } from "./p2p_layer.ts";
 import type { PeerLink } from "./peer_link.ts";
-import { Pool, type PoolStats } from "./pool.ts";
+import { dalPlan, identityFor, type NodePlan, resolveProfile, shellPlan } from "./plan.ts";
+import type { PoolStats } from "./pool.ts";
+import { dalProfile, type NetworkProfile, simpleProfile } from "./profiles.ts";
 import { simpleGossip } from "./simple_gossip.ts";
 import { type Delivered, Subscriptions } from "./subscriptions.ts";
-
-/** The chain name nodes announce unless told otherwise. */
-export const DEFAULT_CHAIN_NAME = "TZP2P_GOSSIP";
 
 /** One connected peer, as {@link Node.peers} reports it. */
 export interface PeerInfo {
@@ -105,7 +100,7 @@ export interface NodeStats {
 type Wire<T, I, M> = GossipWireMessage<T, I, M>;
 
 /** The options the node constructor reads (the instance comes separately). */
-export type NodeSettings<T> = Omit<NodeOptions<T, unknown, unknown>, "gossip">;
+export type NodeSettings<T> = Omit<NodeOptions<T, unknown, unknown>, "gossip" | "profile">;
 
 /** A running node. Build it with {@link createNode}; stop it with {@link Node.close}. */
 export class Node<T, I, M> {
@@ -115,20 +110,18 @@ export class Node<T, I, M> {
   readonly peerId: Uint8Array;
   /** Where the node listens (`undefined` when it does not). */
   readonly listeningPoint: PointId | undefined;
+  /** The profile the node runs, with the options' overrides applied. */
+  readonly profile: NetworkProfile;
   readonly #key: string;
   readonly #instance: GossipInstance<T, I, M>;
   readonly #worker: GossipsubWorker<string, T, I, M>;
-  readonly #known: KnownPoints;
-  readonly #bans = new BanList();
-  readonly #pool: Pool<Wire<T, I, M>>;
-  readonly #maintenance: Maintenance<Wire<T, I, M>>;
+  readonly #p2p: P2pLayer<Wire<T, I, M>, unknown>;
   readonly #subscriptions: Subscriptions<T, I, M>;
   readonly #joined = new Set<Key>();
-  readonly #listener: Deno.Listener | undefined;
   readonly #kickBanMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
-  #maintenanceTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #onEvent: ((event: NodeEvent) => void) | undefined;
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -142,77 +135,94 @@ export class Node<T, I, M> {
    * @param identity The identity.
    * @param instance The gossipsub instance.
    * @param options The options.
+   * @param profile The profile, with the options' overrides applied.
+   * @param plan The connection metadata.
    * @internal
    */
   constructor(
     identity: Identity,
     instance: GossipInstance<T, I, M>,
     options: NodeSettings<T>,
+    profile: NetworkProfile,
+    plan: NodePlan<unknown>,
   ) {
     this.identity = identity;
     this.peerId = identity.peerId;
+    this.profile = profile;
     this.#key = peerIdKey(identity.peerId);
     this.#instance = instance;
-    const now = performance.now();
+    this.#onEvent = options.onEvent;
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
     const rng = new Rng(seed ^ 0x5bd1e995);
-    const bounds = maintenanceBounds({
-      minConnections: options.connections?.minConnections ?? 10,
-      expectedConnections: options.connections?.expectedConnections ?? 50,
-      maxConnections: options.connections?.maxConnections ?? 100,
-    });
+    const bounds = maintenanceBounds(profile.connections);
     const heartbeatMs = duration("heartbeatMs", options.heartbeatMs, 1000);
-    const limits = options.limits === undefined ? defaultNodeLimits<T>(heartbeatMs) : {
+    const base = options.limits === undefined ? defaultNodeLimits<T>(heartbeatMs) : {
       ...options.limits,
       heartbeatInterval: options.heartbeatMs ?? options.limits.heartbeatInterval,
     };
-    this.#kickBanMs = duration("kickBanMs", options.kickBanMs, 600_000);
-    const maintenanceMs = duration("maintenanceMs", options.maintenanceMs, 5_000);
-    const connectTimeoutMs = duration("connectTimeoutMs", options.connectTimeoutMs, 10_000);
-    const authenticationTimeoutMs = duration(
-      "authenticationTimeoutMs",
-      options.authenticationTimeoutMs,
-      5_000,
-    );
-    const greylistMs = duration("greylistMs", options.greylistMs, 600_000);
-    const swapLingerMs = options.swapLingerMs === null
-      ? null
-      : duration("swapLingerMs", options.swapLingerMs, 30_000);
+    // A Ping period in wall time becomes a tick count of this heartbeat.
+    const limits = profile.pingIntervalMs === undefined ? base : {
+      ...base,
+      heartbeatPingInterval: Math.max(
+        1,
+        Math.round(profile.pingIntervalMs / base.heartbeatInterval),
+      ),
+    };
+    this.#kickBanMs = profile.kickBanMs;
     for (const topic of options.topics ?? []) instance.checkTopic(topic);
-    const bootstrap = (options.bootstrapPoints ?? []).map((p) =>
-      typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port)
-    );
+    const trusted = new Set<string>();
 
-    this.#known = new KnownPoints({
-      maxKnownPoints: 400,
-      targetKnownPoints: 300,
-      initialRetryDelay: 1000,
-      maxRetryDelay: 60_000,
+    this.#p2p = new P2pLayer<Wire<T, I, M>, unknown>({
+      identity,
+      powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
+      versions: {
+        chainName: profile.chainName,
+        distributedDbVersions: profile.distributedDbVersions,
+        p2pVersions: profile.p2pVersions,
+      },
+      metadata: plan.metadata,
+      metadataCodec: plan.metadataCodec,
+      advertisedPort: plan.advertisedPort,
+      remoteListeningPoint: plan.remoteListeningPoint,
+      codec: instance.codec,
+      listen: options.listen ?? {},
+      bootstrapPoints: (options.bootstrapPoints ?? []).map(toPoint),
+      bounds,
+      maintenanceMs: profile.maintenanceMs,
+      connectTimeoutMs: profile.connectTimeoutMs,
+      authenticationTimeoutMs: profile.authenticationTimeoutMs,
+      maxIncomingHandshakes: profile.maxIncomingHandshakes,
+      outgoingQueueSize: profile.outgoingQueueSize,
+      greylistMs: duration("greylistMs", options.greylistMs, 600_000),
+      reconnection: profile.reconnection,
+      peerDiscovery: profile.peerDiscovery,
+      swapLingerMs: profile.swapLingerMs,
+      rng,
+      onEvent: options.onEvent,
+      onOpen: (link) =>
+        this.#worker.p2pInput({
+          kind: "NewConnection",
+          peer: link.key,
+          direct: false,
+          // Octez's DAL node counts trusted peers as outbound (`gossipsub_worker.ml` 933,
+          // `gs_transport_connection.ml` 61-86); elsewhere outbound means we dialled.
+          outbound: profile.trustConfiguredPoints
+            ? link.point !== undefined && trusted.has(link.point.text)
+            : !link.incoming,
+          bootstrap: plan.isBootstrapPeer(link.conn.remoteMetadata),
+        }),
+      onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
+      onMessage: (link, message) => this.#onMessage(link, message),
+      onDialFailed: (point) => this.#worker.setUnreachablePoint(point),
     });
-    const listen = options.listen ?? {};
-    if (listen !== false) {
-      this.#listener = Deno.listen({
-        hostname: listen.host ?? "127.0.0.1",
-        port: listen.port ?? 0,
-        transport: "tcp",
-      });
-      const addr = this.#listener.addr as Deno.NetAddr;
-      this.listeningPoint = makePointId(addr.hostname, addr.port);
-      this.#known.addOwn(this.listeningPoint);
-      if (addr.hostname === "0.0.0.0" || addr.hostname === "::") {
-        this.#known.addOwn(makePointId("127.0.0.1", addr.port));
-      }
+    this.listeningPoint = this.#p2p.listeningPoint;
+    if (profile.trustConfiguredPoints) {
+      for (const point of this.#p2p.bootstrapPoints) trusted.add(pointIdToString(point));
     }
-    for (const point of bootstrap) this.#known.add(point, "config", now);
-    const bootstrapTexts = bootstrap.map(pointIdToString).filter((t) => !this.#known.isOwn(t));
+    const bootstrapTexts = this.#p2p.bootstrapPoints.map(pointIdToString);
 
     // Until everything is built, a failure (invalid limits, say) must not leak the listener.
     try {
-      const versions: SupportedVersions = {
-        chainName: options.chainName ?? DEFAULT_CHAIN_NAME,
-        distributedDbVersions: [0],
-        p2pVersions: [0, 1],
-      };
       this.#worker = makeWorker<string, T, I, M>({
         limits,
         peer: { key: (p) => p, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
@@ -221,80 +231,26 @@ export class Node<T, I, M> {
         message: instance.message,
         rng: seed,
         self: this.#key,
-        reachablePoint: (peer) => this.#known.pointOfPeer(peer)?.text,
+        messageHandling: profile.batchValidationMs === undefined
+          ? { kind: "Sequentially" }
+          : { kind: "InBatches", timeInterval: profile.batchValidationMs },
+        reachablePoint: (peer) => this.#p2p.known.pointOfPeer(peer)?.text,
         initialPoints: () => bootstrapTexts,
-      });
-      this.#pool = new Pool<Wire<T, I, M>>({
-        handshake: {
-          identity,
-          powTarget: options.powTarget ?? makePowTarget(options.powDifficulty ?? 0),
-          versions,
-          metadata: { disableMempool: false, privateNode: false },
-          listeningPort: this.listeningPoint?.port ?? 0,
-        },
-        selfKey: this.#key,
-        codec: instance.codec,
-        known: this.#known,
-        bans: this.#bans,
-        rng,
-        bounds,
-        connectTimeoutMs,
-        authenticationTimeoutMs,
-        maxIncomingHandshakes: options.maxIncomingHandshakes ?? 20,
-        outgoingQueueSize: options.outgoingQueueSize ?? 8 * 1024 * 1024,
-        greylistMs,
-        reconnectDelayMs: 1000,
-        onOpen: (link) =>
-          this.#worker.p2pInput({
-            kind: "NewConnection",
-            peer: link.key,
-            direct: false,
-            outbound: !link.incoming,
-          }),
-        onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
-        onMessage: (link, message) => this.#onMessage(link, message),
-        onDialFailed: (point) => this.#worker.setUnreachablePoint(point.text),
-      });
-      this.#maintenance = new Maintenance({
-        pool: this.#pool,
-        known: this.#known,
-        bans: this.#bans,
-        rng,
-        bounds,
-        peerDiscovery: options.peerDiscovery ?? true,
-        swapLingerMs,
       });
       this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
     } catch (e) {
-      this.#listener?.close();
+      void this.#p2p.close();
       throw e;
     }
 
-    // Start: the worker and its two consumers, the listener, the maintenance, the first dials.
+    // Start: the worker and its two consumers, then the P2P layer (listener, maintenance, dials).
     const topics = options.topics ?? [];
     for (const topic of topics) this.#joined.add(instance.topic.key(topic));
     this.#worker.start(topics);
     this.#loops.push(this.#consumeP2pOutputs(), this.#consumeAppOutputs());
-    if (this.#listener !== undefined) this.#loops.push(this.#acceptLoop(this.#listener));
-    this.#maintenanceTimer = setInterval(
-      () => this.#maintenance.round(),
-      maintenanceMs,
-    );
-    for (const point of bootstrap) this.#pool.dial(point, "config").catch(() => {});
+    this.#p2p.start();
     this.#signal = options.signal;
     this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
-  }
-
-  async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    for (;;) {
-      let socket: Deno.Conn;
-      try {
-        socket = await listener.accept();
-      } catch {
-        return; // The listener was closed.
-      }
-      this.#pool.acceptSocket(socket);
-    }
   }
 
   async #consumeP2pOutputs(): Promise<void> {
@@ -310,79 +266,77 @@ export class Node<T, I, M> {
   async #consumeAppOutputs(): Promise<void> {
     for await (const out of this.#worker.appOutputStream) {
       this.#subscriptions.deliver(this.#instance.topic.key(out.topic), out);
+      if (this.#onEvent !== undefined) {
+        const describe = this.#instance.describe;
+        try {
+          this.#onEvent({
+            event: "message_delivered",
+            topic: describe?.topic(out.topic),
+            messageId: describe?.messageId(out.messageId),
+            from: undefined,
+            size: describe?.size(out.message) ?? 0,
+          });
+        } catch {
+          // A failing observer must not stop deliveries.
+        }
+      }
     }
   }
 
   #pxPeer = (peerKey: string): PxPeer | undefined => {
-    const entry = this.#known.pointOfPeer(peerKey);
+    const entry = this.#p2p.known.pointOfPeer(peerKey);
     return entry?.peerId === undefined ? undefined : { point: entry.point, peerId: entry.peerId };
   };
 
   #learnPx = (px: PxPeer): string => {
     const peerId = px.peerId.slice();
     const key = peerIdKey(peerId);
-    if (key !== this.#key && this.#pool.get(key) === undefined) {
-      const entry = this.#known.add(px.point, "px", performance.now());
-      if (entry !== undefined && !entry.connected) this.#known.setPeer(entry, key, peerId);
+    if (key !== this.#key && this.#p2p.pool.get(key) === undefined) {
+      const entry = this.#p2p.known.add(px.point, "px", performance.now());
+      if (entry !== undefined && !entry.connected) this.#p2p.known.setPeer(entry, key, peerId);
     }
     return key;
   };
 
   #apply(out: P2pOutput<string, T, I, M>): void {
+    const pool = this.#p2p.pool;
     switch (out.kind) {
       case "OutMessage": {
-        const link = this.#pool.get(out.toPeer);
+        const link = pool.get(out.toPeer);
         const message = toWire(out.p2pMessage, this.#pxPeer);
         if (link === undefined || !link.send({ kind: "Message", message })) this.#outDropped++;
         return;
       }
       case "Disconnect":
-        this.#pool.disconnect(out.peer).catch(() => {});
+        pool.disconnect(out.peer).catch(() => {});
         return;
       case "Kick":
-        this.#kick(out.peer, this.#kickBanMs);
+        this.#p2p.kick(out.peer, this.#kickBanMs);
         return;
       case "Connect": {
-        const entry = this.#known.pointOfPeer(out.peer);
-        if (entry !== undefined) this.#pool.dial(entry.point, "px", out.peer).catch(() => {});
+        const entry = this.#p2p.known.pointOfPeer(out.peer);
+        if (entry !== undefined) pool.dial(entry.point, "px", out.peer).catch(() => {});
         return;
       }
       case "ConnectPoint":
-        this.#pool.dial(parsePointId(out.point), "config").catch(() => {});
+        pool.dial(parsePointId(out.point), "config").catch(() => {});
         return;
       case "Forget":
-        this.#known.forgetPx(out.peer);
+        // Octez's DAL node does nothing on Forget (`gs_transport_connection.ml`).
+        if (this.profile.name !== "dal") this.#p2p.known.forgetPx(out.peer);
         return;
     }
   }
 
-  #onMessage(link: PeerLink<Wire<T, I, M>>, message: P2pMessage<Wire<T, I, M>>): void {
-    switch (message.kind) {
-      case "Message": {
-        if (!this.#instance.accept(message.message)) {
-          this.#inRejected++;
-          return;
-        }
-        const p2pMessage = fromWire(message.message, this.#learnPx);
-        if (!this.#worker.p2pInput({ kind: "InMessage", fromPeer: link.key, p2pMessage })) {
-          this.#inDropped++;
-        }
-        return;
-      }
-      case "Bootstrap":
-        return this.#maintenance.onBootstrap(link);
-      case "Advertise":
-        return this.#maintenance.onAdvertise(message.points);
-      case "SwapRequest":
-        return this.#maintenance.onSwapRequest(link, message.point);
-      case "SwapAck":
-        return this.#maintenance.onSwapAck(link, message.point);
+  #onMessage(link: PeerLink<Wire<T, I, M>, unknown>, message: Wire<T, I, M>): void {
+    if (!this.#instance.accept(message)) {
+      this.#inRejected++;
+      return;
     }
-  }
-
-  #kick(peerKey: string, durationMs: number): void {
-    this.#bans.ban(peerKey, "kicked", durationMs, performance.now());
-    this.#pool.disconnect(peerKey).catch(() => {});
+    const p2pMessage = fromWire(message, this.#learnPx);
+    if (!this.#worker.p2pInput({ kind: "InMessage", fromPeer: link.key, p2pMessage })) {
+      this.#inDropped++;
+    }
   }
 
   #checkOpen(op: string): void {
@@ -453,7 +407,7 @@ export class Node<T, I, M> {
 
   /** The connected peers. */
   peers(): PeerInfo[] {
-    return this.#pool.links().map((link) => ({
+    return this.#p2p.pool.links().map((link) => ({
       peerId: link.peerId,
       id: peerIdToString(link.peerId),
       point: link.listeningPoint,
@@ -470,7 +424,7 @@ export class Node<T, I, M> {
    */
   meshPeers(topic: T): Uint8Array[] {
     return this.#worker.view.meshPeers(topic).map((key) =>
-      this.#pool.get(key)?.peerId ?? fromHex(key)
+      this.#p2p.pool.get(key)?.peerId ?? fromHex(key)
     );
   }
 
@@ -488,7 +442,7 @@ export class Node<T, I, M> {
    */
   async connect(point: PointId | string): Promise<PeerInfo> {
     const p = typeof point === "string" ? parsePointId(point) : makePointId(point.addr, point.port);
-    const link = await this.#pool.dial(p, "config");
+    const link = await this.#p2p.pool.dial(p, "config");
     return {
       peerId: link.peerId,
       id: peerIdToString(link.peerId),
@@ -505,7 +459,7 @@ export class Node<T, I, M> {
    * @returns Resolves once it is closed.
    */
   disconnect(peerId: Uint8Array): Promise<void> {
-    return this.#pool.disconnect(peerIdKey(peerId));
+    return this.#p2p.pool.disconnect(peerIdKey(peerId));
   }
 
   /**
@@ -515,22 +469,23 @@ export class Node<T, I, M> {
    * @param durationMs How long to refuse it (default `kickBanMs`, 10 minutes).
    */
   kick(peerId: Uint8Array, durationMs: number = this.#kickBanMs): void {
-    this.#kick(peerIdKey(peerId), duration("durationMs", durationMs, this.#kickBanMs));
+    if (!(durationMs >= 0)) {
+      throw new RangeError(
+        `kick: durationMs must be ≥ 0 (Infinity: until unbanned), got ${durationMs}`,
+      );
+    }
+    this.#p2p.kick(peerIdKey(peerId), durationMs);
   }
 
   /** Counters of the node, its pool, its maintenance and its worker. */
   stats(): NodeStats {
     return {
-      connections: this.#pool.size,
-      pendingConnections: this.#pool.pending,
-      knownPoints: this.#known.size,
+      ...this.#p2p.stats(),
       outMessagesDropped: this.#outDropped,
       inMessagesRejected: this.#inRejected,
       inMessagesDropped: this.#inDropped,
       delivered: this.#subscriptions.delivered,
       deliveriesDropped: this.#subscriptions.dropped,
-      pool: { ...this.#pool.stats },
-      maintenance: { ...this.#maintenance.stats },
       gossip: this.#worker.stats,
     };
   }
@@ -549,10 +504,7 @@ export class Node<T, I, M> {
 
   async #close(): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    clearInterval(this.#maintenanceTimer);
-    this.#maintenanceTimer = undefined;
-    this.#listener?.close();
-    await this.#pool.close();
+    await this.#p2p.close();
     await this.#worker.shutdown();
     await Promise.all(this.#loops);
     this.#subscriptions.closeAll();
@@ -560,9 +512,9 @@ export class Node<T, I, M> {
 }
 
 /**
- * Creates and starts a node: it listens (unless `listen: false`), joins `topics`, dials
- * `bootstrapPoints`, and runs the connection maintenance. Without `gossip`, it runs the simple
- * instance (string topics, byte payloads).
+ * Creates and starts a gossip node of the `simple` profile (string topics, byte payloads; not an
+ * Octez network): it listens (unless `listen: false`), joins `topics`, dials `bootstrapPoints`,
+ * and runs the connection maintenance.
  *
  * @param options The options.
  * @returns The running node.
@@ -573,25 +525,73 @@ export function createNode(
   options?: SimpleNodeOptions,
 ): Promise<Node<string, Uint8Array, Uint8Array>>;
 /**
- * Creates and starts a node for a custom gossipsub instance.
+ * Creates and starts a node of the `dal` profile: a peer of an Octez DAL network.
+ *
+ * @param options The options, with `profile: "dal"`.
+ * @returns The running node.
+ */
+export function createNode(
+  options: DalNodeOptions,
+): Promise<Node<DalTopic, DalMessageId, DalMessage>>;
+/**
+ * Creates and starts a node for a custom gossipsub instance (with the `simple` profile's P2P
+ * settings).
  *
  * @param options The options, with `gossip` the instance.
  * @returns The running node.
  */
 export function createNode<T, I, M>(options: NodeOptions<T, I, M>): Promise<Node<T, I, M>>;
 export async function createNode<T, I, M>(
-  options: SimpleNodeOptions | NodeOptions<T, I, M> = {},
-): Promise<Node<T, I, M> | Node<string, Uint8Array, Uint8Array>> {
-  const difficulty = options.powDifficulty ?? 0;
-  if (!(Number.isFinite(difficulty) && difficulty >= 0)) {
-    throw new RangeError(`createNode: powDifficulty must be a number ≥ 0, got ${difficulty}`);
+  options: SimpleNodeOptions | DalNodeOptions | NodeOptions<T, I, M> = {},
+): Promise<
+  | Node<T, I, M>
+  | Node<string, Uint8Array, Uint8Array>
+  | Node<DalTopic, DalMessageId, DalMessage>
+> {
+  if (options.profile === "dal") {
+    const dal = options as DalNodeOptions;
+    const profile = resolveProfile(dalProfile(dal.chainName), dal);
+    const identity = await identityFor(dal, profile);
+    const instance = dal.gossip ?? dalGossip();
+    return new Node<DalTopic, DalMessageId, DalMessage>(
+      identity,
+      withDalDescription(instance),
+      { ...dal, limits: dal.limits ?? dalLimits<DalTopic>() },
+      profile,
+      dalPlan(dal) as NodePlan<unknown>,
+    );
   }
-  // Up to difficulty 8 (a few hundred attempts) the search is quicker than starting PoW workers.
-  const identity = options.identity ??
-    (difficulty <= 8 ? generateIdentitySync(difficulty) : await generateIdentity(difficulty));
+  if (options.profile !== undefined && options.profile !== "simple") {
+    throw new RangeError(
+      `createNode: profile ${options.profile} is not a gossip profile (simple, dal); ` +
+        "an L1 peer is createShellNode",
+    );
+  }
+  const profile = resolveProfile(simpleProfile(options.chainName), options);
+  const identity = await identityFor(options, profile);
+  const plan = shellPlan(false, false) as NodePlan<unknown>;
   if (options.gossip === undefined || options.gossip === "simple") {
-    return new Node(identity, simpleGossip(), options as SimpleNodeOptions);
+    return new Node(identity, simpleGossip(), options as SimpleNodeOptions, profile, plan);
   }
   const custom = options as NodeOptions<T, I, M>;
-  return new Node(identity, custom.gossip, custom);
+  return new Node(identity, custom.gossip, custom, profile, plan);
+}
+
+function toPoint(p: PointId | string): PointId {
+  return typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port);
+}
+
+// Text forms of DAL topics and ids for the `message_delivered` events.
+function withDalDescription(
+  instance: GossipInstance<DalTopic, DalMessageId, DalMessage>,
+): GossipInstance<DalTopic, DalMessageId, DalMessage> {
+  if (instance.describe !== undefined) return instance;
+  return {
+    ...instance,
+    describe: {
+      topic: formatDalTopic,
+      messageId: formatDalMessageId,
+      size: (message) => message.share.length * 32 + message.shardProof.length,
+    },
+  };
 }

@@ -11,6 +11,8 @@ import { dalLimits, type Limits } from "../gossipsub/mod.ts";
 import type { Identity } from "../crypto/identity.ts";
 import type { PointId } from "../base/point_id.ts";
 import type { GossipInstance } from "./gossip_instance.ts";
+import type { NodeEvent } from "./events.ts";
+import type { DalMessage, DalMessageId, DalTopic } from "../../gen/gossipsub.ts";
 
 /** Connection-count bounds of the maintenance (Octez `min/expected/max_connections`). */
 export interface ConnectionBounds {
@@ -24,14 +26,22 @@ export interface ConnectionBounds {
 
 /** Everything `createNode` accepts besides the gossip instance. */
 export interface NodeOptionsBase {
-  /** The node's identity; a fresh one (of `powDifficulty`) when omitted. */
+  /** The node's identity; a fresh one (of `expectedPow`) when omitted. */
   readonly identity?: Identity;
-  /** Proof-of-work difficulty required from peers and used for a fresh identity (default 0). */
-  readonly powDifficulty?: number;
-  /** Explicit proof-of-work target (overrides `powDifficulty` for the check). */
+  /**
+   * Proof-of-work difficulty required from peers and used for a fresh identity (Octez
+   * `expected_pow`, default 26: a fresh identity then takes 20–40 s on two cores).
+   */
+  readonly expectedPow?: number;
+  /** Explicit proof-of-work target (overrides `expectedPow` for the check). */
   readonly powTarget?: bigint;
-  /** The chain name announced and required (default `"TZP2P_GOSSIP"`). */
+  /**
+   * The chain name. `simple`: announced and required as is (default `"TZP2P_GOSSIP"`); `dal` and
+   * `shell`: the L1 chain name (default `"TEZOS_MAINNET"`; a DAL node announces `DAL_<name>`).
+   */
   readonly chainName?: string;
+  /** Called with every {@link NodeEvent}, synchronously and in order; exceptions are ignored. */
+  readonly onEvent?: (event: NodeEvent) => void;
   /** Where to listen (default 127.0.0.1, port 0 = any free port); `false` to only dial. */
   readonly listen?: { readonly host?: string; readonly port?: number } | false;
   /** Points dialled at start, and again every 15 heartbeats while not connected. */
@@ -78,6 +88,8 @@ export interface NodeOptions<T, I, M> extends NodeOptionsBase {
   readonly topics?: readonly T[];
   /** Gossipsub limits. */
   readonly limits?: Limits<T>;
+  /** The profile of the P2P settings: `simple` (the only one for a custom instance). */
+  readonly profile?: "simple";
 }
 
 /** Options of `createNode` for the simple instance (string topics, byte payloads). */
@@ -88,6 +100,39 @@ export interface SimpleNodeOptions extends NodeOptionsBase {
   readonly topics?: readonly string[];
   /** Gossipsub limits. */
   readonly limits?: Limits<string>;
+  /** The profile: `simple` (the default), string topics, not an Octez network. */
+  readonly profile?: "simple";
+}
+
+/**
+ * Options of `createNode` for the `dal` profile: a peer of an Octez DAL network (DAL metadata,
+ * DAL gossipsub layout and limits, no peer discovery, configured points trusted).
+ */
+export interface DalNodeOptions extends NodeOptionsBase {
+  /** The DAL profile. */
+  readonly profile: "dal";
+  /** The DAL instance (default `dalGossip()`: structural checks, every valid shard accepted). */
+  readonly gossip?: GossipInstance<DalTopic, DalMessageId, DalMessage>;
+  /** Topics joined at start. */
+  readonly topics?: readonly DalTopic[];
+  /** Gossipsub limits (default: Octez DAL limits). */
+  readonly limits?: Limits<DalTopic>;
+  /** Announce `is_bootstrap_peer` in our metadata (Octez DAL bootstrap profile). */
+  readonly bootstrapPeer?: boolean;
+  /** The address and port announced in our metadata (`advertised_net_addr`/`_port`). */
+  readonly advertisedPoint?: { readonly addr?: string; readonly port?: number };
+}
+
+/**
+ * Options of `createShellNode`: an L1 peer (shell metadata, distributed-db versions 0–2, Octez L1
+ * pool defaults, peer discovery and swaps); application messages are the shell's, kept as bytes.
+ */
+export interface ShellNodeOptions
+  extends Omit<NodeOptionsBase, "topics" | "limits" | "heartbeatMs" | "seed"> {
+  /** Promise not to send mempool content (`disable_mempool` of the metadata; default false). */
+  readonly disableMempool?: boolean;
+  /** Announce private mode (`private_node` of the metadata; default false). */
+  readonly privateNode?: boolean;
 }
 
 /** The maintenance thresholds derived from {@link ConnectionBounds}, as Octez computes them. */

@@ -12,13 +12,13 @@ import type { Connection } from "../connection/mod.ts";
 import type { KnownPoint } from "./known_points.ts";
 
 /** An established connection in the pool. */
-export class PeerLink<W> {
+export class PeerLink<W, Meta = unknown> {
   /** The remote peer's key (`peerIdKey`). */
   readonly key: string;
   /** The remote peer id. */
   readonly peerId: Uint8Array;
   /** The connection. */
-  readonly conn: Connection<W>;
+  readonly conn: Connection<W, Meta>;
   /** The remote opened it. */
   readonly incoming: boolean;
   /** Key of the side that opened it: the tie-break between two simultaneous connections. */
@@ -29,6 +29,8 @@ export class PeerLink<W> {
   readonly establishedAt: number;
   /** The last Swap_request sent on it: when, and which peer it proposed. */
   lastSwapRequest: { readonly at: number; readonly peerKey: string } | undefined;
+  /** When the last Swap_request was sent on it (ms; kept after its answer, unlike the above). */
+  lastSwapRequestAt = -Infinity;
   /** Messages dropped because its outgoing queue was full or it was closing. */
   dropped = 0;
   /** The reader loop; settles when the connection is gone and the pool has forgotten it. */
@@ -44,7 +46,7 @@ export class PeerLink<W> {
    * @param now The current time (ms).
    */
   constructor(
-    conn: Connection<W>,
+    conn: Connection<W, Meta>,
     key: string,
     selfKey: string,
     point: KnownPoint | undefined,

@@ -23,16 +23,18 @@
  * @module
  */
 
-import { type PointId, pointIdToString } from "../base/point_id.ts";
+import { makePointId, type PointId, pointIdToString } from "../base/point_id.ts";
 import { RejectionMotive } from "../base/rejection.ts";
 import {
   accept,
   authenticate,
   type AuthenticatedConnection,
   connect,
+  type ConnectionInfo,
   type ConnectOptions,
   isP2pError,
   nack,
+  P2pError,
 } from "../connection/mod.ts";
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
@@ -43,14 +45,16 @@ import { NodeError } from "./errors.ts";
 import type { KnownPoint, KnownPoints, PointSource } from "./known_points.ts";
 import type { MaintenanceBounds } from "./options.ts";
 import { PeerLink } from "./peer_link.ts";
+import type { Direction, NodeEvent } from "./events.ts";
+import { rejectionMotiveName } from "../base/rejection.ts";
 
 /** Octez advertises at most 50 points (Advertise answers and Nack lists). */
 export const ADVERTISED_POINTS = 50;
 
 /** What the pool needs from its node. */
-export interface PoolConfig<W> {
+export interface PoolConfig<W, Meta> {
   /** Identity, PoW target, versions, metadata and listening port used in every handshake. */
-  readonly handshake: Omit<ConnectOptions, "timeoutMs" | "signal">;
+  readonly handshake: Omit<ConnectOptions<Meta>, "timeoutMs" | "signal">;
   /** This node's key. */
   readonly selfKey: string;
   /** Codec of the application messages. */
@@ -75,12 +79,16 @@ export interface PoolConfig<W> {
   readonly greylistMs: number;
   /** Delay before dialling a point again after its connection ended, ms. */
   readonly reconnectDelayMs: number;
+  /** Where the remote listens, when the metadata says it (else the connection message's port). */
+  readonly remoteListeningPoint?: (info: ConnectionInfo<Meta>) => PointId | undefined;
+  /** Where events go. */
+  readonly onEvent?: (event: NodeEvent) => void;
   /** A connection is running. */
-  onOpen(link: PeerLink<W>): void;
+  onOpen(link: PeerLink<W, Meta>): void;
   /** A running connection ended (`error` is why; `undefined` when closed locally). */
-  onClose(link: PeerLink<W>, error: unknown): void;
+  onClose(link: PeerLink<W, Meta>, error: unknown): void;
   /** A message arrived on a running connection (handled synchronously, in order). */
-  onMessage(link: PeerLink<W>, message: P2pMessage<W>): void;
+  onMessage(link: PeerLink<W, Meta>, message: P2pMessage<W>): void;
   /** Dialling a point failed. */
   onDialFailed(point: KnownPoint): void;
 }
@@ -100,9 +108,9 @@ export interface PoolStats {
 }
 
 /** The connection pool. */
-export class Pool<W> {
-  readonly #c: PoolConfig<W>;
-  readonly #links = new Map<string, PeerLink<W>>();
+export class Pool<W, Meta = unknown> {
+  readonly #c: PoolConfig<W, Meta>;
+  readonly #links = new Map<string, PeerLink<W, Meta>>();
   // Peers in their Ack exchange: key → initiator keys of the pending connections.
   readonly #handshaking = new Map<string, string[]>();
   readonly #dialling = new Set<string>();
@@ -124,7 +132,7 @@ export class Pool<W> {
    *
    * @param config What the pool needs from its node.
    */
-  constructor(config: PoolConfig<W>) {
+  constructor(config: PoolConfig<W, Meta>) {
     this.#c = config;
   }
 
@@ -151,12 +159,12 @@ export class Pool<W> {
    * @param key The peer's key.
    * @returns Its link, if connected.
    */
-  get(key: string): PeerLink<W> | undefined {
+  get(key: string): PeerLink<W, Meta> | undefined {
     return this.#links.get(key);
   }
 
   /** The running connections. */
-  links(): PeerLink<W>[] {
+  links(): PeerLink<W, Meta>[] {
     return [...this.#links.values()];
   }
 
@@ -181,7 +189,7 @@ export class Pool<W> {
     }
     this.#incomingHandshakes++;
     this.#track((async () => {
-      let auth: AuthenticatedConnection;
+      let auth: AuthenticatedConnection<Meta>;
       try {
         auth = await authenticate(socket, {
           ...this.#c.handshake,
@@ -189,14 +197,53 @@ export class Pool<W> {
           timeoutMs: this.#c.authenticationTimeoutMs,
           signal: this.#abort.signal,
         });
-      } catch {
+      } catch (e) {
         // Octez greylists the IP here; a failed handshake only costs this socket.
+        this.#failed("incoming", socketPoint(socket), e);
         return;
       } finally {
         this.#incomingHandshakes--;
       }
-      await this.#establish(auth, undefined).catch(() => {});
+      const point = auth.info.remoteListeningPoint ?? socketPoint(socket);
+      await this.#establish(auth, undefined).catch((e) => this.#failed("incoming", point, e));
     })());
+  }
+
+  #emit(event: NodeEvent): void {
+    try {
+      this.#c.onEvent?.(event);
+    } catch {
+      // A failing observer must not break the pool.
+    }
+  }
+
+  // Reports a handshake that did not end in a running connection. Refusals of ours were
+  // reported where they were decided (#refuse).
+  #failed(direction: Direction, point: PointId | undefined, e: unknown): void {
+    if (this.#c.onEvent === undefined || e instanceof NodeError) return;
+    const pointText = point === undefined ? undefined : pointIdToString(point);
+    const peer = e instanceof P2pError ? e.details.peerId : undefined;
+    const peerId = peer === undefined ? undefined : peerIdToString(peer);
+    if (isP2pError(e, "rejected_by_nack")) {
+      const motive = rejectionMotiveName(e.details.motive ?? 0);
+      this.#emit({
+        event: "handshake_refused",
+        direction,
+        point: pointText,
+        peerId,
+        by: "remote",
+        motive,
+      });
+      return;
+    }
+    this.#emit({
+      event: "handshake_failed",
+      direction,
+      point: pointText,
+      peerId,
+      error: octezErrorName(e),
+      message: e instanceof Error ? e.message : String(e),
+    });
   }
 
   /**
@@ -209,7 +256,7 @@ export class Pool<W> {
    * @throws {NodeError} `closed`, `dial_refused` (own point, already connected or being dialled,
    * banned peer, no room) or `dial_failed` (with the connection error as `cause`).
    */
-  dial(point: PointId, source: PointSource, expectedPeerKey?: string): Promise<PeerLink<W>> {
+  dial(point: PointId, source: PointSource, expectedPeerKey?: string): Promise<PeerLink<W, Meta>> {
     const text = pointIdToString(point);
     const refuse = (why: string) =>
       Promise.reject(
@@ -244,6 +291,7 @@ export class Pool<W> {
         return await this.#establish(auth, expectedPeerKey);
       } catch (e) {
         this.stats.dialFailures++;
+        this.#failed("outgoing", point, e);
         if (isP2pError(e, "myself")) this.#c.known.addOwn(point);
         else {
           this.#c.known.failed(entry, performance.now());
@@ -261,8 +309,21 @@ export class Pool<W> {
     })());
   }
 
-  async #refuse(auth: AuthenticatedConnection, motive?: number): Promise<never> {
+  async #refuse(
+    auth: AuthenticatedConnection<Meta>,
+    motive?: number,
+    why = "closed",
+  ): Promise<never> {
     this.stats.refused++;
+    const point = auth.info.remoteListeningPoint;
+    this.#emit({
+      event: "handshake_refused",
+      direction: auth.info.incoming ? "incoming" : "outgoing",
+      point: point === undefined ? undefined : pointIdToString(point),
+      peerId: peerIdToString(auth.peerId),
+      by: "local",
+      motive: motive === undefined ? `closed without Nack: ${why}` : rejectionMotiveName(motive),
+    });
     if (motive === undefined) auth.close();
     else {
       const points = motive === RejectionMotive.TooManyConnections
@@ -282,18 +343,24 @@ export class Pool<W> {
   }
 
   async #establish(
-    auth: AuthenticatedConnection,
+    auth: AuthenticatedConnection<Meta>,
     expectedPeerKey: string | undefined,
-  ): Promise<PeerLink<W>> {
+  ): Promise<PeerLink<W, Meta>> {
     const info = auth.info;
     const key = peerIdKey(info.peerId);
-    if (this.#closing || this.#banned(key)) return this.#refuse(auth);
+    if (this.#closing) return this.#refuse(auth, undefined, "closing");
+    if (this.#banned(key)) return this.#refuse(auth, undefined, "banned peer");
     let entry: KnownPoint | undefined;
-    if (info.remoteListeningPoint !== undefined) {
-      entry = this.#c.known.add(info.remoteListeningPoint, "connection", performance.now());
+    const listening = info.incoming
+      ? (this.#c.remoteListeningPoint?.(info) ?? info.remoteListeningPoint)
+      : info.remoteListeningPoint;
+    if (listening !== undefined) {
+      entry = this.#c.known.add(listening, "connection", performance.now());
       if (entry !== undefined) this.#c.known.setPeer(entry, key, info.peerId);
     }
-    if (expectedPeerKey !== undefined && expectedPeerKey !== key) return this.#refuse(auth);
+    if (expectedPeerKey !== undefined && expectedPeerKey !== key) {
+      return this.#refuse(auth, undefined, "not the expected peer");
+    }
     if (info.versionSelection.kind === "rejected") {
       return this.#refuse(auth, info.versionSelection.motive);
     }
@@ -339,12 +406,19 @@ export class Pool<W> {
       this.#c.onClose(existing, undefined);
       existing.conn.close();
     }
+    this.#emit({
+      event: "connection_established",
+      peerId: peerIdToString(info.peerId),
+      point: entry?.text,
+      direction: info.incoming ? "incoming" : "outgoing",
+      metadata: { ...(info.remoteMetadata as Record<string, unknown>) },
+    });
     this.#c.onOpen(link);
     link.reader = this.#track(this.#readLoop(link));
     return link;
   }
 
-  async #readLoop(link: PeerLink<W>): Promise<void> {
+  async #readLoop(link: PeerLink<W, Meta>): Promise<void> {
     let error: unknown;
     try {
       for (;;) {
@@ -370,6 +444,16 @@ export class Pool<W> {
     if (isP2pError(error, "decoding_error")) {
       this.#c.bans.ban(link.key, "greylisted", this.#c.greylistMs, now);
     }
+    this.#emit({
+      event: "connection_closed",
+      peerId: peerIdToString(link.peerId),
+      point: link.point?.text,
+      reason: error === undefined
+        ? "closed"
+        : error instanceof P2pError
+        ? octezErrorName(error)
+        : String(error),
+    });
     this.#c.onClose(link, error);
   }
 
@@ -396,4 +480,28 @@ export class Pool<W> {
     for (const link of this.#links.values()) link.conn.close();
     while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
   }
+}
+
+function socketPoint(socket: Deno.Conn): PointId | undefined {
+  const addr = socket.remoteAddr;
+  if (addr.transport !== "tcp") return undefined;
+  try {
+    return makePointId(addr.hostname, addr.port);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Octez's name of a connection error (`P2p_errors`): our kinds are its constructors in snake case
+ * (`not_enough_proof_of_work` → `Not_enough_proof_of_work`); a TCP failure is
+ * `Connection_refused`, as `P2p_connect_handler` reports it.
+ *
+ * @param e The error.
+ * @returns The name.
+ */
+export function octezErrorName(e: unknown): string {
+  if (e instanceof P2pError) return e.kind[0].toUpperCase() + e.kind.slice(1);
+  if (e instanceof Deno.errors.ConnectionRefused) return "Connection_refused";
+  return e instanceof Error ? e.name : "Unknown_error";
 }

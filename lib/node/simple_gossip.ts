@@ -17,6 +17,7 @@
  */
 
 import { simpleGossipCodec } from "../../gen/gossipsub.ts";
+import { toHex } from "../encoding/hex.ts";
 import type { TopicModule, Validity } from "../gossipsub/worker.ts";
 import type { GossipInstance, GossipWireMessage } from "./gossip_instance.ts";
 
@@ -118,6 +119,7 @@ export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipIns
   return {
     name: "simple",
     codec: simpleGossipCodec,
+    describe: { topic: (topic) => topic, messageId: toHex, size: (message) => message.length },
     topic: stringTopics,
     messageId: {
       key: idKey,

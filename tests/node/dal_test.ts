@@ -1,15 +1,17 @@
-// Nodes running the DAL instance: Octez's DAL wire layout over tzp2p connections.
+// Nodes of the `dal` profile: Octez's DAL wire layout and metadata over tzp2p connections.
 
 import assert from "node:assert/strict";
-import { generateIdentitySync } from "../../lib/crypto/mod.ts";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { generateIdentitySync, peerIdKey } from "../../lib/crypto/mod.ts";
 import {
   createNode,
   dalGossip,
   type DalMessage,
   type DalMessageId,
+  type DalNodeOptions,
   type DalTopic,
   type Node,
-  type NodeOptions,
+  type NodeEvent,
 } from "../../lib/node/mod.ts";
 import { waitFor } from "./helpers.ts";
 
@@ -21,22 +23,19 @@ function shardId(shardIndex: number): DalMessageId {
   return {
     level: 100,
     slotIndex: 3,
-    commitment: new Uint8Array(48).fill(1),
+    commitment: bls12_381.G1.Point.BASE.multiply(7n).toBytes(true),
     shardIndex,
     pkh: topic.pkh,
   };
 }
 
-function options(
-  extra: Partial<NodeOptions<DalTopic, DalMessageId, DalMessage>> = {},
-): NodeOptions<DalTopic, DalMessageId, DalMessage> {
+function options(extra: Partial<DalNodeOptions> = {}): DalNodeOptions {
   return {
-    gossip: dalGossip(),
+    profile: "dal",
     identity: generateIdentitySync(2),
-    powDifficulty: 2,
-    chainName: "DAL_TZP2P_TEST",
+    expectedPow: 2,
+    chainName: "TZP2P_TEST",
     heartbeatMs: 100,
-    maintenanceMs: 200,
     connections: { minConnections: 0, expectedConnections: 0, maxConnections: 8 },
     ...extra,
   };
@@ -51,7 +50,7 @@ Deno.test("two DAL nodes exchange a shard in Octez's DAL layout", async () => {
     await waitFor("mesh", () => a.meshPeers(topic).length === 1);
     const shard: DalMessage = {
       share: [new Uint8Array(32).fill(9), new Uint8Array(32).fill(8)],
-      shardProof: new Uint8Array(48).fill(5),
+      shardProof: bls12_381.G1.Point.BASE.multiply(11n).toBytes(true),
     };
     a.publish(topic, shard, shardId(12));
     const { value } = await shards.read();
@@ -75,9 +74,31 @@ Deno.test("DAL message ids are ordered by level, shard, commitment, then topic",
   const id = shardId(5);
   assert.ok(messageId.compare(id, { ...id, level: 101, shardIndex: 0 }) < 0);
   assert.ok(messageId.compare(id, { ...id, shardIndex: 6 }) < 0);
-  assert.ok(messageId.compare(id, { ...id, commitment: new Uint8Array(48).fill(2) }) < 0);
+  assert.ok(messageId.compare(id, { ...id, commitment: new Uint8Array(48).fill(0xff) }) < 0);
   assert.ok(messageId.compare(id, { ...id, slotIndex: 4 }) < 0);
   assert.equal(messageId.key(id), messageId.key({ ...id, commitment: id.commitment.slice() }));
   assert.notEqual(messageId.key(id), messageId.key({ ...id, shardIndex: 6 }));
   assert.deepEqual(messageId.getTopic(id), topic);
+});
+
+Deno.test("a dal node announces DAL_<chain>, sends DAL metadata and reports it in events", async () => {
+  const events: NodeEvent[] = [];
+  const a: DalNode = await createNode(options({ bootstrapPeer: true }));
+  const b: DalNode = await createNode(options({ onEvent: (e) => events.push(e) }));
+  try {
+    assert.equal(a.profile.chainName, "DAL_TZP2P_TEST");
+    assert.equal(a.profile.peerDiscovery, false);
+    assert.equal(a.profile.swapLingerMs, null);
+    await b.connect(a.listeningPoint!);
+    const established = events.find((e) => e.event === "connection_established");
+    assert.deepEqual(established?.event === "connection_established" && established.metadata, {
+      advertisedNetAddr: undefined,
+      advertisedNetPort: a.listeningPoint!.port,
+      isBootstrapPeer: true,
+    });
+    // The remote announced a bootstrap profile: the worker knows it as one.
+    await waitFor("bootstrap flag", () => b.gossipView.isBootstrap(peerIdKey(a.peerId)));
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
 });

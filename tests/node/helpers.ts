@@ -15,7 +15,7 @@ export type SimpleNode = Node<string, Uint8Array, Uint8Array>;
 export function testOptions(overrides: SimpleNodeOptions = {}): SimpleNodeOptions {
   return {
     identity: generateIdentitySync(2),
-    powDifficulty: 2,
+    expectedPow: 2,
     heartbeatMs: 100,
     maintenanceMs: 200,
     swapLingerMs: null,

@@ -7,6 +7,7 @@ import {
   connect,
   type Connection,
   type ReceivedMessage,
+  shellMetadataCodec,
   type SupportedVersions,
 } from "../../lib/connection/mod.ts";
 import { generateIdentitySync, type Identity, makePowTarget } from "../../lib/crypto/mod.ts";
@@ -38,6 +39,7 @@ export async function rawPeer<M = SimpleGossipMessage>(
     powTarget: makePowTarget(2),
     versions,
     metadata: { disableMempool: false, privateNode: false },
+    metadataCodec: shellMetadataCodec,
     listeningPort: options.listeningPort,
     timeoutMs: 5_000,
   });

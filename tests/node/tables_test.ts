@@ -22,6 +22,7 @@ const limits = {
   targetKnownPoints: 6,
   initialRetryDelay: 1000,
   maxRetryDelay: 4000,
+  retryFactor: 2,
 };
 const point = (port: number) => makePointId("127.0.0.1", port);
 const peerId = (n: number) => new Uint8Array(16).fill(n);

@@ -1,0 +1,268 @@
+/**
+ * The P2P layer of a node (Octez `P2p`): the listener, the table of known points, the bans, the
+ * connection pool and the maintenance, with the Bootstrap / Advertise / swap messages handled here
+ * and every application message handed to the layer above. Both kinds of node sit on it: the
+ * gossip node (`Node`, the `simple` and `dal` profiles) and the L1 peer (`ShellNode`, the `shell`
+ * profile).
+ *
+ * ```text
+ * listener ─ accept ─┐
+ * maintenance ─ dial ─┴▶ Pool (handshake, checks, one reader loop per connection)
+ *                         ├─ Bootstrap / Advertise / Swap_* ─▶ Maintenance
+ *                         └─ Message ─▶ onMessage (the layer above)
+ * ```
+ *
+ * @module
+ */
+
+import { makePointId, type PointId, pointIdToString } from "../base/point_id.ts";
+import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
+import { type Identity, peerIdKey } from "../crypto/mod.ts";
+import type { AppCodec } from "../encoding/app_codec.ts";
+import type { Rng } from "../gossipsub/mod.ts";
+import { BanList } from "./ban_list.ts";
+import type { NodeEvent } from "./events.ts";
+import { KnownPoints } from "./known_points.ts";
+import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
+import type { MaintenanceBounds } from "./options.ts";
+import type { PeerLink } from "./peer_link.ts";
+import { Pool, type PoolStats } from "./pool.ts";
+import type { ReconnectionSchedule } from "./profiles.ts";
+
+/** Everything the P2P layer needs. */
+export interface P2pLayerConfig<W, Meta> {
+  /** This node's identity. */
+  readonly identity: Identity;
+  /** The proof-of-work target every remote must reach. */
+  readonly powTarget: bigint;
+  /** Chain name and versions announced and accepted. */
+  readonly versions: SupportedVersions;
+  /** Our connection metadata, given the port we listen on. */
+  readonly metadata: (listeningPort: number | undefined) => Meta;
+  /** The port announced in connection messages (default: the listening port). */
+  readonly advertisedPort?: number;
+  /** How connection metadata is encoded (shell or DAL). */
+  readonly metadataCodec: MetadataCodec<Meta>;
+  /** Codec of the application messages. */
+  readonly codec: AppCodec<W>;
+  /** Where to listen; `false` to only dial. */
+  readonly listen: { readonly host?: string; readonly port?: number } | false;
+  /** Points dialled at start and kept in the table for good. */
+  readonly bootstrapPoints: readonly PointId[];
+  /** Connection thresholds. */
+  readonly bounds: MaintenanceBounds;
+  /** Period of the maintenance, ms; `null`: none (points are dialled at start and on demand). */
+  readonly maintenanceMs: number | null;
+  /**
+   * Where the remote of a connection listens, when the metadata says it better than the
+   * connection message (the DAL's advertised address and port); the pool's rule otherwise.
+   */
+  readonly remoteListeningPoint?: (info: ConnectionInfo<Meta>) => PointId | undefined;
+  /** Outgoing time limit (TCP connect and handshake), ms. */
+  readonly connectTimeoutMs: number;
+  /** Incoming handshake time limit, ms. */
+  readonly authenticationTimeoutMs: number;
+  /** Concurrent incoming handshakes. */
+  readonly maxIncomingHandshakes: number;
+  /** Outgoing queue bound of each connection, bytes. */
+  readonly outgoingQueueSize: number;
+  /** How long a peer that sent a malformed message is refused, ms. */
+  readonly greylistMs: number;
+  /** When to dial a point again after a failure or a disconnection. */
+  readonly reconnection: ReconnectionSchedule;
+  /** Send and answer Bootstrap, learn from Advertise. */
+  readonly peerDiscovery: boolean;
+  /** Minimum time between swaps, ms; `null` disables swaps. */
+  readonly swapLingerMs: number | null;
+  /** Random choices. */
+  readonly rng: Rng;
+  /** Where events go. */
+  readonly onEvent?: (event: NodeEvent) => void;
+  /** A connection is running. */
+  onOpen(link: PeerLink<W, Meta>): void;
+  /** A running connection ended. */
+  onClose(link: PeerLink<W, Meta>, error: unknown): void;
+  /** An application message arrived (handled synchronously, in order). */
+  onMessage(link: PeerLink<W, Meta>, message: W): void;
+  /** Dialling a point failed. */
+  onDialFailed(pointText: string): void;
+}
+
+/** Counters of the P2P layer. */
+export interface P2pLayerStats {
+  /** Running connections. */
+  readonly connections: number;
+  /** Connections being dialled or handshaken. */
+  readonly pendingConnections: number;
+  /** Points in the known-points table. */
+  readonly knownPoints: number;
+  /** Pool counters. */
+  readonly pool: Readonly<PoolStats>;
+  /** Maintenance and peer-exchange counters. */
+  readonly maintenance: Readonly<MaintenanceStats>;
+}
+
+/** Listener, known points, bans, pool and maintenance of one node. */
+export class P2pLayer<W, Meta> {
+  /** Where the node listens (`undefined` when it does not). */
+  readonly listeningPoint: PointId | undefined;
+  /** The known points (shared with the gossip layer for PX and `Connect`). */
+  readonly known: KnownPoints;
+  /** Refused peers. */
+  readonly bans: BanList = new BanList();
+  /** The pool. */
+  readonly pool: Pool<W, Meta>;
+  readonly #maintenance: Maintenance<W, Meta>;
+  readonly #listener: Deno.Listener | undefined;
+  readonly #bootstrap: readonly PointId[];
+  readonly #maintenanceMs: number | null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #acceptLoop: Promise<void> = Promise.resolve();
+
+  /**
+   * Builds the layer and binds the listener; nothing runs before {@link P2pLayer.start}.
+   *
+   * @param c The configuration.
+   * @throws {Deno.errors.AddrInUse} When the listening port is taken.
+   */
+  constructor(c: P2pLayerConfig<W, Meta>) {
+    const selfKey = peerIdKey(c.identity.peerId);
+    const now = performance.now();
+    const { reconnection } = c;
+    this.known = new KnownPoints({
+      maxKnownPoints: 400,
+      targetKnownPoints: 300,
+      initialRetryDelay: reconnection.initialDelayMs,
+      maxRetryDelay: reconnection.maxDelayMs,
+      retryFactor: reconnection.factor,
+    });
+    if (c.listen !== false) {
+      this.#listener = Deno.listen({
+        hostname: c.listen.host ?? "127.0.0.1",
+        port: c.listen.port ?? 0,
+        transport: "tcp",
+      });
+      const addr = this.#listener.addr as Deno.NetAddr;
+      this.listeningPoint = makePointId(addr.hostname, addr.port);
+      this.known.addOwn(this.listeningPoint);
+      if (addr.hostname === "0.0.0.0" || addr.hostname === "::") {
+        this.known.addOwn(makePointId("127.0.0.1", addr.port));
+      }
+    }
+    for (const point of c.bootstrapPoints) this.known.add(point, "config", now);
+    this.#bootstrap = c.bootstrapPoints.filter((p) => !this.known.isOwn(pointIdToString(p)));
+    try {
+      this.pool = new Pool<W, Meta>({
+        handshake: {
+          identity: c.identity,
+          powTarget: c.powTarget,
+          versions: c.versions,
+          metadata: c.metadata(this.listeningPoint?.port),
+          metadataCodec: c.metadataCodec,
+          listeningPort: c.advertisedPort ?? this.listeningPoint?.port ?? 0,
+        },
+        selfKey,
+        codec: c.codec,
+        known: this.known,
+        bans: this.bans,
+        rng: c.rng,
+        bounds: c.bounds,
+        connectTimeoutMs: c.connectTimeoutMs,
+        authenticationTimeoutMs: c.authenticationTimeoutMs,
+        maxIncomingHandshakes: c.maxIncomingHandshakes,
+        outgoingQueueSize: c.outgoingQueueSize,
+        greylistMs: c.greylistMs,
+        reconnectDelayMs: reconnection.afterDisconnectionMs,
+        remoteListeningPoint: c.remoteListeningPoint,
+        onEvent: c.onEvent,
+        onOpen: c.onOpen,
+        onClose: c.onClose,
+        onMessage: (link, message) => {
+          switch (message.kind) {
+            case "Message":
+              return c.onMessage(link, message.message);
+            case "Bootstrap":
+              return this.#maintenance.onBootstrap(link);
+            case "Advertise":
+              return this.#maintenance.onAdvertise(message.points);
+            case "SwapRequest":
+              return this.#maintenance.onSwapRequest(link, message.point);
+            case "SwapAck":
+              return this.#maintenance.onSwapAck(link, message.point);
+          }
+        },
+        onDialFailed: (point) => c.onDialFailed(point.text),
+      });
+      this.#maintenance = new Maintenance<W, Meta>({
+        pool: this.pool,
+        known: this.known,
+        bans: this.bans,
+        rng: c.rng,
+        bounds: c.bounds,
+        peerDiscovery: c.peerDiscovery,
+        swapLingerMs: c.swapLingerMs,
+      });
+    } catch (e) {
+      this.#listener?.close();
+      throw e;
+    }
+    this.#maintenanceMs = c.maintenanceMs;
+  }
+
+  /** The configured points that are not this node's own (Octez: trusted points). */
+  get bootstrapPoints(): readonly PointId[] {
+    return this.#bootstrap;
+  }
+
+  /** Starts accepting, the maintenance timer and the first dials. */
+  start(): void {
+    if (this.#listener !== undefined) this.#acceptLoop = this.#accept(this.#listener);
+    if (this.#maintenanceMs !== null) {
+      this.#timer = setInterval(() => this.#maintenance.round(), this.#maintenanceMs);
+    }
+    for (const point of this.#bootstrap) this.pool.dial(point, "config").catch(() => {});
+  }
+
+  async #accept(listener: Deno.Listener): Promise<void> {
+    for (;;) {
+      let socket: Deno.Conn;
+      try {
+        socket = await listener.accept();
+      } catch {
+        return; // The listener was closed.
+      }
+      this.pool.acceptSocket(socket);
+    }
+  }
+
+  /** Counters. */
+  stats(): P2pLayerStats {
+    return {
+      connections: this.pool.size,
+      pendingConnections: this.pool.pending,
+      knownPoints: this.known.size,
+      pool: { ...this.pool.stats },
+      maintenance: { ...this.#maintenance.stats },
+    };
+  }
+
+  /**
+   * Closes the connection with a peer and refuses it for a while (Octez `Kick`).
+   *
+   * @param peerKey The peer's key.
+   * @param durationMs How long to refuse it.
+   */
+  kick(peerKey: string, durationMs: number): void {
+    this.bans.ban(peerKey, "kicked", durationMs, performance.now());
+    this.pool.disconnect(peerKey).catch(() => {});
+  }
+
+  /** Stops the listener, the maintenance, every connection, handshake and dial. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#listener?.close();
+    await this.pool.close();
+    await this.#acceptLoop;
+  }
+}

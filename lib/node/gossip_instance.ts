@@ -116,9 +116,10 @@ export function toWire<T, I, M>(
 }
 
 /**
- * A wire message in worker form. The Prune backoff becomes milliseconds (a negative int16, which
- * Octez decodes, counts as 0) and each PX entry is handed to `learnPx`, which records where the
- * peer listens and returns its key.
+ * A wire message in worker form. The Prune backoff becomes milliseconds, a negative int16 included:
+ * Octez's DAL node hands the decoded value to the automaton as it is
+ * (`gs_transport_connection.ml`, `unwrap_p2p_message`). Each PX entry is handed to `learnPx`,
+ * which records where the peer listens and returns its key.
  *
  * @param message The received wire message.
  * @param learnPx Records a PX entry; returns the peer's key, or `undefined` to leave it out.
@@ -138,6 +139,6 @@ export function fromWire<T, I, M>(
     kind: "Prune",
     topic: message.topic,
     px,
-    backoff: Math.max(0, message.backoff) * 1000,
+    backoff: message.backoff * 1000,
   };
 }

@@ -38,33 +38,33 @@
  * @module
  */
 
-export { GossipsubAutomaton } from "./automaton.ts";
-export type { GossipsubConfig, MessageHandling } from "./state.ts";
-export type { GossipMessage } from "./gossip.ts";
-export { GossipsubView } from "./introspection.ts";
-export type { GossipsubMetrics } from "./introspection.ts";
+export { GossipsubAutomaton } from "./automaton/gossipsub_automaton.ts";
+export type { GossipsubConfig, MessageHandling } from "./automaton/state.ts";
+export type { GossipMessage } from "./automaton/gossip.ts";
+export { GossipsubView } from "./automaton/introspection.ts";
+export type { GossipsubMetrics } from "./automaton/introspection.ts";
 export {
   checkLimits,
   checkScoreLimits,
   dalBootstrapLimits,
   dalLimits,
   testLimits,
-} from "./limits.ts";
+} from "./automaton/limits.ts";
 export type {
   Limits,
   PerTopicScoreLimits,
   ScoreLimits,
   TestLimitsOverrides,
   TopicScoreLimits,
-} from "./limits.ts";
-export { MessageCache } from "./message_cache.ts";
-export type { CachedMessage, MessageCacheSizes, SeenEntry } from "./message_cache.ts";
-export { acceptAllPeers } from "./peer_filter.ts";
-export type { PeerFilter, PeerFilterAction } from "./peer_filter.ts";
+} from "./automaton/limits.ts";
+export { MessageCache } from "./automaton/message_cache.ts";
+export type { CachedMessage, MessageCacheSizes, SeenEntry } from "./automaton/message_cache.ts";
+export { acceptAllPeers } from "./automaton/peer_filter.ts";
+export type { PeerFilter, PeerFilterAction } from "./automaton/peer_filter.ts";
 export { Rng } from "./rng.ts";
 export type { RngState } from "./rng.ts";
-export { PeerScore, ScoreParameters } from "./score.ts";
-export type { TopicScoreStatus } from "./score.ts";
+export { PeerScore, ScoreParameters } from "./automaton/score.ts";
+export type { TopicScoreStatus } from "./automaton/score.ts";
 export type {
   BatchValidationEntry,
   Clock,
@@ -77,8 +77,8 @@ export type {
   Time,
   TopicModule,
   Validity,
-} from "./modules.ts";
-export type * from "./outputs.ts";
+} from "./automaton/modules.ts";
+export type * from "./automaton/io.ts";
 export {
   DEFAULT_DROP_EVENT_INTERVAL,
   DEFAULT_MAX_INPUT_QUEUE_LENGTH,

@@ -73,10 +73,10 @@
  * @module
  */
 
-import { GossipsubAutomaton } from "./automaton.ts";
-import type { GossipsubView } from "./introspection.ts";
-import type { Clock, Span } from "./modules.ts";
-import type { GossipsubConfig } from "./state.ts";
+import { GossipsubAutomaton } from "./automaton/gossipsub_automaton.ts";
+import type { GossipsubView } from "./automaton/introspection.ts";
+import type { Clock, Span } from "./automaton/modules.ts";
+import type { GossipsubConfig } from "./automaton/state.ts";
 import { defaultMessageEquals } from "./worker_batch.ts";
 import { WorkerCore } from "./worker_core.ts";
 import { GossipsubWorkerError } from "./worker_error.ts";

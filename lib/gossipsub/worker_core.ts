@@ -7,8 +7,15 @@
  * @module
  */
 
-import type { GossipsubAutomaton } from "./automaton.ts";
-import type { Clock, Key, MessageIdModule, PeerModule, Span, TopicModule } from "./modules.ts";
+import type { GossipsubAutomaton } from "./automaton/gossipsub_automaton.ts";
+import type {
+  Clock,
+  Key,
+  MessageIdModule,
+  PeerModule,
+  Span,
+  TopicModule,
+} from "./automaton/modules.ts";
 import type {
   BatchEntry,
   GraftOutput,
@@ -17,7 +24,7 @@ import type {
   PruneOutput,
   ReceiveMessage,
   ReceiveMessageOutput,
-} from "./outputs.ts";
+} from "./automaton/io.ts";
 import { BatchAccumulator } from "./worker_batch.ts";
 import type { OutputChannel } from "./worker_output.ts";
 import type {

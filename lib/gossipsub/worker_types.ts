@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { BatchEntry } from "./outputs.ts";
-import type { Span } from "./modules.ts";
+import type { BatchEntry } from "./automaton/io.ts";
+import type { Span } from "./automaton/modules.ts";
 
 /** A full message: the payload with its topic and id (Octez `message_with_header`). */
 export interface MessageWithHeader<T, I, M> {

@@ -23,7 +23,7 @@ import type {
   IWantResult,
   Prune,
   PruneOutput,
-} from "./outputs.ts";
+} from "./io.ts";
 import type { GossipsubState } from "./state.ts";
 
 const MESSAGE_TOPIC_NOT_TRACKED = { kind: "MessageTopicNotTracked" } as const;

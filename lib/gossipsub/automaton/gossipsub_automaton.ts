@@ -53,7 +53,7 @@ import type {
   SubscriptionChange,
   TopicChange,
   UnsubscribeOutput,
-} from "./outputs.ts";
+} from "./io.ts";
 import {
   addPeer,
   handleSubscribe,

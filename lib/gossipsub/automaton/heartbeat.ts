@@ -27,7 +27,7 @@
 
 import type { Time } from "./modules.ts";
 import { maintainTopicMesh, type MeshDecisions, type PeerTopicsMap } from "./mesh_maintenance.ts";
-import type { HeartbeatOutput, PeerTopics } from "./outputs.ts";
+import type { HeartbeatOutput, PeerTopics } from "./io.ts";
 import type { GossipsubState } from "./state.ts";
 
 function toList<P, T>(map: PeerTopicsMap<P, T>): PeerTopics<P, T>[] {

@@ -14,7 +14,7 @@ import type {
   PublishOutput,
   ReceiveMessage,
   ReceiveMessageOutput,
-} from "./outputs.ts";
+} from "./io.ts";
 import type { GossipsubState } from "./state.ts";
 
 type Rejection = ReceiveMessageOutput<never, never, never, never>;

@@ -17,7 +17,7 @@ import type {
   SubscribeOutput,
   SubscriptionChange,
   UnsubscribeOutput,
-} from "./outputs.ts";
+} from "./io.ts";
 import { PeerScore } from "./score.ts";
 import type { GossipsubState } from "./state.ts";
 

@@ -4,7 +4,7 @@
  * random subscribers of a topic.
  *
  * The state is a mutable object driven by the handler functions; see
- * `automaton.ts` for why it is not an immutable value as in OCaml.
+ * `gossipsub_automaton.ts` for why it is not an immutable value as in OCaml.
  *
  * @module
  */
@@ -23,7 +23,7 @@ import type {
   TopicModule,
 } from "./modules.ts";
 import { acceptAllPeers, type PeerFilter } from "./peer_filter.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../rng.ts";
 import { type PeerScore, ScoreParameters } from "./score.ts";
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import type { Key, Time } from "./modules.ts";
-import type { JoinOutput, LeaveOutput, TopicChange } from "./outputs.ts";
+import type { JoinOutput, LeaveOutput, TopicChange } from "./io.ts";
 import type { GossipsubState } from "./state.ts";
 
 /**

@@ -16,7 +16,7 @@
 //   encoding, encryption or sockets), which isolates what the connections cost.
 
 import { createNode, type Node, simpleGossip } from "../lib/node/mod.ts";
-import { makeWorker, type P2pOutput } from "../lib/gossipsub/worker.ts";
+import { makeWorker, type P2pOutput } from "../lib/gossipsub/mod.ts";
 import { defaultNodeLimits } from "../lib/node/mod.ts";
 import { peerIdKey } from "../lib/crypto/mod.ts";
 

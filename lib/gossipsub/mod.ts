@@ -7,6 +7,14 @@
  * outputs into network messages. Time is an injected millisecond clock and
  * every random choice comes from a seeded generator.
  *
+ * Two halves, one entry point:
+ * - the automaton (`automaton/`, {@linkcode GossipsubAutomaton}): pure and
+ *   synchronous, no timers, sockets or promises;
+ * - the worker (`worker/`, {@linkcode makeWorker}, Octez `gossipsub_worker.ml`):
+ *   an event loop on the caller's thread (not a Web Worker) that owns one
+ *   automaton, a bounded input queue, the heartbeat timer and two bounded
+ *   output streams, one for the P2P layer and one for the application.
+ *
  * @example Join a topic, let a peer subscribe, and see the heartbeat graft it.
  * ```ts
  * import { GossipsubAutomaton, testLimits } from "./mod.ts";
@@ -33,6 +41,48 @@
  *
  * const published = gs.publishMessage({ topic: "blocks", messageId: 1, message: "hello" });
  * if (published.kind !== "PublishMessage" || published.toPublish[0] !== 7) throw new Error();
+ * ```
+ *
+ * @example Two workers wired together in memory: one publishes, the other delivers.
+ * ```ts
+ * import { makeWorker, type P2pOutput, testLimits } from "./mod.ts";
+ *
+ * const numbers = { key: (n: number) => n, compare: (a: number, b: number) => a - b };
+ * const strings = {
+ *   key: (s: string) => s,
+ *   compare: (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0,
+ * };
+ * const make = () =>
+ *   makeWorker<number, string, number, string>({
+ *     limits: { ...testLimits<string>(), heartbeatInterval: 20 },
+ *     peer: numbers,
+ *     topic: strings,
+ *     messageId: { ...numbers, getTopic: () => "news", valid: () => "Valid" },
+ *     message: { valid: () => "Valid" },
+ *     rng: 7,
+ *   });
+ * const [a, b] = [make(), make()];
+ * // Worker a is peer 1 for worker b and b is peer 2 for a: forward a's orders to b and back.
+ * const pipe = async (
+ *   from: ReadableStream<P2pOutput<number, string, number, string>>,
+ *   to: typeof a,
+ *   me: number,
+ * ) => {
+ *   for await (const out of from) {
+ *     if (out.kind === "OutMessage") to.p2pInput({ kind: "InMessage", fromPeer: me, p2pMessage: out.p2pMessage });
+ *   }
+ * };
+ * const pipes = [pipe(a.p2pOutputStream, b, 1), pipe(b.p2pOutputStream, a, 2)];
+ * a.start(["news"]);
+ * b.start(["news"]);
+ * a.p2pInput({ kind: "NewConnection", peer: 2, direct: false, outbound: true });
+ * b.p2pInput({ kind: "NewConnection", peer: 1, direct: false, outbound: false });
+ * while (!a.view.inMesh("news", 2)) await new Promise((r) => setTimeout(r, 10));
+ * a.appInput({ kind: "PublishMessage", topic: "news", messageId: 1, message: "hello" });
+ * const delivered = await b.appOutputStream.getReader().read();
+ * if (delivered.value?.message !== "hello") throw new Error("not delivered");
+ * await Promise.all([a.shutdown(), b.shutdown()]);
+ * await Promise.all(pipes);
  * ```
  *
  * @module
@@ -85,19 +135,17 @@ export {
   DEFAULT_MAX_OUTPUT_QUEUE_LENGTH,
   DEFAULT_RECONNECTION_TICKS,
   DEFAULT_UNKNOWN_VALIDITY_CAPACITY,
-  formatAppOutput,
-  formatP2pOutput,
-  formatValue,
   GossipsubWorker,
-  GossipsubWorkerError,
-  isGossipsubWorkerError,
   makeWorker,
-} from "./worker.ts";
+} from "./worker/gossipsub_worker.ts";
+export type { WorkerConfig } from "./worker/gossipsub_worker.ts";
+export { GossipsubWorkerError, isGossipsubWorkerError } from "./worker/gossipsub_worker_error.ts";
+export type { GossipsubWorkerErrorKind } from "./worker/gossipsub_worker_error.ts";
+export { formatAppOutput, formatP2pOutput, formatValue } from "./worker/format.ts";
+export type { Printers } from "./worker/format.ts";
 export type {
   AppInput,
   AppOutput,
-  Event,
-  GossipsubWorkerErrorKind,
   InputEventsView,
   MessageWithHeader,
   OutputStreamName,
@@ -105,8 +153,7 @@ export type {
   P2pMessage,
   P2pOutput,
   PeerOrigin,
-  Printers,
-  WorkerConfig,
+  WorkerEvent,
   WorkerStats,
   WorkerStatus,
-} from "./worker.ts";
+} from "./worker/types.ts";

@@ -32,7 +32,7 @@ import {
   type Pkh,
 } from "../../gen/gossipsub.ts";
 import { toHex } from "../encoding/hex.ts";
-import type { Validity } from "../gossipsub/worker.ts";
+import type { Validity } from "../gossipsub/mod.ts";
 import { checkDalMessage, isValidG1Compressed } from "./dal_values.ts";
 import type { GossipInstance } from "./gossip_instance.ts";
 

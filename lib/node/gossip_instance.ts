@@ -21,7 +21,7 @@ import type {
   MessageModule,
   P2pMessage as WorkerMessage,
   TopicModule,
-} from "../gossipsub/worker.ts";
+} from "../gossipsub/mod.ts";
 
 /** A gossipsub message as the worker of a node sees it: peers are peer-id keys (hex). */
 export type NodeGossipMessage<T, I, M> = WorkerMessage<string, T, I, M>;

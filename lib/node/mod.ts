@@ -113,7 +113,7 @@ export type { MaintenanceStats } from "./maintenance.ts";
 export type { PoolStats } from "./pool.ts";
 
 // Types of the layers below that this module's API mentions, so that it documents on its own.
-export type * from "../gossipsub/worker.ts";
+export type * from "../gossipsub/mod.ts";
 export type { PointId } from "../base/point_id.ts";
 export type { Identity } from "../crypto/identity.ts";
 export type { P2pStat } from "../connection/stat.ts";

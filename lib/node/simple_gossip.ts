@@ -18,7 +18,7 @@
 
 import { simpleGossipCodec } from "../../gen/gossipsub.ts";
 import { toHex } from "../encoding/hex.ts";
-import type { TopicModule, Validity } from "../gossipsub/worker.ts";
+import type { TopicModule, Validity } from "../gossipsub/mod.ts";
 import type { GossipInstance, GossipWireMessage } from "./gossip_instance.ts";
 
 /** The simple instance's types: topic, message id, payload. */

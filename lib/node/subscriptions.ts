@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { AppOutput, Key } from "../gossipsub/worker.ts";
+import type { AppOutput, Key } from "../gossipsub/mod.ts";
 
 /** A message delivered to a subscriber: its topic, id and payload. */
 export type Delivered<T, I, M> = AppOutput<T, I, M>;

@@ -32,7 +32,7 @@
 //   "shutdown stops the loop …".
 // - §16.14: the pending batch belongs to one worker, not to every worker built
 //   from the module (W `batch_accumulator`'s `current_batch` ref): each
-//   `WorkerCore` owns its `BatchAccumulator`. Payloads of one id are kept in
+//   `EventApplier` owns its `BatchAccumulator`. Payloads of one id are kept in
 //   arrival order where Octez orders them by `Message.compare` (W
 //   `ReceiveMsgMap`), since our message module has no order —
 //   worker_events_test.ts "in batch mode one message from two senders …".

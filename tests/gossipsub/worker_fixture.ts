@@ -4,19 +4,21 @@
 
 import {
   type AppOutput,
-  type Event,
   type GossipsubWorker,
+  type Limits,
   makeWorker,
   type P2pOutput,
+  testLimits,
+  type Validity,
   type WorkerConfig,
-} from "../../lib/gossipsub/worker.ts";
-import { type Limits, testLimits, type Validity } from "../../lib/gossipsub/mod.ts";
+  type WorkerEvent,
+} from "../../lib/gossipsub/mod.ts";
 import { numberModule, stringModule } from "./fixture.ts";
 
 export type W = GossipsubWorker<number, string, number, string>;
 export type Out = P2pOutput<number, string, number, string>;
 export type App = AppOutput<string, number, string>;
-export type Ev = Event<number, string, number, string>;
+export type Ev = WorkerEvent<number, string, number, string>;
 
 /** Heartbeat period of the worker tests, in ms. */
 export const HEARTBEAT = 25;

@@ -5,9 +5,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Fifo } from "../../lib/base/fifo.ts";
-import { UnknownValidityBuffer } from "../../lib/gossipsub/worker_unknown_buffer.ts";
-import { OutputChannel } from "../../lib/gossipsub/worker_output.ts";
-import { BatchAccumulator, defaultMessageEquals } from "../../lib/gossipsub/worker_batch.ts";
+import { UnknownValidityBuffer } from "../../lib/gossipsub/worker/unknown_validity_buffer.ts";
+import { OutputChannel } from "../../lib/gossipsub/worker/output_channel.ts";
+import {
+  BatchAccumulator,
+  defaultMessageEquals,
+} from "../../lib/gossipsub/worker/batch_accumulator.ts";
 import type { BatchEntry, ReceiveMessage } from "../../lib/gossipsub/mod.ts";
 import { initState } from "./fixture.ts";
 

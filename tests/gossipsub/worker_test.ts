@@ -3,10 +3,7 @@
 // nothing, inputs are applied in order, bounded queues drop with a count.
 
 import assert from "node:assert/strict";
-import {
-  DEFAULT_MAX_INPUT_QUEUE_LENGTH,
-  isGossipsubWorkerError,
-} from "../../lib/gossipsub/worker.ts";
+import { DEFAULT_MAX_INPUT_QUEUE_LENGTH, isGossipsubWorkerError } from "../../lib/gossipsub/mod.ts";
 import {
   collect,
   collectBoth,

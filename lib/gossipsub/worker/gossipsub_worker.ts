@@ -27,92 +27,28 @@
  * - outputs: each stream holds at most `maxOutputQueueLength` unread items;
  *   past that, items are dropped and counted (`OutputQueueDrop` event).
  *
- * @example Two workers wired together in memory: one publishes, the other delivers.
- * ```ts
- * import { makeWorker, type P2pOutput } from "./worker.ts";
- * import { testLimits } from "./mod.ts";
- *
- * const numbers = { key: (n: number) => n, compare: (a: number, b: number) => a - b };
- * const strings = {
- *   key: (s: string) => s,
- *   compare: (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0,
- * };
- * const make = () =>
- *   makeWorker<number, string, number, string>({
- *     limits: { ...testLimits<string>(), heartbeatInterval: 20 },
- *     peer: numbers,
- *     topic: strings,
- *     messageId: { ...numbers, getTopic: () => "news", valid: () => "Valid" },
- *     message: { valid: () => "Valid" },
- *     rng: 7,
- *   });
- * const [a, b] = [make(), make()];
- * // Worker a is peer 1 for worker b and b is peer 2 for a: forward a's orders to b and back.
- * const pipe = async (
- *   from: ReadableStream<P2pOutput<number, string, number, string>>,
- *   to: typeof a,
- *   me: number,
- * ) => {
- *   for await (const out of from) {
- *     if (out.kind === "OutMessage") to.p2pInput({ kind: "InMessage", fromPeer: me, p2pMessage: out.p2pMessage });
- *   }
- * };
- * const pipes = [pipe(a.p2pOutputStream, b, 1), pipe(b.p2pOutputStream, a, 2)];
- * a.start(["news"]);
- * b.start(["news"]);
- * a.p2pInput({ kind: "NewConnection", peer: 2, direct: false, outbound: true });
- * b.p2pInput({ kind: "NewConnection", peer: 1, direct: false, outbound: false });
- * while (!a.view.inMesh("news", 2)) await new Promise((r) => setTimeout(r, 10));
- * a.appInput({ kind: "PublishMessage", topic: "news", messageId: 1, message: "hello" });
- * const delivered = await b.appOutputStream.getReader().read();
- * if (delivered.value?.message !== "hello") throw new Error("not delivered");
- * await Promise.all([a.shutdown(), b.shutdown()]);
- * await Promise.all(pipes);
- * ```
- *
  * @module
  */
 
-import { GossipsubAutomaton } from "./automaton/gossipsub_automaton.ts";
-import type { GossipsubView } from "./automaton/introspection.ts";
-import type { Clock, Span } from "./automaton/modules.ts";
-import type { GossipsubConfig } from "./automaton/state.ts";
-import { defaultMessageEquals } from "./worker_batch.ts";
-import { WorkerCore } from "./worker_core.ts";
-import { GossipsubWorkerError } from "./worker_error.ts";
-import { OutputChannel } from "./worker_output.ts";
-import { Fifo } from "../base/fifo.ts";
+import { GossipsubAutomaton } from "../automaton/gossipsub_automaton.ts";
+import type { GossipsubView } from "../automaton/introspection.ts";
+import type { Clock, Span } from "../automaton/modules.ts";
+import type { GossipsubConfig } from "../automaton/state.ts";
+import { defaultMessageEquals } from "./batch_accumulator.ts";
+import { EventApplier } from "./apply_event.ts";
+import { GossipsubWorkerError } from "./gossipsub_worker_error.ts";
+import { OutputChannel } from "./output_channel.ts";
+import { Fifo } from "../../base/fifo.ts";
 import type {
   AppInput,
   AppOutput,
-  Event,
   InputEventsView,
   P2pInput,
   P2pOutput,
+  WorkerEvent,
   WorkerStats,
   WorkerStatus,
-} from "./worker_types.ts";
-
-// The automaton types the worker's API mentions, so that this entry module documents on its own.
-export type * from "./mod.ts";
-export { GossipsubWorkerError, isGossipsubWorkerError } from "./worker_error.ts";
-export { formatAppOutput, formatP2pOutput, formatValue } from "./worker_format.ts";
-export type { Printers } from "./worker_format.ts";
-export type { GossipsubWorkerErrorKind } from "./worker_error.ts";
-export type {
-  AppInput,
-  AppOutput,
-  Event,
-  InputEventsView,
-  MessageWithHeader,
-  OutputStreamName,
-  P2pInput,
-  P2pMessage,
-  P2pOutput,
-  PeerOrigin,
-  WorkerStats,
-  WorkerStatus,
-} from "./worker_types.ts";
+} from "./types.ts";
 
 /** Octez HEAD `default_max_transport_input_queue_length`. */
 export const DEFAULT_MAX_INPUT_QUEUE_LENGTH = 8192;
@@ -142,7 +78,7 @@ export interface WorkerConfig<P, T, I, M> extends Omit<GossipsubConfig<P, T, I, 
    * awaited before applying it (Octez `events_logging`). Throwing stops the
    * worker like a failing event.
    */
-  readonly eventsLogging?: (event: Event<P, T, I, M>) => void | Promise<void>;
+  readonly eventsLogging?: (event: WorkerEvent<P, T, I, M>) => void | Promise<void>;
   /** Input-queue depth at which `InMessage` and `PublishMessage` are refused (default 8192). */
   readonly maxInputQueueLength?: number;
   /** Unread items each output stream holds before dropping (default 16,384). */
@@ -178,11 +114,11 @@ function positiveInt(name: string, value: number): number {
 /** A gossipsub worker over peers `P`, topics `T`, message ids `I` and messages `M`. */
 export class GossipsubWorker<P, T, I, M> {
   readonly #automaton: GossipsubAutomaton<P, T, I, M>;
-  readonly #core: WorkerCore<P, T, I, M>;
-  readonly #queue = new Fifo<Event<P, T, I, M>>();
+  readonly #core: EventApplier<P, T, I, M>;
+  readonly #queue = new Fifo<WorkerEvent<P, T, I, M>>();
   readonly #p2pOutput: OutputChannel<P2pOutput<P, T, I, M>>;
   readonly #appOutput: OutputChannel<AppOutput<T, I, M>>;
-  readonly #eventsLogging: ((event: Event<P, T, I, M>) => void | Promise<void>) | undefined;
+  readonly #eventsLogging: ((event: WorkerEvent<P, T, I, M>) => void | Promise<void>) | undefined;
   readonly #maxInput: number;
   readonly #heartbeatInterval: Span;
   #status: WorkerStatus = "Starting";
@@ -227,7 +163,7 @@ export class GossipsubWorker<P, T, I, M> {
     this.#p2pOutput = new OutputChannel(maxOutput);
     this.#appOutput = new OutputChannel(maxOutput);
     this.#eventsLogging = config.eventsLogging;
-    this.#core = new WorkerCore({
+    this.#core = new EventApplier({
       automaton: this.#automaton,
       peer: config.peer,
       topic: config.topic,
@@ -427,7 +363,7 @@ export class GossipsubWorker<P, T, I, M> {
     return this.#core.reconnectionDelays();
   }
 
-  #push(event: Event<P, T, I, M>): void {
+  #push(event: WorkerEvent<P, T, I, M>): void {
     if (this.#stopping) return;
     this.#queue.push(event);
     const wake = this.#wake;
@@ -488,7 +424,7 @@ export class GossipsubWorker<P, T, I, M> {
   }
 
   /** Logs and applies one event; false when it crashed the worker. */
-  async #apply(event: Event<P, T, I, M>): Promise<boolean> {
+  async #apply(event: WorkerEvent<P, T, I, M>): Promise<boolean> {
     try {
       if (this.#eventsLogging !== undefined) {
         const logged = this.#eventsLogging(event);

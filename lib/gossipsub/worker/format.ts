@@ -16,8 +16,8 @@
  * @module
  */
 
-import type { AppOutput, MessageWithHeader, P2pMessage, P2pOutput } from "./worker_types.ts";
-import type { Span } from "./automaton/modules.ts";
+import type { AppOutput, MessageWithHeader, P2pMessage, P2pOutput } from "./types.ts";
+import type { Span } from "../automaton/modules.ts";
 
 /** How to print each abstract type; each printer must return one line. */
 export interface Printers<P, T, I, M> {

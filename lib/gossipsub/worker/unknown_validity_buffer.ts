@@ -14,8 +14,8 @@
  * @module
  */
 
-import type { Key } from "./automaton/modules.ts";
-import type { ReceiveMessage } from "./automaton/io.ts";
+import type { Key } from "../automaton/modules.ts";
+import type { ReceiveMessage } from "../automaton/io.ts";
 
 /** Id-ordered, bounded buffer of messages waiting for their validity to be known. */
 export class UnknownValidityBuffer<P, T, I, M> {

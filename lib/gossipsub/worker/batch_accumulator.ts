@@ -22,8 +22,8 @@
  * @module
  */
 
-import type { Key, Span } from "./automaton/modules.ts";
-import type { BatchEntry } from "./automaton/io.ts";
+import type { Key, Span } from "../automaton/modules.ts";
+import type { BatchEntry } from "../automaton/io.ts";
 
 /** How the accumulator identifies and orders messages. */
 export interface BatchKeys<P, T, I, M> {

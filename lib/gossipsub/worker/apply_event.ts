@@ -2,12 +2,12 @@
  * What the gossipsub worker does with one event (Octez `apply_event`, spec
  * §11.4–§11.6): call the automaton, turn its output into P2P and application
  * outputs, keep the counters. Synchronous and timer-free except for the batch
- * timer; the queue, the loop and the heartbeat timer live in `worker.ts`.
+ * timer; the queue, the loop and the heartbeat timer live in `gossipsub_worker.ts`.
  *
  * @module
  */
 
-import type { GossipsubAutomaton } from "./automaton/gossipsub_automaton.ts";
+import type { GossipsubAutomaton } from "../automaton/gossipsub_automaton.ts";
 import type {
   Clock,
   Key,
@@ -15,7 +15,7 @@ import type {
   PeerModule,
   Span,
   TopicModule,
-} from "./automaton/modules.ts";
+} from "../automaton/modules.ts";
 import type {
   BatchEntry,
   GraftOutput,
@@ -24,27 +24,27 @@ import type {
   PruneOutput,
   ReceiveMessage,
   ReceiveMessageOutput,
-} from "./automaton/io.ts";
-import { BatchAccumulator } from "./worker_batch.ts";
-import type { OutputChannel } from "./worker_output.ts";
+} from "../automaton/io.ts";
+import { BatchAccumulator } from "./batch_accumulator.ts";
+import type { OutputChannel } from "./output_channel.ts";
 import type {
   AppInput,
   AppOutput,
-  Event,
   OutputStreamName,
   P2pInput,
   P2pMessage,
   P2pOutput,
+  WorkerEvent,
   WorkerStats,
-} from "./worker_types.ts";
-import { emptyWorkerStats } from "./worker_types.ts";
-import { UnknownValidityBuffer } from "./worker_unknown_buffer.ts";
+} from "./types.ts";
+import { emptyWorkerStats } from "./types.ts";
+import { UnknownValidityBuffer } from "./unknown_validity_buffer.ts";
 
 /** Clearing the unreachable-points map every 21,600 ticks (6 h at 1 s) drops stale points (Octez). */
 const UNREACHABLE_RESET_TICKS = 21_600;
 
-/** Everything {@linkcode WorkerCore} needs. */
-export interface WorkerCoreOptions<P, T, I, M> {
+/** Everything {@linkcode EventApplier} needs. */
+export interface EventApplierOptions<P, T, I, M> {
   /** The automaton driven. */
   readonly automaton: GossipsubAutomaton<P, T, I, M>;
   /** Peer module. */
@@ -60,7 +60,7 @@ export interface WorkerCoreOptions<P, T, I, M> {
   /** Where application outputs go. */
   readonly appOutput: OutputChannel<AppOutput<T, I, M>>;
   /** Queues an internal event (never dropped). */
-  readonly enqueue: (event: Event<P, T, I, M>) => void;
+  readonly enqueue: (event: WorkerEvent<P, T, I, M>) => void;
   /** Clock of the rate limits, in ms. */
   readonly now: Clock;
   /** Capacity of the unknown-validity buffer. */
@@ -86,10 +86,10 @@ interface Unreachable {
 }
 
 /** Applies events to the automaton and emits the outputs (one worker's state). */
-export class WorkerCore<P, T, I, M> {
+export class EventApplier<P, T, I, M> {
   /** Counters (live object). */
   readonly stats: WorkerStats = emptyWorkerStats();
-  readonly #o: WorkerCoreOptions<P, T, I, M>;
+  readonly #o: EventApplierOptions<P, T, I, M>;
   readonly #gs: GossipsubAutomaton<P, T, I, M>;
   readonly #peerKey: (peer: P) => Key;
   readonly #bootstrapPeers = new Set<Key>();
@@ -100,7 +100,7 @@ export class WorkerCore<P, T, I, M> {
   readonly #lastRateLimited = new Map<string, number>();
 
   /** A core with empty worker state around `options.automaton`. */
-  constructor(options: WorkerCoreOptions<P, T, I, M>) {
+  constructor(options: EventApplierOptions<P, T, I, M>) {
     this.#o = options;
     this.#gs = options.automaton;
     this.#peerKey = (p) => options.peer.key(p);
@@ -144,7 +144,7 @@ export class WorkerCore<P, T, I, M> {
   }
 
   /** Applies one event. Exceptions from application callbacks propagate. */
-  apply(event: Event<P, T, I, M>): void {
+  apply(event: WorkerEvent<P, T, I, M>): void {
     switch (event.kind) {
       case "Heartbeat":
         return this.#heartbeat();

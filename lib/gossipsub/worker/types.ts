@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { BatchEntry } from "./automaton/io.ts";
-import type { Span } from "./automaton/modules.ts";
+import type { BatchEntry } from "../automaton/io.ts";
+import type { Span } from "../automaton/modules.ts";
 
 /** A full message: the payload with its topic and id (Octez `message_with_header`). */
 export interface MessageWithHeader<T, I, M> {
@@ -111,14 +111,14 @@ export type P2pOutput<P, T, I, M> =
 /** A full message delivered to the application (Octez `app_output`). */
 export type AppOutput<T, I, M> = MessageWithHeader<T, I, M>;
 
-/** Which output stream an {@linkcode Event} `OutputQueueDrop` is about. */
+/** Which output stream an {@linkcode WorkerEvent} `OutputQueueDrop` is about. */
 export type OutputStreamName = "p2p" | "app";
 
 /**
  * One item of the worker's input queue, processed in order by the event loop
  * and shown to `eventsLogging` just before it is applied (Octez `event`).
  */
-export type Event<P, T, I, M> =
+export type WorkerEvent<P, T, I, M> =
   | { readonly kind: "Heartbeat" }
   | { readonly kind: "P2pInput"; readonly input: P2pInput<P, T, I, M> }
   | { readonly kind: "AppInput"; readonly input: AppInput<T, I, M> }
@@ -138,7 +138,7 @@ export type Event<P, T, I, M> =
  * order they will be applied (Octez `input_events_stream`, whose length the
  * DAL node exports as a metric).
  */
-export interface InputEventsView<P, T, I, M> extends Iterable<Event<P, T, I, M>> {
+export interface InputEventsView<P, T, I, M> extends Iterable<WorkerEvent<P, T, I, M>> {
   /** Number of waiting events. */
   readonly length: number;
 }

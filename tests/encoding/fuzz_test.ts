@@ -130,12 +130,60 @@ Deno.test("every decoder turns 100,000 random and mutated inputs into values or 
   }
 });
 
+/** Six bytes: a 4-byte big-endian length prefix `prefix`, then two body bytes (`00 10`). */
+function prefixed(prefix: number): Uint8Array {
+  const input = new Uint8Array([0, 0, 0, 0, 0, 0x10]);
+  new DataView(input.buffer).setUint32(0, prefix);
+  return input;
+}
+
+// Where each decoder fails on a huge length prefix followed by 2 bytes. A `uint30` length
+// (p2p-wire.md §1, line 63) of 2^30 or more is `invalid_int` at the prefix itself (offset 0). The
+// largest legal one, 2^30 − 1, fails right after the prefix (offset 4): `size_limit_exceeded`
+// where the type has a bound (a point: `check_size 51`, §10; a P2P message body: at most
+// 104 857 596 bytes, §11), else `not_enough_data` (a chain name has no bound, §5.1).
+// ConnectionMessage starts with a u16 frame length (§5.1), so its prefix is the first two bytes
+// (0xffff, 0x7fff or 0x3fff) and it fails after them, at offset 2. Either way each decoder stops
+// within the first 4 bytes, before any read of the announced body: none waits for it, and the body
+// is never read, so nothing can be sized by it.
+const hugePrefixes: [string, Record<number, [kind: string, offset: number]>][] = [
+  ["ConnectionMessage", {
+    0xffffffff: ["not_enough_data", 2],
+    0x7fffffff: ["not_enough_data", 2],
+    0x3fffffff: ["not_enough_data", 2],
+  }],
+  ["NetworkVersion", {
+    0xffffffff: ["invalid_int", 0],
+    0x7fffffff: ["invalid_int", 0],
+    0x3fffffff: ["not_enough_data", 4],
+  }],
+  ...["Point", "P2pMessage<raw>", "P2pMessage<dal>", "P2pMessage<simple>"].map((
+    name,
+  ): [string, Record<number, [string, number]>] => [name, {
+    0xffffffff: ["invalid_int", 0],
+    0x7fffffff: ["invalid_int", 0],
+    0x3fffffff: ["size_limit_exceeded", 4],
+  }]),
+];
+
 Deno.test("a 4 GiB length prefix fails at once, without waiting for or allocating the body", () => {
-  for (const [, decode] of decoders) {
-    try {
-      decode(new Uint8Array([0x7f, 0xff, 0xff, 0xff, 0, 0x10]));
-    } catch (e) {
-      assert.ok(e instanceof DecodeError);
+  for (const [name, byPrefix] of hugePrefixes) {
+    const decode = decoders.find(([n]) => n === name)![1];
+    for (const [prefix, [kind, offset]] of Object.entries(byPrefix)) {
+      assert.throws(
+        () => decode(prefixed(Number(prefix))),
+        (e) => e instanceof DecodeError && e.kind === kind && e.offset === offset,
+        `${name} on prefix 0x${Number(prefix).toString(16)}: expected ${kind} at offset ${offset}`,
+      );
     }
+  }
+  // The decoders whose first field is not a length read the same 4 GiB input as garbage: an
+  // unknown tag, a short field or trailing bytes. None may accept it.
+  for (const [name, decode] of decoders) {
+    assert.throws(
+      () => decode(prefixed(0xffffffff)),
+      (e) => e instanceof DecodeError,
+      `${name} accepted a 4 GiB length prefix followed by 2 bytes`,
+    );
   }
 });

@@ -19,7 +19,7 @@ import { makePointId, type PointId, pointIdToString } from "../base/point_id.ts"
 import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
 import { type Identity, peerIdKey } from "../crypto/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
-import type { Rng } from "../gossipsub/mod.ts";
+import type { Rng } from "../base/rng.ts";
 import { BanList } from "./ban_list.ts";
 import type { NodeEvent } from "./events.ts";
 import { KnownPoints } from "./known_points.ts";
@@ -174,6 +174,7 @@ export class P2pLayer<W, Meta> {
         greylistMs: c.greylistMs,
         reconnectDelayMs: reconnection.afterDisconnectionMs,
         remoteListeningPoint: c.remoteListeningPoint,
+        peerDiscovery: c.peerDiscovery,
         onEvent: c.onEvent,
         onOpen: c.onOpen,
         onClose: c.onClose,

@@ -39,7 +39,7 @@ import {
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { P2pMessage } from "../../gen/p2p_message.ts";
-import type { Rng } from "../gossipsub/mod.ts";
+import type { Rng } from "../base/rng.ts";
 import type { BanList } from "./ban_list.ts";
 import { NodeError } from "./errors.ts";
 import type { KnownPoint, KnownPoints, PointSource } from "./known_points.ts";
@@ -81,6 +81,8 @@ export interface PoolConfig<W, Meta> {
   readonly reconnectDelayMs: number;
   /** Where the remote listens, when the metadata says it (else the connection message's port). */
   readonly remoteListeningPoint?: (info: ConnectionInfo<Meta>) => PointId | undefined;
+  /** Peer discovery is on: Nacks carry known points (Octez: none when it is off). */
+  readonly peerDiscovery: boolean;
   /** Where events go. */
   readonly onEvent?: (event: NodeEvent) => void;
   /** A connection is running. */
@@ -326,7 +328,9 @@ export class Pool<W, Meta = unknown> {
     });
     if (motive === undefined) auth.close();
     else {
-      const points = motive === RejectionMotive.TooManyConnections
+      // Octez sends up to 50 known points with every Nack, none when peer discovery is off
+      // (`p2p_connect_handler.ml` 512-518).
+      const points = this.#c.peerDiscovery
         ? this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, (k) => this.#banned(k))
         : [];
       await nack(auth, motive, points, { graceMs: 200 });

@@ -7,7 +7,9 @@ import { isP2pError } from "../../lib/connection/mod.ts";
 import { generateIdentitySync, peerIdKey } from "../../lib/crypto/mod.ts";
 import { rawAppCodec, type RawAppMessage } from "../../lib/encoding/mod.ts";
 import { isNodeError } from "../../lib/node/mod.ts";
-import { closeAll, collect, sleep, testNode, text, waitFor } from "./helpers.ts";
+import { collect, sleep, waitFor } from "../support/async.ts";
+import { text } from "../support/bytes.ts";
+import { closeAll, testNode } from "./helpers.ts";
 import { Inbox, rawPeer } from "./raw_peer.ts";
 
 // Nodes that never dial by themselves: every connection in these tests is explicit.
@@ -63,6 +65,28 @@ Deno.test("past maxConnections, newcomers get Nack Too_many_connections with kno
     });
     assert.deepEqual(alternatives, [other.listeningPoint]);
     assert.equal(node.stats().pool.refused, 1);
+  } finally {
+    await Promise.all(raw.map((c) => c.close()));
+    await closeAll([node, other]);
+  }
+});
+
+Deno.test("with peer discovery off (the dal profile), a Nack carries no points", async () => {
+  const other = await testNode(still);
+  const node = await testNode({
+    peerDiscovery: false,
+    connections: { minConnections: 0, expectedConnections: 0, maxConnections: 2 },
+  });
+  const raw = [];
+  try {
+    await node.connect(other.listeningPoint!);
+    raw.push(await rawPeer(node.listeningPoint!));
+    let alternatives: unknown;
+    await assert.rejects(rawPeer(node.listeningPoint!), (e) => {
+      if (isP2pError(e, "rejected_by_nack")) alternatives = e.details.alternativePoints;
+      return nackMotive(e) === RejectionMotive.TooManyConnections;
+    });
+    assert.deepEqual(alternatives, []);
   } finally {
     await Promise.all(raw.map((c) => c.close()));
     await closeAll([node, other]);

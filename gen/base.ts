@@ -15,32 +15,32 @@ export type Point = PointId;
 /** Encoded size of a {@link Point}, in bytes; throws `EncodeError` if it cannot be encoded. */
 export function sizeOfPoint(v: Point): number {
   let size = 0;
-  const c0 = convertForEncode(pointIdToString, v, "Point");
-  size += 4 + utf8Length(c0);
+  const c = convertForEncode(pointIdToString, v, "Point");
+  size += 4 + utf8Length(c);
   return size;
 }
 
 /** Writes a {@link Point} at the writer's position. */
 export function writePoint(w: Writer, v: Point): void {
   w.at = "Point";
-  const c0 = w.convert(pointIdToString, v);
-  const start1 = w.pos;
-  const n2 = utf8Length(c0);
-  w.u30(n2);
-  w.utf8(c0, n2);
+  const c = w.convert(pointIdToString, v);
+  const start = w.pos;
+  const n = utf8Length(c);
+  w.u30(n);
+  w.utf8(c, n);
   w.at = "Point";
-  w.checkLimit(start1, 51);
+  w.checkLimit(start, 51);
 }
 
 /** Reads a {@link Point} at the reader's position. */
 export function readPoint(r: Reader): Point {
   r.at = "Point";
-  const start0 = r.pos;
-  const limit2 = r.openLimit(51);
-  const c1 = r.utf8(r.u30());
-  r.limit = limit2;
+  const start = r.pos;
+  const limit = r.openLimit(51);
+  const c = r.utf8(r.u30());
+  r.limit = limit;
   r.at = "Point";
-  const t = r.convert(parsePointId, c1, "invalid_point", start0);
+  const t = r.convert(parsePointId, c, "invalid_point", start);
   return t;
 }
 
@@ -52,8 +52,8 @@ export function encodePoint(v: Point): Uint8Array {
 }
 
 /**
- * Decodes a {@link Point} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link Point} that must span all of `bytes`. Byte fields of the result are views into
+ * `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodePoint(bytes: Uint8Array): Point {
   const r = new Reader(bytes);
@@ -92,8 +92,8 @@ export function encodePeerId(v: PeerId): Uint8Array {
 }
 
 /**
- * Decodes a {@link PeerId} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link PeerId} that must span all of `bytes`. Byte fields of the result are views into
+ * `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodePeerId(bytes: Uint8Array): PeerId {
   const r = new Reader(bytes);
@@ -112,7 +112,9 @@ export interface NetworkVersion {
   readonly p2pVersion: number;
 }
 
-/** Encoded size of a {@link NetworkVersion}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link NetworkVersion}, in bytes; throws `EncodeError` if it cannot be encoded.
+ */
 export function sizeOfNetworkVersion(v: NetworkVersion): number {
   let size = 0;
   size += 4 + utf8Length(v.chainName);
@@ -123,11 +125,10 @@ export function sizeOfNetworkVersion(v: NetworkVersion): number {
 
 /** Writes a {@link NetworkVersion} at the writer's position. */
 export function writeNetworkVersion(w: Writer, v: NetworkVersion): void {
-  w.at = "NetworkVersion";
   w.at = "NetworkVersion.chainName";
-  const n0 = utf8Length(v.chainName);
-  w.u30(n0);
-  w.utf8(v.chainName, n0);
+  const n = utf8Length(v.chainName);
+  w.u30(n);
+  w.utf8(v.chainName, n);
   w.at = "NetworkVersion.distributedDbVersion";
   w.u16(v.distributedDbVersion);
   w.at = "NetworkVersion.p2pVersion";
@@ -136,15 +137,14 @@ export function writeNetworkVersion(w: Writer, v: NetworkVersion): void {
 
 /** Reads a {@link NetworkVersion} at the reader's position. */
 export function readNetworkVersion(r: Reader): NetworkVersion {
-  r.at = "NetworkVersion";
   r.at = "NetworkVersion.chainName";
-  const chainName0 = r.utf8(r.u30());
+  const chainName = r.utf8(r.u30());
   r.at = "NetworkVersion.distributedDbVersion";
-  const distributedDbVersion1 = r.u16();
-  r.at = "NetworkVersion.p2pVersion";
-  const p2pVersion2 = r.u16();
-  const t: NetworkVersion = { chainName: chainName0, distributedDbVersion: distributedDbVersion1, p2pVersion: p2pVersion2 };
-  return t;
+  const o = r.take(4);
+  const b = r.bytes;
+  const distributedDbVersion = (b[o] << 8) | b[o + 1];
+  const p2pVersion = (b[o + 2] << 8) | b[o + 3];
+  return { chainName, distributedDbVersion, p2pVersion };
 }
 
 /** Encodes a {@link NetworkVersion} into a new buffer of exactly its size. */

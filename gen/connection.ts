@@ -8,7 +8,16 @@
 
 import { type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "../lib/connection/p2p_addr.ts";
 import { EncodeError, Reader, Writer, convertForEncode } from "../lib/encoding/mod.ts";
-import { type NetworkVersion, type Point, readNetworkVersion, readPoint, sizeOfNetworkVersion, sizeOfPoint, writeNetworkVersion, writePoint } from "./base.ts";
+import {
+  type NetworkVersion,
+  type Point,
+  readNetworkVersion,
+  readPoint,
+  sizeOfNetworkVersion,
+  sizeOfPoint,
+  writeNetworkVersion,
+  writePoint,
+} from "./base.ts";
 
 /**
  * The first, unencrypted message of a connection, framed by its 2-byte length.
@@ -27,7 +36,10 @@ export interface ConnectionMessage {
   readonly version: NetworkVersion;
 }
 
-/** Encoded size of a {@link ConnectionMessage}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link ConnectionMessage}, in bytes; throws `EncodeError` if it cannot be
+ * encoded.
+ */
 export function sizeOfConnectionMessage(v: ConnectionMessage): number {
   let size = 0;
   size += 2;
@@ -42,7 +54,7 @@ export function sizeOfConnectionMessage(v: ConnectionMessage): number {
 /** Writes a {@link ConnectionMessage} at the writer's position. */
 export function writeConnectionMessage(w: Writer, v: ConnectionMessage): void {
   w.at = "ConnectionMessage";
-  const at0 = w.reserve(2);
+  const at = w.reserve(2);
   w.at = "ConnectionMessage.port";
   w.u16(v.port);
   w.at = "ConnectionMessage.publicKey";
@@ -53,26 +65,25 @@ export function writeConnectionMessage(w: Writer, v: ConnectionMessage): void {
   w.fixed(v.messageNonce, 24);
   w.at = "ConnectionMessage.version";
   writeNetworkVersion(w, v.version);
-  w.patchLength(at0, 2);
+  w.patchLength(at, 2);
 }
 
 /** Reads a {@link ConnectionMessage} at the reader's position. */
 export function readConnectionMessage(r: Reader): ConnectionMessage {
   r.at = "ConnectionMessage";
-  const outer0 = r.openRegion(r.u16());
+  const outer = r.openRegion(r.u16());
   r.at = "ConnectionMessage.port";
-  const port1 = r.u16();
-  r.at = "ConnectionMessage.publicKey";
-  const publicKey2 = r.fixed(32);
-  r.at = "ConnectionMessage.proofOfWorkStamp";
-  const proofOfWorkStamp3 = r.fixed(24);
-  r.at = "ConnectionMessage.messageNonce";
-  const messageNonce4 = r.fixed(24);
+  const o = r.take(82);
+  const b = r.bytes;
+  const port = (b[o] << 8) | b[o + 1];
+  const publicKey = b.subarray(o + 2, o + 34);
+  const proofOfWorkStamp = b.subarray(o + 34, o + 58);
+  const messageNonce = b.subarray(o + 58, o + 82);
   r.at = "ConnectionMessage.version";
-  const version5 = readNetworkVersion(r);
-  const t: ConnectionMessage = { port: port1, publicKey: publicKey2, proofOfWorkStamp: proofOfWorkStamp3, messageNonce: messageNonce4, version: version5 };
+  const version = readNetworkVersion(r);
+  const t: ConnectionMessage = { port, publicKey, proofOfWorkStamp, messageNonce, version };
   r.at = "ConnectionMessage";
-  r.closeRegion(outer0);
+  r.closeRegion(outer);
   return t;
 }
 
@@ -102,7 +113,10 @@ export interface ConnectionMetadata {
   readonly privateNode: boolean;
 }
 
-/** Encoded size of a {@link ConnectionMetadata}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link ConnectionMetadata}, in bytes; throws `EncodeError` if it cannot be
+ * encoded.
+ */
 // deno-lint-ignore no-unused-vars
 export function sizeOfConnectionMetadata(v: ConnectionMetadata): number {
   return 2;
@@ -110,7 +124,6 @@ export function sizeOfConnectionMetadata(v: ConnectionMetadata): number {
 
 /** Writes a {@link ConnectionMetadata} at the writer's position. */
 export function writeConnectionMetadata(w: Writer, v: ConnectionMetadata): void {
-  w.at = "ConnectionMetadata";
   w.at = "ConnectionMetadata.disableMempool";
   w.bool(v.disableMempool);
   w.at = "ConnectionMetadata.privateNode";
@@ -119,11 +132,12 @@ export function writeConnectionMetadata(w: Writer, v: ConnectionMetadata): void 
 
 /** Reads a {@link ConnectionMetadata} at the reader's position. */
 export function readConnectionMetadata(r: Reader): ConnectionMetadata {
-  r.at = "ConnectionMetadata";
-  const o0 = r.take(2);
-  const b1 = r.bytes;
-  const t: ConnectionMetadata = { disableMempool: (b1[o0 + 0] !== 0), privateNode: (b1[o0 + 1] !== 0) };
-  return t;
+  r.at = "ConnectionMetadata.disableMempool";
+  const o = r.take(2);
+  const b = r.bytes;
+  const disableMempool = b[o] !== 0;
+  const privateNode = b[o + 1] !== 0;
+  return { disableMempool, privateNode };
 }
 
 /** Encodes a {@link ConnectionMetadata} into a new buffer of exactly its size. */
@@ -154,13 +168,20 @@ export interface DalConnectionMetadata {
   readonly isBootstrapPeer: boolean;
 }
 
-/** Encoded size of a {@link DalConnectionMetadata}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link DalConnectionMetadata}, in bytes; throws `EncodeError` if it cannot be
+ * encoded.
+ */
 export function sizeOfDalConnectionMetadata(v: DalConnectionMetadata): number {
   let size = 0;
   size += 1;
   if (v.advertisedNetAddr !== undefined) {
-    const c0 = convertForEncode(p2pAddrToOctets, v.advertisedNetAddr, "DalConnectionMetadata.advertisedNetAddr");
-    size += 4 + c0.length;
+    const c = convertForEncode(
+      p2pAddrToOctets,
+      v.advertisedNetAddr,
+      "DalConnectionMetadata.advertisedNetAddr",
+    );
+    size += 4 + c.length;
   }
   size += 1;
   if (v.advertisedNetPort !== undefined) {
@@ -172,14 +193,13 @@ export function sizeOfDalConnectionMetadata(v: DalConnectionMetadata): number {
 
 /** Writes a {@link DalConnectionMetadata} at the writer's position. */
 export function writeDalConnectionMetadata(w: Writer, v: DalConnectionMetadata): void {
-  w.at = "DalConnectionMetadata";
   w.at = "DalConnectionMetadata.advertisedNetAddr";
   if (v.advertisedNetAddr === undefined) w.bool(false);
   else {
     w.bool(true);
-    const c0 = w.convert(p2pAddrToOctets, v.advertisedNetAddr);
-    w.u30(c0.length);
-    w.raw(c0);
+    const c = w.convert(p2pAddrToOctets, v.advertisedNetAddr);
+    w.u30(c.length);
+    w.raw(c);
   }
   w.at = "DalConnectionMetadata.advertisedNetPort";
   if (v.advertisedNetPort === undefined) w.bool(false);
@@ -193,26 +213,24 @@ export function writeDalConnectionMetadata(w: Writer, v: DalConnectionMetadata):
 
 /** Reads a {@link DalConnectionMetadata} at the reader's position. */
 export function readDalConnectionMetadata(r: Reader): DalConnectionMetadata {
-  r.at = "DalConnectionMetadata";
   r.at = "DalConnectionMetadata.advertisedNetAddr";
-  let advertisedNetAddr0: P2pAddr | undefined;
+  let advertisedNetAddr: P2pAddr | undefined;
   if (r.bool()) {
-    const start2 = r.pos;
-    const c3 = r.fixed(r.u30());
+    const start = r.pos;
+    const c = r.fixed(r.u30());
     r.at = "DalConnectionMetadata.advertisedNetAddr";
-    const some1 = r.convert(p2pAddrOfOctets, c3, "invalid_conversion", start2);
-    advertisedNetAddr0 = some1;
+    const some = r.convert(p2pAddrOfOctets, c, "invalid_conversion", start);
+    advertisedNetAddr = some;
   }
   r.at = "DalConnectionMetadata.advertisedNetPort";
-  let advertisedNetPort4: number | undefined;
+  let advertisedNetPort: number | undefined;
   if (r.bool()) {
-    const some5 = r.u16();
-    advertisedNetPort4 = some5;
+    const some = r.u16();
+    advertisedNetPort = some;
   }
   r.at = "DalConnectionMetadata.isBootstrapPeer";
-  const isBootstrapPeer6 = r.bool();
-  const t: DalConnectionMetadata = { advertisedNetAddr: advertisedNetAddr0, advertisedNetPort: advertisedNetPort4, isBootstrapPeer: isBootstrapPeer6 };
-  return t;
+  const isBootstrapPeer = r.bool();
+  return { advertisedNetAddr, advertisedNetPort, isBootstrapPeer };
 }
 
 /** Encodes a {@link DalConnectionMetadata} into a new buffer of exactly its size. */
@@ -223,8 +241,8 @@ export function encodeDalConnectionMetadata(v: DalConnectionMetadata): Uint8Arra
 }
 
 /**
- * Decodes a {@link DalConnectionMetadata} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link DalConnectionMetadata} that must span all of `bytes`. Byte fields of the result
+ * are views into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeDalConnectionMetadata(bytes: Uint8Array): DalConnectionMetadata {
   const r = new Reader(bytes);
@@ -238,6 +256,7 @@ export interface AckMessageAck {
   /** Discriminant. */
   readonly kind: "Ack";
 }
+
 /** The connection is refused, with a motive and alternative points (p2p version > 0). */
 export interface AckMessageNack {
   /** Discriminant. */
@@ -247,11 +266,13 @@ export interface AckMessageNack {
   /** Points to try instead (at most 100 decode; Octez sends at most 50). */
   readonly alternativePoints: readonly Point[];
 }
+
 /** The connection is refused (p2p version 0 form). */
 export interface AckMessageNackV0 {
   /** Discriminant. */
   readonly kind: "NackV0";
 }
+
 /** Accepts (`Ack`) or refuses (`Nack`, `NackV0`) a connection. */
 export type AckMessage =
   | AckMessageAck
@@ -270,8 +291,8 @@ export function sizeOfAckMessage(v: AckMessage): number {
       size += 1;
       size += 2;
       size += 4;
-      for (const e0 of v.alternativePoints) {
-        size += sizeOfPoint(e0);
+      for (const e of v.alternativePoints) {
+        size += sizeOfPoint(e);
       }
       break;
     }
@@ -280,7 +301,11 @@ export function sizeOfAckMessage(v: AckMessage): number {
       break;
     }
     default:
-      throw new EncodeError("unexpected_case", "AckMessage", `kind ${(v as { kind: string }).kind}`);
+      throw new EncodeError(
+        "unexpected_case",
+        "AckMessage",
+        `kind ${(v as { kind: string }).kind}`,
+      );
   }
   return size;
 }
@@ -298,15 +323,15 @@ export function writeAckMessage(w: Writer, v: AckMessage): void {
       w.at = "AckMessage.Nack.motive";
       w.i16(v.motive);
       w.at = "AckMessage.Nack.alternativePoints";
-      const at0 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.alternativePoints.length > 100) {
         w.at = "AckMessage.Nack.alternativePoints";
         throw w.error("list_too_long", `${v.alternativePoints.length} elements > 100`);
       }
-      for (const e1 of v.alternativePoints) {
-        writePoint(w, e1);
+      for (const e of v.alternativePoints) {
+        writePoint(w, e);
       }
-      w.patchLength(at0, 4);
+      w.patchLength(at, 4);
       break;
     }
     case "NackV0": {
@@ -329,21 +354,21 @@ export function readAckMessageBody(r: Reader, tag: number): AckMessage {
     }
     case 0x01: {
       r.at = "AckMessage.Nack.motive";
-      const motive0 = r.i16();
+      const motive = r.i16();
       r.at = "AckMessage.Nack.alternativePoints";
-      const outer2 = r.openRegion(r.u30());
-      const alternativePoints1: Point[] = [];
+      const outer = r.openRegion(r.u30());
+      const alternativePoints: Point[] = [];
       while (r.pos < r.end) {
-        if (alternativePoints1.length === 100) {
+        if (alternativePoints.length === 100) {
           r.at = "AckMessage.Nack.alternativePoints";
           throw r.error("list_too_long", "more than 100 elements");
         }
-        const e3 = readPoint(r);
-        alternativePoints1.push(e3);
+        const e = readPoint(r);
+        alternativePoints.push(e);
       }
       r.at = "AckMessage.Nack.alternativePoints";
-      r.closeRegion(outer2);
-      t = { kind: "Nack", motive: motive0, alternativePoints: alternativePoints1 };
+      r.closeRegion(outer);
+      t = { kind: "Nack", motive, alternativePoints };
       break;
     }
     case 0xff: {
@@ -370,8 +395,8 @@ export function encodeAckMessage(v: AckMessage): Uint8Array {
 }
 
 /**
- * Decodes a {@link AckMessage} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link AckMessage} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeAckMessage(bytes: Uint8Array): AckMessage {
   const r = new Reader(bytes);

@@ -6,8 +6,22 @@
  * @module
  */
 
-import { EncodeError, type KindedAppCodec, Reader, Writer, utf8Length } from "../lib/encoding/mod.ts";
-import { type PeerId, type Point, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
+import {
+  EncodeError,
+  type KindedAppCodec,
+  Reader,
+  Writer,
+  utf8Length,
+} from "../lib/encoding/mod.ts";
+import {
+  type PeerId,
+  type Point,
+  readPeerId,
+  readPoint,
+  sizeOfPoint,
+  writePeerId,
+  writePoint,
+} from "./base.ts";
 
 /** A peer proposed by peer exchange on prune: its (maybe reachable) point and its id. */
 export interface PxPeer {
@@ -27,7 +41,6 @@ export function sizeOfPxPeer(v: PxPeer): number {
 
 /** Writes a {@link PxPeer} at the writer's position. */
 export function writePxPeer(w: Writer, v: PxPeer): void {
-  w.at = "PxPeer";
   w.at = "PxPeer.point";
   writePoint(w, v.point);
   w.at = "PxPeer.peerId";
@@ -36,15 +49,11 @@ export function writePxPeer(w: Writer, v: PxPeer): void {
 
 /** Reads a {@link PxPeer} at the reader's position. */
 export function readPxPeer(r: Reader): PxPeer {
-  r.at = "PxPeer";
   r.at = "PxPeer.point";
-  const point0 = readPoint(r);
+  const point = readPoint(r);
   r.at = "PxPeer.peerId";
-  const o2 = r.take(16);
-  const b3 = r.bytes;
-  const peerId1 = b3.subarray(o2 + 0, o2 + 16);
-  const t: PxPeer = { point: point0, peerId: peerId1 };
-  return t;
+  const peerId = readPeerId(r);
+  return { point, peerId };
 }
 
 /** Encodes a {@link PxPeer} into a new buffer of exactly its size. */
@@ -55,8 +64,8 @@ export function encodePxPeer(v: PxPeer): Uint8Array {
 }
 
 /**
- * Decodes a {@link PxPeer} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link PxPeer} that must span all of `bytes`. Byte fields of the result are views into
+ * `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodePxPeer(bytes: Uint8Array): PxPeer {
   const r = new Reader(bytes);
@@ -72,6 +81,7 @@ export interface PkhEd25519 {
   /** `hash`. */
   readonly hash: Uint8Array;
 }
+
 /** tz2. */
 export interface PkhSecp256k1 {
   /** Discriminant. */
@@ -79,6 +89,7 @@ export interface PkhSecp256k1 {
   /** `hash`. */
   readonly hash: Uint8Array;
 }
+
 /** tz3. */
 export interface PkhP256 {
   /** Discriminant. */
@@ -86,6 +97,7 @@ export interface PkhP256 {
   /** `hash`. */
   readonly hash: Uint8Array;
 }
+
 /** tz4. */
 export interface PkhBls {
   /** Discriminant. */
@@ -93,6 +105,7 @@ export interface PkhBls {
   /** `hash`. */
   readonly hash: Uint8Array;
 }
+
 /** tz5 (recent Octez only). */
 export interface PkhMlDsa44 {
   /** Discriminant. */
@@ -100,6 +113,7 @@ export interface PkhMlDsa44 {
   /** `hash`. */
   readonly hash: Uint8Array;
 }
+
 /** A Tezos public key hash (tz1…tz5): curve tag then the 20-byte hash. */
 export type Pkh =
   | PkhEd25519
@@ -160,32 +174,32 @@ export function readPkhBody(r: Reader, tag: number): Pkh {
   switch (tag) {
     case 0x00: {
       r.at = "Pkh.Ed25519.hash";
-      const hash0 = r.fixed(20);
-      t = { kind: "Ed25519", hash: hash0 };
+      const hash = r.fixed(20);
+      t = { kind: "Ed25519", hash };
       break;
     }
     case 0x01: {
       r.at = "Pkh.Secp256k1.hash";
-      const hash1 = r.fixed(20);
-      t = { kind: "Secp256k1", hash: hash1 };
+      const hash = r.fixed(20);
+      t = { kind: "Secp256k1", hash };
       break;
     }
     case 0x02: {
       r.at = "Pkh.P256.hash";
-      const hash2 = r.fixed(20);
-      t = { kind: "P256", hash: hash2 };
+      const hash = r.fixed(20);
+      t = { kind: "P256", hash };
       break;
     }
     case 0x03: {
       r.at = "Pkh.Bls.hash";
-      const hash3 = r.fixed(20);
-      t = { kind: "Bls", hash: hash3 };
+      const hash = r.fixed(20);
+      t = { kind: "Bls", hash };
       break;
     }
     case 0x04: {
       r.at = "Pkh.MlDsa44.hash";
-      const hash4 = r.fixed(20);
-      t = { kind: "MlDsa44", hash: hash4 };
+      const hash = r.fixed(20);
+      t = { kind: "MlDsa44", hash };
       break;
     }
     default:
@@ -208,8 +222,8 @@ export function encodePkh(v: Pkh): Uint8Array {
 }
 
 /**
- * Decodes a {@link Pkh} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link Pkh} that must span all of `bytes`. Byte fields of the result are views into
+ * `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodePkh(bytes: Uint8Array): Pkh {
   const r = new Reader(bytes);
@@ -234,7 +248,6 @@ export function sizeOfDalTopic(v: DalTopic): number {
 
 /** Writes a {@link DalTopic} at the writer's position. */
 export function writeDalTopic(w: Writer, v: DalTopic): void {
-  w.at = "DalTopic";
   w.at = "DalTopic.slotIndex";
   w.u8(v.slotIndex);
   w.at = "DalTopic.pkh";
@@ -243,11 +256,11 @@ export function writeDalTopic(w: Writer, v: DalTopic): void {
 
 /** Reads a {@link DalTopic} at the reader's position. */
 export function readDalTopic(r: Reader): DalTopic {
-  r.at = "DalTopic";
-  const o0 = r.take(22);
-  const b1 = r.bytes;
-  const t: DalTopic = { slotIndex: b1[o0 + 0], pkh: (b1[o0 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x02 ? { kind: "P256" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x03 ? { kind: "Bls" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : b1[o0 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b1.subarray(o0 + 2, o0 + 22) } : r.unexpectedTag(b1[o0 + 1], o0 + 1, "Pkh")) };
-  return t;
+  r.at = "DalTopic.slotIndex";
+  const slotIndex = r.u8();
+  r.at = "DalTopic.pkh";
+  const pkh = readPkh(r);
+  return { slotIndex, pkh };
 }
 
 /** Encodes a {@link DalTopic} into a new buffer of exactly its size. */
@@ -258,8 +271,8 @@ export function encodeDalTopic(v: DalTopic): Uint8Array {
 }
 
 /**
- * Decodes a {@link DalTopic} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link DalTopic} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeDalTopic(bytes: Uint8Array): DalTopic {
   const r = new Reader(bytes);
@@ -282,7 +295,9 @@ export interface DalMessageId {
   readonly pkh: Pkh;
 }
 
-/** Encoded size of a {@link DalMessageId}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link DalMessageId}, in bytes; throws `EncodeError` if it cannot be encoded.
+ */
 // deno-lint-ignore no-unused-vars
 export function sizeOfDalMessageId(v: DalMessageId): number {
   return 76;
@@ -290,7 +305,6 @@ export function sizeOfDalMessageId(v: DalMessageId): number {
 
 /** Writes a {@link DalMessageId} at the writer's position. */
 export function writeDalMessageId(w: Writer, v: DalMessageId): void {
-  w.at = "DalMessageId";
   w.at = "DalMessageId.level";
   w.i32(v.level);
   w.at = "DalMessageId.slotIndex";
@@ -305,11 +319,16 @@ export function writeDalMessageId(w: Writer, v: DalMessageId): void {
 
 /** Reads a {@link DalMessageId} at the reader's position. */
 export function readDalMessageId(r: Reader): DalMessageId {
-  r.at = "DalMessageId";
-  const o0 = r.take(76);
-  const b1 = r.bytes;
-  const t: DalMessageId = { level: ((b1[o0 + 0] << 24) | (b1[o0 + 1] << 16) | (b1[o0 + 2] << 8) | b1[o0 + 3]), slotIndex: b1[o0 + 4], commitment: b1.subarray(o0 + 5, o0 + 53), shardIndex: ((b1[o0 + 53] << 8) | b1[o0 + 54]), pkh: (b1[o0 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x02 ? { kind: "P256" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x03 ? { kind: "Bls" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : b1[o0 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b1.subarray(o0 + 56, o0 + 76) } : r.unexpectedTag(b1[o0 + 55], o0 + 55, "Pkh")) };
-  return t;
+  r.at = "DalMessageId.level";
+  const o = r.take(55);
+  const b = r.bytes;
+  const level = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+  const slotIndex = b[o + 4];
+  const commitment = b.subarray(o + 5, o + 53);
+  const shardIndex = (b[o + 53] << 8) | b[o + 54];
+  r.at = "DalMessageId.pkh";
+  const pkh = readPkh(r);
+  return { level, slotIndex, commitment, shardIndex, pkh };
 }
 
 /** Encodes a {@link DalMessageId} into a new buffer of exactly its size. */
@@ -320,8 +339,8 @@ export function encodeDalMessageId(v: DalMessageId): Uint8Array {
 }
 
 /**
- * Decodes a {@link DalMessageId} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link DalMessageId} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeDalMessageId(bytes: Uint8Array): DalMessageId {
   const r = new Reader(bytes);
@@ -349,33 +368,30 @@ export function sizeOfDalMessage(v: DalMessage): number {
 
 /** Writes a {@link DalMessage} at the writer's position. */
 export function writeDalMessage(w: Writer, v: DalMessage): void {
-  w.at = "DalMessage";
   w.at = "DalMessage.share";
-  const at0 = w.reserve(4);
-  for (const e1 of v.share) {
-    w.fixed(e1, 32);
+  const at = w.reserve(4);
+  for (const e of v.share) {
+    w.fixed(e, 32);
   }
-  w.patchLength(at0, 4);
+  w.patchLength(at, 4);
   w.at = "DalMessage.shardProof";
   w.fixed(v.shardProof, 48);
 }
 
 /** Reads a {@link DalMessage} at the reader's position. */
 export function readDalMessage(r: Reader): DalMessage {
-  r.at = "DalMessage";
   r.at = "DalMessage.share";
-  const outer1 = r.openRegion(r.u30());
-  const share0: Uint8Array[] = [];
+  const outer = r.openRegion(r.u30());
+  const share: Uint8Array[] = [];
   while (r.pos < r.end) {
-    const e2 = r.fixed(32);
-    share0.push(e2);
+    const e = r.fixed(32);
+    share.push(e);
   }
   r.at = "DalMessage.share";
-  r.closeRegion(outer1);
+  r.closeRegion(outer);
   r.at = "DalMessage.shardProof";
-  const shardProof3 = r.fixed(48);
-  const t: DalMessage = { share: share0, shardProof: shardProof3 };
-  return t;
+  const shardProof = r.fixed(48);
+  return { share, shardProof };
 }
 
 /** Encodes a {@link DalMessage} into a new buffer of exactly its size. */
@@ -386,8 +402,8 @@ export function encodeDalMessage(v: DalMessage): Uint8Array {
 }
 
 /**
- * Decodes a {@link DalMessage} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link DalMessage} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeDalMessage(bytes: Uint8Array): DalMessage {
   const r = new Reader(bytes);
@@ -403,6 +419,7 @@ export interface DalGossipMessageGraft {
   /** `topic`. */
   readonly topic: DalTopic;
 }
+
 /** Removes us from the sender's mesh. */
 export interface DalGossipMessagePrune {
   /** Discriminant. */
@@ -414,6 +431,7 @@ export interface DalGossipMessagePrune {
   /** Seconds before grafting again on this topic. */
   readonly backoff: number;
 }
+
 /** Announces message ids the sender has. */
 export interface DalGossipMessageIHave {
   /** Discriminant. */
@@ -423,6 +441,7 @@ export interface DalGossipMessageIHave {
   /** At most 5000 ids. */
   readonly messageIds: readonly DalMessageId[];
 }
+
 /** Asks for full messages. */
 export interface DalGossipMessageIWant {
   /** Discriminant. */
@@ -430,6 +449,7 @@ export interface DalGossipMessageIWant {
   /** At most 5000 ids. */
   readonly messageIds: readonly DalMessageId[];
 }
+
 /** The sender subscribed to a topic. */
 export interface DalGossipMessageSubscribe {
   /** Discriminant. */
@@ -437,11 +457,13 @@ export interface DalGossipMessageSubscribe {
   /** `topic`. */
   readonly topic: DalTopic;
 }
+
 /** Keep-alive: a Subscribe to the reserved ping topic. */
 export interface DalGossipMessagePing {
   /** Discriminant. */
   readonly kind: "Ping";
 }
+
 /** The sender left a topic. */
 export interface DalGossipMessageUnsubscribe {
   /** Discriminant. */
@@ -449,8 +471,9 @@ export interface DalGossipMessageUnsubscribe {
   /** `topic`. */
   readonly topic: DalTopic;
 }
+
 /** A full message with its topic and id (the message comes first on the wire). */
-export interface DalGossipMessageMessageWithHeader {
+export interface DalGossipMessageWithHeader {
   /** Discriminant. */
   readonly kind: "MessageWithHeader";
   /** `message`. */
@@ -460,6 +483,7 @@ export interface DalGossipMessageMessageWithHeader {
   /** `messageId`. */
   readonly messageId: DalMessageId;
 }
+
 /** A gossipsub message of the Octez DAL (tags 0x10–0x16). */
 export type DalGossipMessage =
   | DalGossipMessageGraft
@@ -469,11 +493,16 @@ export type DalGossipMessage =
   | DalGossipMessageSubscribe
   | DalGossipMessagePing
   | DalGossipMessageUnsubscribe
-  | DalGossipMessageMessageWithHeader;
+  | DalGossipMessageWithHeader;
 
-const DAL_GOSSIP_MESSAGE_PING_BODY = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const DAL_GOSSIP_MESSAGE_PING_BODY = new Uint8Array([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
 
-/** Encoded size of a {@link DalGossipMessage}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link DalGossipMessage}, in bytes; throws `EncodeError` if it cannot be
+ * encoded.
+ */
 export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
   let size = 0;
   switch (v.kind) {
@@ -486,8 +515,8 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
       size += 2;
       size += 22;
       size += 4;
-      for (const e0 of v.px) {
-        size += sizeOfPxPeer(e0);
+      for (const e of v.px) {
+        size += sizeOfPxPeer(e);
       }
       size += 2;
       break;
@@ -527,7 +556,11 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
       break;
     }
     default:
-      throw new EncodeError("unexpected_case", "DalGossipMessage", `kind ${(v as { kind: string }).kind}`);
+      throw new EncodeError(
+        "unexpected_case",
+        "DalGossipMessage",
+        `kind ${(v as { kind: string }).kind}`,
+      );
   }
   return size;
 }
@@ -547,15 +580,15 @@ export function writeDalGossipMessage(w: Writer, v: DalGossipMessage): void {
       w.at = "DalGossipMessage.Prune.topic";
       writeDalTopic(w, v.topic);
       w.at = "DalGossipMessage.Prune.px";
-      const at0 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.px.length > 16) {
         w.at = "DalGossipMessage.Prune.px";
         throw w.error("list_too_long", `${v.px.length} elements > 16`);
       }
-      for (const e1 of v.px) {
-        writePxPeer(w, e1);
+      for (const e of v.px) {
+        writePxPeer(w, e);
       }
-      w.patchLength(at0, 4);
+      w.patchLength(at, 4);
       w.at = "DalGossipMessage.Prune.backoff";
       w.i16(v.backoff);
       break;
@@ -565,29 +598,29 @@ export function writeDalGossipMessage(w: Writer, v: DalGossipMessage): void {
       w.at = "DalGossipMessage.IHave.topic";
       writeDalTopic(w, v.topic);
       w.at = "DalGossipMessage.IHave.messageIds";
-      const at2 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.messageIds.length > 5000) {
         w.at = "DalGossipMessage.IHave.messageIds";
         throw w.error("list_too_long", `${v.messageIds.length} elements > 5000`);
       }
-      for (const e3 of v.messageIds) {
-        writeDalMessageId(w, e3);
+      for (const e of v.messageIds) {
+        writeDalMessageId(w, e);
       }
-      w.patchLength(at2, 4);
+      w.patchLength(at, 4);
       break;
     }
     case "IWant": {
       w.u16(0x0013);
       w.at = "DalGossipMessage.IWant.messageIds";
-      const at4 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.messageIds.length > 5000) {
         w.at = "DalGossipMessage.IWant.messageIds";
         throw w.error("list_too_long", `${v.messageIds.length} elements > 5000`);
       }
-      for (const e5 of v.messageIds) {
-        writeDalMessageId(w, e5);
+      for (const e of v.messageIds) {
+        writeDalMessageId(w, e);
       }
-      w.patchLength(at4, 4);
+      w.patchLength(at, 4);
       break;
     }
     case "Subscribe": {
@@ -629,75 +662,65 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
   switch (tag) {
     case 0x0010: {
       r.at = "DalGossipMessage.Graft.topic";
-      const o1 = r.take(22);
-      const b2 = r.bytes;
-      const topic0 = { slotIndex: b2[o1 + 0], pkh: (b2[o1 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x02 ? { kind: "P256" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x03 ? { kind: "Bls" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : b2[o1 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b2.subarray(o1 + 2, o1 + 22) } : r.unexpectedTag(b2[o1 + 1], o1 + 1, "Pkh")) };
-      t = { kind: "Graft", topic: topic0 };
+      const topic = readDalTopic(r);
+      t = { kind: "Graft", topic };
       break;
     }
     case 0x0011: {
       r.at = "DalGossipMessage.Prune.topic";
-      const o4 = r.take(22);
-      const b5 = r.bytes;
-      const topic3 = { slotIndex: b5[o4 + 0], pkh: (b5[o4 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x02 ? { kind: "P256" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x03 ? { kind: "Bls" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : b5[o4 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b5.subarray(o4 + 2, o4 + 22) } : r.unexpectedTag(b5[o4 + 1], o4 + 1, "Pkh")) };
+      const topic = readDalTopic(r);
       r.at = "DalGossipMessage.Prune.px";
-      const outer7 = r.openRegion(r.u30());
-      const px6: PxPeer[] = [];
+      const outer = r.openRegion(r.u30());
+      const px: PxPeer[] = [];
       while (r.pos < r.end) {
-        if (px6.length === 16) {
+        if (px.length === 16) {
           r.at = "DalGossipMessage.Prune.px";
           throw r.error("list_too_long", "more than 16 elements");
         }
-        const e8 = readPxPeer(r);
-        px6.push(e8);
+        const e = readPxPeer(r);
+        px.push(e);
       }
       r.at = "DalGossipMessage.Prune.px";
-      r.closeRegion(outer7);
+      r.closeRegion(outer);
       r.at = "DalGossipMessage.Prune.backoff";
-      const backoff9 = r.i16();
-      t = { kind: "Prune", topic: topic3, px: px6, backoff: backoff9 };
+      const backoff = r.i16();
+      t = { kind: "Prune", topic, px, backoff };
       break;
     }
     case 0x0012: {
       r.at = "DalGossipMessage.IHave.topic";
-      const o11 = r.take(22);
-      const b12 = r.bytes;
-      const topic10 = { slotIndex: b12[o11 + 0], pkh: (b12[o11 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x02 ? { kind: "P256" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x03 ? { kind: "Bls" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : b12[o11 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b12.subarray(o11 + 2, o11 + 22) } : r.unexpectedTag(b12[o11 + 1], o11 + 1, "Pkh")) };
+      const topic = readDalTopic(r);
       r.at = "DalGossipMessage.IHave.messageIds";
-      const outer14 = r.openRegion(r.u30());
-      const messageIds13: DalMessageId[] = [];
+      const outer = r.openRegion(r.u30());
+      const messageIds: DalMessageId[] = [];
       while (r.pos < r.end) {
-        if (messageIds13.length === 5000) {
+        if (messageIds.length === 5000) {
           r.at = "DalGossipMessage.IHave.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const o16 = r.take(76);
-        const b17 = r.bytes;
-        const e15 = { level: ((b17[o16 + 0] << 24) | (b17[o16 + 1] << 16) | (b17[o16 + 2] << 8) | b17[o16 + 3]), slotIndex: b17[o16 + 4], commitment: b17.subarray(o16 + 5, o16 + 53), shardIndex: ((b17[o16 + 53] << 8) | b17[o16 + 54]), pkh: (b17[o16 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x02 ? { kind: "P256" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x03 ? { kind: "Bls" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : b17[o16 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b17.subarray(o16 + 56, o16 + 76) } : r.unexpectedTag(b17[o16 + 55], o16 + 55, "Pkh")) };
-        messageIds13.push(e15);
+        const e = readDalMessageId(r);
+        messageIds.push(e);
       }
       r.at = "DalGossipMessage.IHave.messageIds";
-      r.closeRegion(outer14);
-      t = { kind: "IHave", topic: topic10, messageIds: messageIds13 };
+      r.closeRegion(outer);
+      t = { kind: "IHave", topic, messageIds };
       break;
     }
     case 0x0013: {
       r.at = "DalGossipMessage.IWant.messageIds";
-      const outer19 = r.openRegion(r.u30());
-      const messageIds18: DalMessageId[] = [];
+      const outer = r.openRegion(r.u30());
+      const messageIds: DalMessageId[] = [];
       while (r.pos < r.end) {
-        if (messageIds18.length === 5000) {
+        if (messageIds.length === 5000) {
           r.at = "DalGossipMessage.IWant.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const o21 = r.take(76);
-        const b22 = r.bytes;
-        const e20 = { level: ((b22[o21 + 0] << 24) | (b22[o21 + 1] << 16) | (b22[o21 + 2] << 8) | b22[o21 + 3]), slotIndex: b22[o21 + 4], commitment: b22.subarray(o21 + 5, o21 + 53), shardIndex: ((b22[o21 + 53] << 8) | b22[o21 + 54]), pkh: (b22[o21 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x02 ? { kind: "P256" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x03 ? { kind: "Bls" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : b22[o21 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b22.subarray(o21 + 56, o21 + 76) } : r.unexpectedTag(b22[o21 + 55], o21 + 55, "Pkh")) };
-        messageIds18.push(e20);
+        const e = readDalMessageId(r);
+        messageIds.push(e);
       }
       r.at = "DalGossipMessage.IWant.messageIds";
-      r.closeRegion(outer19);
-      t = { kind: "IWant", messageIds: messageIds18 };
+      r.closeRegion(outer);
+      t = { kind: "IWant", messageIds };
       break;
     }
     case 0x0014: {
@@ -707,32 +730,24 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
         break;
       }
       r.at = "DalGossipMessage.Subscribe.topic";
-      const o24 = r.take(22);
-      const b25 = r.bytes;
-      const topic23 = { slotIndex: b25[o24 + 0], pkh: (b25[o24 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x02 ? { kind: "P256" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x03 ? { kind: "Bls" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : b25[o24 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b25.subarray(o24 + 2, o24 + 22) } : r.unexpectedTag(b25[o24 + 1], o24 + 1, "Pkh")) };
-      t = { kind: "Subscribe", topic: topic23 };
+      const topic = readDalTopic(r);
+      t = { kind: "Subscribe", topic };
       break;
     }
     case 0x0015: {
       r.at = "DalGossipMessage.Unsubscribe.topic";
-      const o27 = r.take(22);
-      const b28 = r.bytes;
-      const topic26 = { slotIndex: b28[o27 + 0], pkh: (b28[o27 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x02 ? { kind: "P256" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x03 ? { kind: "Bls" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : b28[o27 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b28.subarray(o27 + 2, o27 + 22) } : r.unexpectedTag(b28[o27 + 1], o27 + 1, "Pkh")) };
-      t = { kind: "Unsubscribe", topic: topic26 };
+      const topic = readDalTopic(r);
+      t = { kind: "Unsubscribe", topic };
       break;
     }
     case 0x0016: {
       r.at = "DalGossipMessage.MessageWithHeader.message";
-      const message29 = readDalMessage(r);
+      const message = readDalMessage(r);
       r.at = "DalGossipMessage.MessageWithHeader.topic";
-      const o31 = r.take(22);
-      const b32 = r.bytes;
-      const topic30 = { slotIndex: b32[o31 + 0], pkh: (b32[o31 + 1] === 0x00 ? { kind: "Ed25519" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x01 ? { kind: "Secp256k1" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x02 ? { kind: "P256" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x03 ? { kind: "Bls" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : b32[o31 + 1] === 0x04 ? { kind: "MlDsa44" as const, hash: b32.subarray(o31 + 2, o31 + 22) } : r.unexpectedTag(b32[o31 + 1], o31 + 1, "Pkh")) };
+      const topic = readDalTopic(r);
       r.at = "DalGossipMessage.MessageWithHeader.messageId";
-      const o34 = r.take(76);
-      const b35 = r.bytes;
-      const messageId33 = { level: ((b35[o34 + 0] << 24) | (b35[o34 + 1] << 16) | (b35[o34 + 2] << 8) | b35[o34 + 3]), slotIndex: b35[o34 + 4], commitment: b35.subarray(o34 + 5, o34 + 53), shardIndex: ((b35[o34 + 53] << 8) | b35[o34 + 54]), pkh: (b35[o34 + 55] === 0x00 ? { kind: "Ed25519" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x01 ? { kind: "Secp256k1" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x02 ? { kind: "P256" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x03 ? { kind: "Bls" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : b35[o34 + 55] === 0x04 ? { kind: "MlDsa44" as const, hash: b35.subarray(o34 + 56, o34 + 76) } : r.unexpectedTag(b35[o34 + 55], o34 + 55, "Pkh")) };
-      t = { kind: "MessageWithHeader", message: message29, topic: topic30, messageId: messageId33 };
+      const messageId = readDalMessageId(r);
+      t = { kind: "MessageWithHeader", message, topic, messageId };
       break;
     }
     default:
@@ -768,7 +783,16 @@ export function decodeDalGossipMessage(bytes: Uint8Array): DalGossipMessage {
 /** The {@link DalGossipMessage} cases as application messages of the P2P envelope. */
 export const dalGossipCodec: KindedAppCodec<DalGossipMessage> = {
   tags: [0x0010, 0x0011, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016],
-  kinds: ["Graft", "Prune", "IHave", "IWant", "Subscribe", "Ping", "Unsubscribe", "MessageWithHeader"],
+  kinds: [
+    "Graft",
+    "Prune",
+    "IHave",
+    "IWant",
+    "Subscribe",
+    "Ping",
+    "Unsubscribe",
+    "MessageWithHeader",
+  ],
   sizeOf: sizeOfDalGossipMessage,
   write: writeDalGossipMessage,
   read: readDalGossipMessageBody,
@@ -781,6 +805,7 @@ export interface SimpleGossipMessageGraft {
   /** `topic`. */
   readonly topic: string;
 }
+
 /** Removes us from the sender's mesh. */
 export interface SimpleGossipMessagePrune {
   /** Discriminant. */
@@ -792,6 +817,7 @@ export interface SimpleGossipMessagePrune {
   /** Seconds before grafting again on this topic. */
   readonly backoff: number;
 }
+
 /** Announces message ids the sender has. */
 export interface SimpleGossipMessageIHave {
   /** Discriminant. */
@@ -801,6 +827,7 @@ export interface SimpleGossipMessageIHave {
   /** At most 5000 ids. */
   readonly messageIds: readonly Uint8Array[];
 }
+
 /** Asks for full messages. */
 export interface SimpleGossipMessageIWant {
   /** Discriminant. */
@@ -808,6 +835,7 @@ export interface SimpleGossipMessageIWant {
   /** At most 5000 ids. */
   readonly messageIds: readonly Uint8Array[];
 }
+
 /** The sender subscribed to a topic. */
 export interface SimpleGossipMessageSubscribe {
   /** Discriminant. */
@@ -815,11 +843,13 @@ export interface SimpleGossipMessageSubscribe {
   /** `topic`. */
   readonly topic: string;
 }
+
 /** Keep-alive: a Subscribe to the reserved ping topic. */
 export interface SimpleGossipMessagePing {
   /** Discriminant. */
   readonly kind: "Ping";
 }
+
 /** The sender left a topic. */
 export interface SimpleGossipMessageUnsubscribe {
   /** Discriminant. */
@@ -827,8 +857,9 @@ export interface SimpleGossipMessageUnsubscribe {
   /** `topic`. */
   readonly topic: string;
 }
+
 /** A full message with its topic and id (the message comes first on the wire). */
-export interface SimpleGossipMessageMessageWithHeader {
+export interface SimpleGossipMessageWithHeader {
   /** Discriminant. */
   readonly kind: "MessageWithHeader";
   /** `message`. */
@@ -838,6 +869,7 @@ export interface SimpleGossipMessageMessageWithHeader {
   /** `messageId`. */
   readonly messageId: Uint8Array;
 }
+
 /**
  * A gossipsub message of the simple instance: string topics, byte-string ids and payloads.
  * Ping is a Subscribe to the empty topic.
@@ -850,11 +882,14 @@ export type SimpleGossipMessage =
   | SimpleGossipMessageSubscribe
   | SimpleGossipMessagePing
   | SimpleGossipMessageUnsubscribe
-  | SimpleGossipMessageMessageWithHeader;
+  | SimpleGossipMessageWithHeader;
 
 const SIMPLE_GOSSIP_MESSAGE_PING_BODY = new Uint8Array([0, 0, 0, 0]);
 
-/** Encoded size of a {@link SimpleGossipMessage}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link SimpleGossipMessage}, in bytes; throws `EncodeError` if it cannot be
+ * encoded.
+ */
 export function sizeOfSimpleGossipMessage(v: SimpleGossipMessage): number {
   let size = 0;
   switch (v.kind) {
@@ -867,8 +902,8 @@ export function sizeOfSimpleGossipMessage(v: SimpleGossipMessage): number {
       size += 2;
       size += 4 + utf8Length(v.topic);
       size += 4;
-      for (const e0 of v.px) {
-        size += sizeOfPxPeer(e0);
+      for (const e of v.px) {
+        size += sizeOfPxPeer(e);
       }
       size += 2;
       break;
@@ -877,16 +912,16 @@ export function sizeOfSimpleGossipMessage(v: SimpleGossipMessage): number {
       size += 2;
       size += 4 + utf8Length(v.topic);
       size += 4;
-      for (const e1 of v.messageIds) {
-        size += 4 + e1.length;
+      for (const e of v.messageIds) {
+        size += 4 + e.length;
       }
       break;
     }
     case "IWant": {
       size += 2;
       size += 4;
-      for (const e2 of v.messageIds) {
-        size += 4 + e2.length;
+      for (const e of v.messageIds) {
+        size += 4 + e.length;
       }
       break;
     }
@@ -912,7 +947,11 @@ export function sizeOfSimpleGossipMessage(v: SimpleGossipMessage): number {
       break;
     }
     default:
-      throw new EncodeError("unexpected_case", "SimpleGossipMessage", `kind ${(v as { kind: string }).kind}`);
+      throw new EncodeError(
+        "unexpected_case",
+        "SimpleGossipMessage",
+        `kind ${(v as { kind: string }).kind}`,
+      );
   }
   return size;
 }
@@ -924,27 +963,27 @@ export function writeSimpleGossipMessage(w: Writer, v: SimpleGossipMessage): voi
     case "Graft": {
       w.u16(0x0010);
       w.at = "SimpleGossipMessage.Graft.topic";
-      const n0 = utf8Length(v.topic);
-      w.u30(n0);
-      w.utf8(v.topic, n0);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       break;
     }
     case "Prune": {
       w.u16(0x0011);
       w.at = "SimpleGossipMessage.Prune.topic";
-      const n1 = utf8Length(v.topic);
-      w.u30(n1);
-      w.utf8(v.topic, n1);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       w.at = "SimpleGossipMessage.Prune.px";
-      const at2 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.px.length > 16) {
         w.at = "SimpleGossipMessage.Prune.px";
         throw w.error("list_too_long", `${v.px.length} elements > 16`);
       }
-      for (const e3 of v.px) {
-        writePxPeer(w, e3);
+      for (const e of v.px) {
+        writePxPeer(w, e);
       }
-      w.patchLength(at2, 4);
+      w.patchLength(at, 4);
       w.at = "SimpleGossipMessage.Prune.backoff";
       w.i16(v.backoff);
       break;
@@ -952,43 +991,43 @@ export function writeSimpleGossipMessage(w: Writer, v: SimpleGossipMessage): voi
     case "IHave": {
       w.u16(0x0012);
       w.at = "SimpleGossipMessage.IHave.topic";
-      const n4 = utf8Length(v.topic);
-      w.u30(n4);
-      w.utf8(v.topic, n4);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       w.at = "SimpleGossipMessage.IHave.messageIds";
-      const at5 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.messageIds.length > 5000) {
         w.at = "SimpleGossipMessage.IHave.messageIds";
         throw w.error("list_too_long", `${v.messageIds.length} elements > 5000`);
       }
-      for (const e6 of v.messageIds) {
-        w.u30(e6.length);
-        w.raw(e6);
+      for (const e of v.messageIds) {
+        w.u30(e.length);
+        w.raw(e);
       }
-      w.patchLength(at5, 4);
+      w.patchLength(at, 4);
       break;
     }
     case "IWant": {
       w.u16(0x0013);
       w.at = "SimpleGossipMessage.IWant.messageIds";
-      const at7 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.messageIds.length > 5000) {
         w.at = "SimpleGossipMessage.IWant.messageIds";
         throw w.error("list_too_long", `${v.messageIds.length} elements > 5000`);
       }
-      for (const e8 of v.messageIds) {
-        w.u30(e8.length);
-        w.raw(e8);
+      for (const e of v.messageIds) {
+        w.u30(e.length);
+        w.raw(e);
       }
-      w.patchLength(at7, 4);
+      w.patchLength(at, 4);
       break;
     }
     case "Subscribe": {
       w.u16(0x0014);
       w.at = "SimpleGossipMessage.Subscribe.topic";
-      const n9 = utf8Length(v.topic);
-      w.u30(n9);
-      w.utf8(v.topic, n9);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       break;
     }
     case "Ping": {
@@ -999,9 +1038,9 @@ export function writeSimpleGossipMessage(w: Writer, v: SimpleGossipMessage): voi
     case "Unsubscribe": {
       w.u16(0x0015);
       w.at = "SimpleGossipMessage.Unsubscribe.topic";
-      const n10 = utf8Length(v.topic);
-      w.u30(n10);
-      w.utf8(v.topic, n10);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       break;
     }
     case "MessageWithHeader": {
@@ -1010,9 +1049,9 @@ export function writeSimpleGossipMessage(w: Writer, v: SimpleGossipMessage): voi
       w.u30(v.message.length);
       w.raw(v.message);
       w.at = "SimpleGossipMessage.MessageWithHeader.topic";
-      const n11 = utf8Length(v.topic);
-      w.u30(n11);
-      w.utf8(v.topic, n11);
+      const n = utf8Length(v.topic);
+      w.u30(n);
+      w.utf8(v.topic, n);
       w.at = "SimpleGossipMessage.MessageWithHeader.messageId";
       w.u30(v.messageId.length);
       w.raw(v.messageId);
@@ -1030,65 +1069,65 @@ export function readSimpleGossipMessageBody(r: Reader, tag: number): SimpleGossi
   switch (tag) {
     case 0x0010: {
       r.at = "SimpleGossipMessage.Graft.topic";
-      const topic0 = r.utf8(r.u30());
-      t = { kind: "Graft", topic: topic0 };
+      const topic = r.utf8(r.u30());
+      t = { kind: "Graft", topic };
       break;
     }
     case 0x0011: {
       r.at = "SimpleGossipMessage.Prune.topic";
-      const topic1 = r.utf8(r.u30());
+      const topic = r.utf8(r.u30());
       r.at = "SimpleGossipMessage.Prune.px";
-      const outer3 = r.openRegion(r.u30());
-      const px2: PxPeer[] = [];
+      const outer = r.openRegion(r.u30());
+      const px: PxPeer[] = [];
       while (r.pos < r.end) {
-        if (px2.length === 16) {
+        if (px.length === 16) {
           r.at = "SimpleGossipMessage.Prune.px";
           throw r.error("list_too_long", "more than 16 elements");
         }
-        const e4 = readPxPeer(r);
-        px2.push(e4);
+        const e = readPxPeer(r);
+        px.push(e);
       }
       r.at = "SimpleGossipMessage.Prune.px";
-      r.closeRegion(outer3);
+      r.closeRegion(outer);
       r.at = "SimpleGossipMessage.Prune.backoff";
-      const backoff5 = r.i16();
-      t = { kind: "Prune", topic: topic1, px: px2, backoff: backoff5 };
+      const backoff = r.i16();
+      t = { kind: "Prune", topic, px, backoff };
       break;
     }
     case 0x0012: {
       r.at = "SimpleGossipMessage.IHave.topic";
-      const topic6 = r.utf8(r.u30());
+      const topic = r.utf8(r.u30());
       r.at = "SimpleGossipMessage.IHave.messageIds";
-      const outer8 = r.openRegion(r.u30());
-      const messageIds7: Uint8Array[] = [];
+      const outer = r.openRegion(r.u30());
+      const messageIds: Uint8Array[] = [];
       while (r.pos < r.end) {
-        if (messageIds7.length === 5000) {
+        if (messageIds.length === 5000) {
           r.at = "SimpleGossipMessage.IHave.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const e9 = r.fixed(r.u30());
-        messageIds7.push(e9);
+        const e = r.fixed(r.u30());
+        messageIds.push(e);
       }
       r.at = "SimpleGossipMessage.IHave.messageIds";
-      r.closeRegion(outer8);
-      t = { kind: "IHave", topic: topic6, messageIds: messageIds7 };
+      r.closeRegion(outer);
+      t = { kind: "IHave", topic, messageIds };
       break;
     }
     case 0x0013: {
       r.at = "SimpleGossipMessage.IWant.messageIds";
-      const outer11 = r.openRegion(r.u30());
-      const messageIds10: Uint8Array[] = [];
+      const outer = r.openRegion(r.u30());
+      const messageIds: Uint8Array[] = [];
       while (r.pos < r.end) {
-        if (messageIds10.length === 5000) {
+        if (messageIds.length === 5000) {
           r.at = "SimpleGossipMessage.IWant.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
-        const e12 = r.fixed(r.u30());
-        messageIds10.push(e12);
+        const e = r.fixed(r.u30());
+        messageIds.push(e);
       }
       r.at = "SimpleGossipMessage.IWant.messageIds";
-      r.closeRegion(outer11);
-      t = { kind: "IWant", messageIds: messageIds10 };
+      r.closeRegion(outer);
+      t = { kind: "IWant", messageIds };
       break;
     }
     case 0x0014: {
@@ -1098,24 +1137,24 @@ export function readSimpleGossipMessageBody(r: Reader, tag: number): SimpleGossi
         break;
       }
       r.at = "SimpleGossipMessage.Subscribe.topic";
-      const topic13 = r.utf8(r.u30());
-      t = { kind: "Subscribe", topic: topic13 };
+      const topic = r.utf8(r.u30());
+      t = { kind: "Subscribe", topic };
       break;
     }
     case 0x0015: {
       r.at = "SimpleGossipMessage.Unsubscribe.topic";
-      const topic14 = r.utf8(r.u30());
-      t = { kind: "Unsubscribe", topic: topic14 };
+      const topic = r.utf8(r.u30());
+      t = { kind: "Unsubscribe", topic };
       break;
     }
     case 0x0016: {
       r.at = "SimpleGossipMessage.MessageWithHeader.message";
-      const message15 = r.fixed(r.u30());
+      const message = r.fixed(r.u30());
       r.at = "SimpleGossipMessage.MessageWithHeader.topic";
-      const topic16 = r.utf8(r.u30());
+      const topic = r.utf8(r.u30());
       r.at = "SimpleGossipMessage.MessageWithHeader.messageId";
-      const messageId17 = r.fixed(r.u30());
-      t = { kind: "MessageWithHeader", message: message15, topic: topic16, messageId: messageId17 };
+      const messageId = r.fixed(r.u30());
+      t = { kind: "MessageWithHeader", message, topic, messageId };
       break;
     }
     default:
@@ -1138,8 +1177,8 @@ export function encodeSimpleGossipMessage(v: SimpleGossipMessage): Uint8Array {
 }
 
 /**
- * Decodes a {@link SimpleGossipMessage} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link SimpleGossipMessage} that must span all of `bytes`. Byte fields of the result
+ * are views into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeSimpleGossipMessage(bytes: Uint8Array): SimpleGossipMessage {
   const r = new Reader(bytes);
@@ -1151,7 +1190,16 @@ export function decodeSimpleGossipMessage(bytes: Uint8Array): SimpleGossipMessag
 /** The {@link SimpleGossipMessage} cases as application messages of the P2P envelope. */
 export const simpleGossipCodec: KindedAppCodec<SimpleGossipMessage> = {
   tags: [0x0010, 0x0011, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016],
-  kinds: ["Graft", "Prune", "IHave", "IWant", "Subscribe", "Ping", "Unsubscribe", "MessageWithHeader"],
+  kinds: [
+    "Graft",
+    "Prune",
+    "IHave",
+    "IWant",
+    "Subscribe",
+    "Ping",
+    "Unsubscribe",
+    "MessageWithHeader",
+  ],
   sizeOf: sizeOfSimpleGossipMessage,
   write: writeSimpleGossipMessage,
   read: readSimpleGossipMessageBody,

@@ -7,18 +7,28 @@
  */
 
 import { type AppCodec, EncodeError, Reader, Writer } from "../lib/encoding/mod.ts";
-import { type PeerId, type Point, readPoint, sizeOfPoint, writePeerId, writePoint } from "./base.ts";
+import {
+  type PeerId,
+  type Point,
+  readPeerId,
+  readPoint,
+  sizeOfPoint,
+  writePeerId,
+  writePoint,
+} from "./base.ts";
 
 /** Ending of the connection (Octez never sends it). */
 export interface P2pMessageDisconnect {
   /** Discriminant. */
   readonly kind: "Disconnect";
 }
+
 /** Asks for known points; answered with `Advertise`. */
 export interface P2pMessageBootstrap {
   /** Discriminant. */
   readonly kind: "Bootstrap";
 }
+
 /** Known points, in answer to `Bootstrap`. */
 export interface P2pMessageAdvertise {
   /** Discriminant. */
@@ -26,6 +36,7 @@ export interface P2pMessageAdvertise {
   /** Known points (at most 100). */
   readonly points: readonly Point[];
 }
+
 /** Proposes a connection swap. */
 export interface P2pMessageSwapRequest {
   /** Discriminant. */
@@ -35,6 +46,7 @@ export interface P2pMessageSwapRequest {
   /** The proposed peer. */
   readonly peerId: PeerId;
 }
+
 /** Accepts a swap. */
 export interface P2pMessageSwapAck {
   /** Discriminant. */
@@ -44,13 +56,15 @@ export interface P2pMessageSwapAck {
   /** The peer proposed in exchange. */
   readonly peerId: PeerId;
 }
+
 /** An application message of {@link P2pMessage}, encoded by the given `AppCodec`. */
-export interface P2pMessageMessage<M> {
+export interface P2pAppMessage<M> {
   /** Discriminant. */
   readonly kind: "Message";
   /** The application message. */
   readonly message: M;
 }
+
 /**
  * A P2P-layer message: peer discovery and swapping, or an application message (`Message`).
  * On the wire: 4-byte length (at most 100 MiB - 4), 2-byte tag, body.
@@ -61,7 +75,7 @@ export type P2pMessage<M> =
   | P2pMessageAdvertise
   | P2pMessageSwapRequest
   | P2pMessageSwapAck
-  | P2pMessageMessage<M>;
+  | P2pAppMessage<M>;
 
 /** Encoded size of a {@link P2pMessage}, in bytes; throws `EncodeError` if it cannot be encoded. */
 export function sizeOfP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): number {
@@ -78,8 +92,8 @@ export function sizeOfP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): number 
     }
     case "Advertise": {
       size += 2;
-      for (const e0 of v.points) {
-        size += sizeOfPoint(e0);
+      for (const e of v.points) {
+        size += sizeOfPoint(e);
       }
       break;
     }
@@ -100,7 +114,11 @@ export function sizeOfP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): number 
       break;
     }
     default:
-      throw new EncodeError("unexpected_case", "P2pMessage", `kind ${(v as { kind: string }).kind}`);
+      throw new EncodeError(
+        "unexpected_case",
+        "P2pMessage",
+        `kind ${(v as { kind: string }).kind}`,
+      );
   }
   return size;
 }
@@ -108,8 +126,8 @@ export function sizeOfP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): number 
 /** Writes a {@link P2pMessage} at the writer's position. */
 export function writeP2pMessage<M>(w: Writer, v: P2pMessage<M>, app: AppCodec<M>): void {
   w.at = "P2pMessage";
-  const start0 = w.pos;
-  const at1 = w.reserve(4);
+  const start = w.pos;
+  const at = w.reserve(4);
   switch (v.kind) {
     case "Disconnect": {
       w.u16(0x0001);
@@ -126,8 +144,8 @@ export function writeP2pMessage<M>(w: Writer, v: P2pMessage<M>, app: AppCodec<M>
         w.at = "P2pMessage.Advertise.points";
         throw w.error("list_too_long", `${v.points.length} elements > 100`);
       }
-      for (const e2 of v.points) {
-        writePoint(w, e2);
+      for (const e of v.points) {
+        writePoint(w, e);
       }
       break;
     }
@@ -154,19 +172,19 @@ export function writeP2pMessage<M>(w: Writer, v: P2pMessage<M>, app: AppCodec<M>
     default:
       throw w.error("unexpected_case", `kind ${(v as { kind: string }).kind}`);
   }
-  w.patchLength(at1, 4);
+  w.patchLength(at, 4);
   w.at = "P2pMessage";
-  w.checkLimit(start0, 104857600);
+  w.checkLimit(start, 100 * 1024 * 1024);
 }
 
 /** Reads a {@link P2pMessage} at the reader's position. */
 export function readP2pMessage<M>(r: Reader, app: AppCodec<M>): P2pMessage<M> {
   r.at = "P2pMessage";
-  const limit0 = r.openLimit(104857600);
-  const outer1 = r.openRegion(r.u30());
-  const tag2 = r.u16();
+  const limit = r.openLimit(100 * 1024 * 1024);
+  const outer = r.openRegion(r.u30());
+  const tag = r.u16();
   let t: P2pMessage<M>;
-  switch (tag2) {
+  switch (tag) {
     case 0x0001: {
       t = { kind: "Disconnect" };
       break;
@@ -177,44 +195,40 @@ export function readP2pMessage<M>(r: Reader, app: AppCodec<M>): P2pMessage<M> {
     }
     case 0x0003: {
       r.at = "P2pMessage.Advertise.points";
-      const points3: Point[] = [];
+      const points: Point[] = [];
       while (r.pos < r.end) {
-        if (points3.length === 100) {
+        if (points.length === 100) {
           r.at = "P2pMessage.Advertise.points";
           throw r.error("list_too_long", "more than 100 elements");
         }
-        const e4 = readPoint(r);
-        points3.push(e4);
+        const e = readPoint(r);
+        points.push(e);
       }
-      t = { kind: "Advertise", points: points3 };
+      t = { kind: "Advertise", points };
       break;
     }
     case 0x0004: {
       r.at = "P2pMessage.SwapRequest.point";
-      const point5 = readPoint(r);
+      const point = readPoint(r);
       r.at = "P2pMessage.SwapRequest.peerId";
-      const o7 = r.take(16);
-      const b8 = r.bytes;
-      const peerId6 = b8.subarray(o7 + 0, o7 + 16);
-      t = { kind: "SwapRequest", point: point5, peerId: peerId6 };
+      const peerId = readPeerId(r);
+      t = { kind: "SwapRequest", point, peerId };
       break;
     }
     case 0x0005: {
       r.at = "P2pMessage.SwapAck.point";
-      const point9 = readPoint(r);
+      const point = readPoint(r);
       r.at = "P2pMessage.SwapAck.peerId";
-      const o11 = r.take(16);
-      const b12 = r.bytes;
-      const peerId10 = b12.subarray(o11 + 0, o11 + 16);
-      t = { kind: "SwapAck", point: point9, peerId: peerId10 };
+      const peerId = readPeerId(r);
+      t = { kind: "SwapAck", point, peerId };
       break;
     }
     default:
-      t = { kind: "Message", message: app.read(r, tag2) };
+      t = { kind: "Message", message: app.read(r, tag) };
   }
   r.at = "P2pMessage";
-  r.closeRegion(outer1);
-  r.limit = limit0;
+  r.closeRegion(outer);
+  r.limit = limit;
   return t;
 }
 
@@ -226,8 +240,8 @@ export function encodeP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): Uint8Ar
 }
 
 /**
- * Decodes a {@link P2pMessage} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link P2pMessage} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeP2pMessage<M>(bytes: Uint8Array, app: AppCodec<M>): P2pMessage<M> {
   const r = new Reader(bytes);

@@ -13,6 +13,7 @@ import {
   ref,
   req,
   type SchemaFile,
+  size,
   tagged,
   union,
   variableList,
@@ -25,7 +26,7 @@ export const P2pMessage: Decl = declare(
   "A P2P-layer message: peer discovery and swapping, or an application message (`Message`).\n" +
     "On the wire: 4-byte length (at most 100 MiB - 4), 2-byte tag, body.",
   checkSize(
-    100 * 1024 * 1024,
+    size("100 * 1024 * 1024"),
     dynamicSize(
       union(2, [
         tagged(0x01, "Disconnect", [], "Ending of the connection (Octez never sends it)."),

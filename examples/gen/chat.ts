@@ -6,8 +6,22 @@
  * @module
  */
 
-import { type PeerId, type Point, readPoint, sizeOfPoint, writePeerId, writePoint } from "../../gen/base.ts";
-import { EncodeError, type KindedAppCodec, Reader, Writer, utf8Length } from "../../lib/encoding/mod.ts";
+import {
+  type PeerId,
+  type Point,
+  readPeerId,
+  readPoint,
+  sizeOfPoint,
+  writePeerId,
+  writePoint,
+} from "../../gen/base.ts";
+import {
+  EncodeError,
+  type KindedAppCodec,
+  Reader,
+  Writer,
+  utf8Length,
+} from "../../lib/encoding/mod.ts";
 
 /** A line of chat. */
 export interface ChatLine {
@@ -36,11 +50,10 @@ export function sizeOfChatLine(v: ChatLine): number {
 
 /** Writes a {@link ChatLine} at the writer's position. */
 export function writeChatLine(w: Writer, v: ChatLine): void {
-  w.at = "ChatLine";
   w.at = "ChatLine.room";
-  const n0 = utf8Length(v.room);
-  w.u30(n0);
-  w.utf8(v.room, n0);
+  const n = utf8Length(v.room);
+  w.u30(n);
+  w.utf8(v.room, n);
   w.at = "ChatLine.text";
   const n1 = utf8Length(v.text);
   w.u30(n1);
@@ -57,23 +70,19 @@ export function writeChatLine(w: Writer, v: ChatLine): void {
 
 /** Reads a {@link ChatLine} at the reader's position. */
 export function readChatLine(r: Reader): ChatLine {
-  r.at = "ChatLine";
   r.at = "ChatLine.room";
-  const room0 = r.utf8(r.u30());
+  const room = r.utf8(r.u30());
   r.at = "ChatLine.text";
-  const text1 = r.utf8(r.u30());
+  const text = r.utf8(r.u30());
   r.at = "ChatLine.sentAtMs";
-  const sentAtMs2 = r.i64();
+  const sentAtMs = r.i64();
   r.at = "ChatLine.replyTo";
-  let replyTo3: PeerId | undefined;
+  let replyTo: PeerId | undefined;
   if (r.bool()) {
-    const o5 = r.take(16);
-    const b6 = r.bytes;
-    const some4 = b6.subarray(o5 + 0, o5 + 16);
-    replyTo3 = some4;
+    const some = readPeerId(r);
+    replyTo = some;
   }
-  const t: ChatLine = { room: room0, text: text1, sentAtMs: sentAtMs2, replyTo: replyTo3 };
-  return t;
+  return { room, text, sentAtMs, replyTo };
 }
 
 /** Encodes a {@link ChatLine} into a new buffer of exactly its size. */
@@ -84,8 +93,8 @@ export function encodeChatLine(v: ChatLine): Uint8Array {
 }
 
 /**
- * Decodes a {@link ChatLine} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link ChatLine} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeChatLine(bytes: Uint8Array): ChatLine {
   const r = new Reader(bytes);
@@ -101,6 +110,7 @@ export interface ChatMessageSay {
   /** `line`. */
   readonly line: ChatLine;
 }
+
 /** Joins a room. */
 export interface ChatMessageJoin {
   /** Discriminant. */
@@ -108,6 +118,7 @@ export interface ChatMessageJoin {
   /** `room`. */
   readonly room: string;
 }
+
 /** Known rooms, and where other members were seen. */
 export interface ChatMessageRooms {
   /** Discriminant. */
@@ -117,13 +128,16 @@ export interface ChatMessageRooms {
   /** `seen`. */
   readonly seen: readonly Point[];
 }
+
 /** Messages of the example chat application. */
 export type ChatMessage =
   | ChatMessageSay
   | ChatMessageJoin
   | ChatMessageRooms;
 
-/** Encoded size of a {@link ChatMessage}, in bytes; throws `EncodeError` if it cannot be encoded. */
+/**
+ * Encoded size of a {@link ChatMessage}, in bytes; throws `EncodeError` if it cannot be encoded.
+ */
 export function sizeOfChatMessage(v: ChatMessage): number {
   let size = 0;
   switch (v.kind) {
@@ -140,8 +154,8 @@ export function sizeOfChatMessage(v: ChatMessage): number {
     case "Rooms": {
       size += 2;
       size += 4;
-      for (const e0 of v.rooms) {
-        size += 4 + utf8Length(e0);
+      for (const e of v.rooms) {
+        size += 4 + utf8Length(e);
       }
       size += 4;
       for (const e1 of v.seen) {
@@ -150,7 +164,11 @@ export function sizeOfChatMessage(v: ChatMessage): number {
       break;
     }
     default:
-      throw new EncodeError("unexpected_case", "ChatMessage", `kind ${(v as { kind: string }).kind}`);
+      throw new EncodeError(
+        "unexpected_case",
+        "ChatMessage",
+        `kind ${(v as { kind: string }).kind}`,
+      );
   }
   return size;
 }
@@ -168,35 +186,35 @@ export function writeChatMessage(w: Writer, v: ChatMessage): void {
     case "Join": {
       w.u16(0x0101);
       w.at = "ChatMessage.Join.room";
-      const n0 = utf8Length(v.room);
-      w.u30(n0);
-      w.utf8(v.room, n0);
+      const n = utf8Length(v.room);
+      w.u30(n);
+      w.utf8(v.room, n);
       break;
     }
     case "Rooms": {
       w.u16(0x0102);
       w.at = "ChatMessage.Rooms.rooms";
-      const at1 = w.reserve(4);
+      const at = w.reserve(4);
       if (v.rooms.length > 64) {
         w.at = "ChatMessage.Rooms.rooms";
         throw w.error("list_too_long", `${v.rooms.length} elements > 64`);
       }
-      for (const e2 of v.rooms) {
-        const n3 = utf8Length(e2);
-        w.u30(n3);
-        w.utf8(e2, n3);
+      for (const e of v.rooms) {
+        const n = utf8Length(e);
+        w.u30(n);
+        w.utf8(e, n);
       }
-      w.patchLength(at1, 4);
+      w.patchLength(at, 4);
       w.at = "ChatMessage.Rooms.seen";
-      const at4 = w.reserve(4);
+      const at1 = w.reserve(4);
       if (v.seen.length > 10) {
         w.at = "ChatMessage.Rooms.seen";
         throw w.error("list_too_long", `${v.seen.length} elements > 10`);
       }
-      for (const e5 of v.seen) {
-        writePoint(w, e5);
+      for (const e1 of v.seen) {
+        writePoint(w, e1);
       }
-      w.patchLength(at4, 4);
+      w.patchLength(at1, 4);
       break;
     }
     default:
@@ -211,44 +229,44 @@ export function readChatMessageBody(r: Reader, tag: number): ChatMessage {
   switch (tag) {
     case 0x0100: {
       r.at = "ChatMessage.Say.line";
-      const line0 = readChatLine(r);
-      t = { kind: "Say", line: line0 };
+      const line = readChatLine(r);
+      t = { kind: "Say", line };
       break;
     }
     case 0x0101: {
       r.at = "ChatMessage.Join.room";
-      const room1 = r.utf8(r.u30());
-      t = { kind: "Join", room: room1 };
+      const room = r.utf8(r.u30());
+      t = { kind: "Join", room };
       break;
     }
     case 0x0102: {
       r.at = "ChatMessage.Rooms.rooms";
-      const outer3 = r.openRegion(r.u30());
-      const rooms2: string[] = [];
+      const outer = r.openRegion(r.u30());
+      const rooms: string[] = [];
       while (r.pos < r.end) {
-        if (rooms2.length === 64) {
+        if (rooms.length === 64) {
           r.at = "ChatMessage.Rooms.rooms";
           throw r.error("list_too_long", "more than 64 elements");
         }
-        const e4 = r.utf8(r.u30());
-        rooms2.push(e4);
+        const e = r.utf8(r.u30());
+        rooms.push(e);
       }
       r.at = "ChatMessage.Rooms.rooms";
-      r.closeRegion(outer3);
+      r.closeRegion(outer);
       r.at = "ChatMessage.Rooms.seen";
-      const outer6 = r.openRegion(r.u30());
-      const seen5: Point[] = [];
+      const outer1 = r.openRegion(r.u30());
+      const seen: Point[] = [];
       while (r.pos < r.end) {
-        if (seen5.length === 10) {
+        if (seen.length === 10) {
           r.at = "ChatMessage.Rooms.seen";
           throw r.error("list_too_long", "more than 10 elements");
         }
-        const e7 = readPoint(r);
-        seen5.push(e7);
+        const e = readPoint(r);
+        seen.push(e);
       }
       r.at = "ChatMessage.Rooms.seen";
-      r.closeRegion(outer6);
-      t = { kind: "Rooms", rooms: rooms2, seen: seen5 };
+      r.closeRegion(outer1);
+      t = { kind: "Rooms", rooms, seen };
       break;
     }
     default:
@@ -271,8 +289,8 @@ export function encodeChatMessage(v: ChatMessage): Uint8Array {
 }
 
 /**
- * Decodes a {@link ChatMessage} that must span all of `bytes`. Byte fields of the result are
- * views into `bytes` (no copy). Throws only `DecodeError`.
+ * Decodes a {@link ChatMessage} that must span all of `bytes`. Byte fields of the result are views
+ * into `bytes` (no copy). Throws only `DecodeError`.
  */
 export function decodeChatMessage(bytes: Uint8Array): ChatMessage {
   const r = new Reader(bytes);

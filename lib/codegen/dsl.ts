@@ -23,8 +23,20 @@ export type Node =
   | { readonly t: "bytes" | "string" }
   | { readonly t: "variableBytes" | "variableString" }
   | { readonly t: "dynamicSize"; readonly prefix: 1 | 2 | 4; readonly inner: Node }
-  | { readonly t: "checkSize"; readonly limit: number; readonly inner: Node }
-  | { readonly t: "list"; readonly element: Node; readonly maxLength?: number }
+  | {
+    readonly t: "checkSize";
+    readonly limit: number;
+    readonly inner: Node;
+    /** The limit as the schema wrote it (see {@link size}), printed instead of the decimal. */
+    readonly limitText?: string;
+  }
+  | {
+    readonly t: "list";
+    readonly element: Node;
+    readonly maxLength?: number;
+    /** The maximum length as the schema wrote it (see {@link size}). */
+    readonly maxLengthText?: string;
+  }
   | { readonly t: "obj"; readonly fields: readonly Field[] }
   | UnionNode
   | { readonly t: "ref"; readonly decl: Decl }
@@ -101,6 +113,75 @@ export interface Decl {
   readonly appCodec?: string;
 }
 
+/**
+ * A size or count as the schema wrote it: its value and its source text, which generated code and
+ * the encoding reference print instead of the bare decimal (`100 * 1024 * 1024`, not `104857600`).
+ */
+export interface Size {
+  /** The value. */
+  readonly value: number;
+  /** The expression as written, e.g. `100 * 1024 * 1024`. */
+  readonly text: string;
+}
+
+/**
+ * A size written as an integer expression (decimal or `0x` literals, `+ - *`, parentheses), so
+ * that generated code shows it as written: `checkSize(size("100 * 1024 * 1024"), …)`. A plain
+ * number is accepted wherever a size is and prints as its decimal.
+ */
+export function size(text: string): Size {
+  const value = evaluate(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`size: ${text} is not a non-negative safe integer`);
+  }
+  return { value, text: text.trim().replace(/\s+/g, " ") };
+}
+
+function asSize(s: number | Size, what: string): Size {
+  const out = typeof s === "number" ? { value: s, text: String(s) } : s;
+  if (!Number.isSafeInteger(out.value) || out.value < 0) {
+    throw new RangeError(`${what}: bad size ${out.text}`);
+  }
+  return out;
+}
+
+// A recursive-descent evaluator for the small grammar of `size`, whose texts generated code prints
+// as they are, so every step must be what JavaScript computes too (no `<<`: it is 32-bit there):
+//   sum := product (("+" | "-") product)*   product := atom ("*" atom)*
+//   atom := integer | "(" sum ")"
+function evaluate(text: string): number {
+  const tokens = text.match(/0x[0-9a-fA-F]+|\d+|[-+*()]|\S/g) ?? [];
+  let i = 0;
+  const fail = (): never => {
+    throw new RangeError(`size: cannot read ${JSON.stringify(text)}`);
+  };
+  const safe = (v: number) => Number.isSafeInteger(v) ? v : fail();
+  const atom = (): number => {
+    const t = tokens[i++];
+    if (t === "(") {
+      const v = sum();
+      if (tokens[i++] !== ")") fail();
+      return v;
+    }
+    return t !== undefined && /^(0x[0-9a-fA-F]+|\d+)$/.test(t) ? safe(Number(t)) : fail();
+  };
+  const product = (): number => {
+    let v = atom();
+    while (tokens[i] === "*") i++, v = safe(v * atom());
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[i] === "+" || tokens[i] === "-") {
+      v = safe(tokens[i++] === "+" ? v + product() : v - product());
+    }
+    return v;
+  };
+  const v = sum();
+  if (i !== tokens.length) fail();
+  return v;
+}
+
 const atom = <T extends Node["t"]>(t: T) => () => ({ t }) as Node;
 
 /** Unsigned 8-bit integer. */
@@ -143,19 +224,25 @@ export function dynamicSize(inner: Node, prefix: 1 | 2 | 4 = 4): Node {
   return { t: "dynamicSize", prefix, inner };
 }
 
-/** `inner`, limited to `limit` bytes including the length prefixes inside it. */
-export function checkSize(limit: number, inner: Node): Node {
-  return { t: "checkSize", limit, inner };
+/**
+ * `inner`, limited to `limit` bytes including the length prefixes inside it. Write the limit with
+ * {@link size} to have generated code print it as written.
+ */
+export function checkSize(limit: number | Size, inner: Node): Node {
+  const { value, text } = asSize(limit, "checkSize");
+  return { t: "checkSize", limit: value, inner, limitText: text };
 }
 
 /** A list with a 4-byte byte-length prefix (`list ?max_length` of data-encoding). */
-export function list(element: Node, maxLength?: number): Node {
+export function list(element: Node, maxLength?: number | Size): Node {
   return dynamicSize(variableList(element, maxLength));
 }
 
 /** Elements back to back until the end of the enclosing region (`Variable.list`). */
-export function variableList(element: Node, maxLength?: number): Node {
-  return { t: "list", element, maxLength };
+export function variableList(element: Node, maxLength?: number | Size): Node {
+  if (maxLength === undefined) return { t: "list", element };
+  const { value, text } = asSize(maxLength, "list");
+  return { t: "list", element, maxLength: value, maxLengthText: text };
 }
 
 /** A required field. */

@@ -134,11 +134,15 @@ function nodeRows(n: Node, name: string): Row[] {
       ];
     case "checkSize":
       return nodeRows(n.inner, name).map((r, i) =>
-        i === 0 ? { ...r, contents: `${r.contents} (whole value ≤ ${n.limit} bytes)` } : r
+        i === 0
+          ? { ...r, contents: `${r.contents} (whole value ≤ ${n.limitText ?? n.limit} bytes)` }
+          : r
       );
     case "list": {
       const el = nodeRows(n.element, "").map((r) => r.contents).join(", ");
-      const max = n.maxLength === undefined ? "" : `, at most ${n.maxLength} elements`;
+      const max = n.maxLength === undefined
+        ? ""
+        : `, at most ${n.maxLengthText ?? n.maxLength} elements`;
       return [{ name, size: "variable", contents: `sequence of (${el})${max}` }];
     }
     case "obj":

@@ -1,27 +1,19 @@
 /**
  * The read pass of generated decoders: statements that declare a variable holding the value
- * read, with one bounds check per fixed-size value (constant offsets inside it).
+ * read. A referenced type is read by calling its `readX`; consecutive fixed-size fields share one
+ * bounds check and read at constant offsets.
  *
  * @module
  */
 
 import type { Field, Node, UnionNode } from "./dsl.ts";
-import { fixedSize, hasFixedLayout, isGeneric } from "./analysis.ts";
-import { aliasConstFor, hex, PREFIX_READ, READ } from "./emit_util.ts";
+import { fixedSize, isGeneric } from "./analysis.ts";
+import { aliasConstFor, hex, limitText, maxLengthText, PREFIX_READ, READ } from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
 
 /** Emits statements that declare `target` holding the value read. */
 export function emitRead(e: Emitter, n: Node, target: string, path: string, type?: string): void {
   const f = e.f;
-  if ((n.t === "obj" || n.t === "union" || n.t === "ref") && hasFixedLayout(n)) {
-    // One bounds check for the whole value, then reads at constant offsets.
-    const o = f.fresh("o");
-    const b = f.fresh("b");
-    f.line(`const ${o} = r.take(${fixedSize(n)});`);
-    f.line(`const ${b} = r.bytes;`);
-    f.line(`const ${target}${type ? `: ${type}` : ""} = ${emitLayout(e, n, b, o, 0, path)};`);
-    return;
-  }
   switch (n.t) {
     case "uint8":
     case "int8":
@@ -59,7 +51,7 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
     }
     case "checkSize": {
       const lim = f.fresh("limit");
-      f.line(`const ${lim} = r.openLimit(${n.limit});`);
+      f.line(`const ${lim} = r.openLimit(${limitText(n)});`);
       emitRead(e, n.inner, target, path, type);
       f.line(`r.limit = ${lim};`);
       return;
@@ -69,7 +61,7 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
       f.line(`const ${target}: ${/[ |]/.test(elType) ? `(${elType})` : elType}[] = [];`);
       f.block("while (r.pos < r.end) {", () => {
         if (n.maxLength !== undefined) {
-          f.block(`if (${target}.length === ${n.maxLength}) {`, () => {
+          f.block(`if (${target}.length === ${maxLengthText(n)}) {`, () => {
             f.line(`r.at = "${path}";`);
             f.line(`throw r.error("list_too_long", "more than ${n.maxLength} elements");`);
           });
@@ -82,11 +74,7 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
     }
     case "obj": {
       const names = emitReadFields(e, n.fields, path);
-      f.line(
-        `const ${target}${type ? `: ${type}` : ""} = { ${
-          names.map(([k, x]) => `${k}: ${x}`).join(", ")
-        } };`,
-      );
+      f.list(`const ${target}${type ? `: ${type}` : ""} = { `, entries(names), " };");
       return;
     }
     case "union": {
@@ -118,75 +106,35 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
   }
 }
 
-/** An expression reading `n` at `b[o + off]`, bounds already checked. */
-export function emitLayout(
-  e: Emitter,
-  n: Node,
-  b: string,
-  o: string,
-  off: number,
-  path: string,
-): string {
-  const at = (k: number) => `${b}[${o} + ${off + k}]`;
-  switch (n.t) {
-    case "uint8":
-      return at(0);
-    case "int8":
-      return `((${at(0)} << 24) >> 24)`;
-    case "bool":
-      return `(${at(0)} !== 0)`;
-    case "uint16":
-      return `((${at(0)} << 8) | ${at(1)})`;
-    case "int16":
-      return `(((${at(0)} << 24) | (${at(1)} << 16)) >> 16)`;
-    case "int32":
-      return `((${at(0)} << 24) | (${at(1)} << 16) | (${at(2)} << 8) | ${at(3)})`;
-    case "int31":
-    case "uint30":
-    case "int64":
-      return `r.${READ[n.t]}At(${o} + ${off})`;
-    case "fixedBytes":
-      return `${b}.subarray(${o} + ${off}, ${o} + ${off + n.size})`;
-    case "checkSize":
-      return emitLayout(e, n.inner, b, o, off, path);
-    case "ref":
-      return emitLayout(e, n.decl.node, b, o, off, n.decl.name);
-    case "obj": {
-      let k = off;
-      const parts: string[] = [];
-      for (const field of n.fields) {
-        parts.push(`${field.name}: ${emitLayout(e, field.node, b, o, k, `${path}.${field.name}`)}`);
-        k += fixedSize(field.node)!;
-      }
-      return `{ ${parts.join(", ")} }`;
-    }
-    case "union": {
-      // A fixed union is a tag then same-size bodies: an IIFE-free conditional chain.
-      const tag = n.tagSize === 1 ? at(0) : `((${at(0)} << 8) | ${at(1)})`;
-      const bodyOff = off + n.tagSize;
-      let expr = `r.unexpectedTag(${tag}, ${o} + ${off}, "${path}")`;
-      for (const c of [...n.cases].reverse()) {
-        const body = emitLayout(
-          e,
-          { t: "obj", fields: c.fields },
-          b,
-          o,
-          bodyOff,
-          `${path}.${c.name}`,
-        );
-        const value = c.fields.length
-          ? `{ kind: "${c.name}" as const, ${body.slice(2)}`
-          : `{ kind: "${c.name}" as const }`;
-        expr = `${tag} === ${hex(c.tag, n.tagSize * 2)} ? ${value} : ${expr}`;
-      }
-      return `(${expr})`;
-    }
-    default:
-      throw new RangeError(`${path}: ${n.t} has no fixed layout`);
+/** Emits the body of a `readX` function: statements reading `n`, then `return`. */
+export function emitReadReturn(e: Emitter, n: Node, path: string, type: string): void {
+  if (n.t === "obj") {
+    e.f.list("return { ", entries(emitReadFields(e, n.fields, path)), " };");
+    return;
   }
+  emitRead(e, n, "t", path, type);
+  e.f.line("return t;");
 }
 
-/** Reads fields in order; returns [field name, local variable] pairs. */
+/** `field` or `field: local`, for an object literal. */
+function entries(names: readonly [string, string][]): string[] {
+  return names.map(([k, x]) => k === x ? k : `${k}: ${x}`);
+}
+
+/**
+ * True for a field that reads at a constant offset inside a bounds-checked run: a required
+ * integer, bool or fixed-size byte string.
+ */
+function inRun(field: Field): boolean {
+  return !field.optional && (field.node.t in READ || field.node.t === "fixedBytes");
+}
+
+/**
+ * Reads fields in order; returns [field name, local variable] pairs. Two or more consecutive
+ * integers, bools and fixed byte strings are read as a run: one bounds check (`r.take`), then one
+ * line per field at a constant offset. Everything else, referenced types included, is read by its
+ * own statements (a referenced type by calling its `readX`).
+ */
 export function emitReadFields(
   e: Emitter,
   fields: readonly Field[],
@@ -194,8 +142,16 @@ export function emitReadFields(
 ): [string, string][] {
   const f = e.f;
   const out: [string, string][] = [];
-  for (const field of fields) {
-    const x = f.fresh(field.name.replace(/[^A-Za-z0-9]/g, ""));
+  for (let i = 0; i < fields.length; i++) {
+    let j = i;
+    while (j < fields.length && inRun(fields[j])) j++;
+    if (j - i >= 2) {
+      emitRun(e, fields.slice(i, j), path, out);
+      i = j - 1;
+      continue;
+    }
+    const field = fields[i];
+    const x = f.fresh(localName(field.name));
     const fp = `${path}.${field.name}`;
     f.line(`r.at = "${fp}";`);
     if (field.optional) {
@@ -209,6 +165,58 @@ export function emitReadFields(
     out.push([field.name, x]);
   }
   return out;
+}
+
+function localName(field: string): string {
+  const name = field.replace(/[^A-Za-z0-9_$]/g, "");
+  return /^[A-Za-z_$]/.test(name) ? name : `f${name}`;
+}
+
+/** Reads a run of fixed-offset fields after one bounds check (see {@link emitReadFields}). */
+function emitRun(e: Emitter, run: readonly Field[], path: string, out: [string, string][]): void {
+  const f = e.f;
+  const total = run.reduce((s, field) => s + fixedSize(field.node)!, 0);
+  f.line(`r.at = "${path}.${run[0].name}";`);
+  const o = f.fresh("o");
+  const b = f.fresh("b");
+  f.line(`const ${o} = r.take(${total});`);
+  f.line(`const ${b} = r.bytes;`);
+  let k = 0;
+  for (const [i, field] of run.entries()) {
+    const x = f.fresh(localName(field.name));
+    const checked = field.node.t === "int31" || field.node.t === "uint30";
+    if (checked && i > 0) f.line(`r.at = "${path}.${field.name}";`);
+    f.line(`const ${x} = ${atOffset(field.node, b, o, k)};`);
+    out.push([field.name, x]);
+    k += fixedSize(field.node)!;
+  }
+}
+
+/** An expression reading the integer, bool or fixed bytes `n` at `b[o + k]`, bounds checked. */
+function atOffset(n: Node, b: string, o: string, k: number): string {
+  const at = (i: number) => `${b}[${o}${k + i === 0 ? "" : ` + ${k + i}`}]`;
+  switch (n.t) {
+    case "uint8":
+      return at(0);
+    case "int8":
+      return `(${at(0)} << 24) >> 24`;
+    case "bool":
+      return `${at(0)} !== 0`;
+    case "uint16":
+      return `(${at(0)} << 8) | ${at(1)}`;
+    case "int16":
+      return `((${at(0)} << 24) | (${at(1)} << 16)) >> 16`;
+    case "int32":
+      return `(${at(0)} << 24) | (${at(1)} << 16) | (${at(2)} << 8) | ${at(3)}`;
+    case "int31":
+    case "uint30":
+    case "int64":
+      return `r.${READ[n.t]}At(${o}${k === 0 ? "" : ` + ${k}`})`;
+    case "fixedBytes":
+      return `${b}.subarray(${o}${k === 0 ? "" : ` + ${k}`}, ${o} + ${k + n.size})`;
+    default:
+      throw new RangeError(`${n.t} is not read at an offset`);
+  }
 }
 
 /** Emits `let target: type` and the switch on `tag` that assigns it. */
@@ -241,11 +249,7 @@ export function emitUnionBody(
           return;
         }
         const names = emitReadFields(e, regular.fields, `${path}.${regular.name}`);
-        f.line(
-          `${target} = { kind: "${regular.name}"${
-            names.map(([k, x]) => `, ${k}: ${x}`).join("")
-          } };`,
-        );
+        f.list(`${target} = { `, [`kind: "${regular.name}"`, ...entries(names)], " };");
         f.line("break;");
       });
     }

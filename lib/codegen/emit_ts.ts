@@ -9,9 +9,9 @@
 import type { Case, Decl, Field, Node, SchemaFile, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric, validate } from "./analysis.ts";
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
-import { aliasConstFor, hex, PREFIX_READ } from "./emit_util.ts";
+import { aliasConstFor, caseTypeName, hex, PREFIX_READ } from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";
-import { emitRead, emitUnionBody } from "./emit_read.ts";
+import { emitReadReturn, emitUnionBody } from "./emit_read.ts";
 
 /** Where generated code finds its runtime and the other generated files. */
 export interface EmitContext {
@@ -40,6 +40,8 @@ export function emitTypeScript(file: SchemaFile, ctx: EmitContext, header: strin
 
 /** Emits one generated file; the size, write and read passes live in their own modules. */
 export class Emitter {
+  private readonly typeNames = new Set<string>();
+
   constructor(readonly f: GeneratedFile, readonly ctx: EmitContext) {}
 
   rt(name: string): string {
@@ -113,13 +115,15 @@ export class Emitter {
   unionVariants(n: UnionNode, declName: string | undefined): string[] {
     const out = n.cases.map((c) =>
       declName
-        ? `${declName}${c.name}${isGeneric({ t: "obj", fields: c.fields }) ? "<M>" : ""}`
+        ? `${caseTypeName(declName, c.name)}${
+          isGeneric({ t: "obj", fields: c.fields }) ? "<M>" : ""
+        }`
         : `{ readonly kind: "${c.name}"${c.fields.map((f) => `; ${this.fieldType(f)}`).join("")} }`
     );
     if (n.appCase) {
       out.push(
         declName
-          ? `${declName}${n.appCase}<M>`
+          ? `${caseTypeName(declName, n.appCase, true)}<M>`
           : `{ readonly kind: "${n.appCase}"; readonly message: M }`,
       );
     }
@@ -141,13 +145,18 @@ export class Emitter {
     const aliases = d.node.t === "union" ? d.node.cases.filter((c) => c.aliasBody) : [];
     for (const c of aliases) {
       f.line();
-      f.line(`const ${aliasConst(d, c)} = new Uint8Array([${[...c.aliasBody!].join(", ")}]);`);
+      f.list(
+        `const ${aliasConst(d, c)} = new Uint8Array([`,
+        [...c.aliasBody!].map(String),
+        "]);",
+        true,
+      );
     }
 
     const fixed = fixedSize(d.node);
     f.line();
-    f.line(
-      `/** Encoded size of a {@link ${d.name}}, in bytes; throws \`EncodeError\` if it cannot be encoded. */`,
+    f.doc(
+      `Encoded size of a {@link ${d.name}}, in bytes; throws \`EncodeError\` if it cannot be encoded.`,
     );
     if (fixed !== undefined) {
       f.line(`// deno-lint-ignore no-unused-vars`);
@@ -156,7 +165,7 @@ export class Emitter {
       });
     } else {
       f.block(`export function sizeOf${d.name}${tp}(v: ${T}${appParam}): number {`, () => {
-        f.resetNames();
+        f.resetNames("v", "app", "size");
         f.line("let size = 0;");
         emitSize(this, d.node, "v", d.name);
         f.line("return size;");
@@ -168,8 +177,9 @@ export class Emitter {
     f.block(
       `export function write${d.name}${tp}(w: ${this.rt("Writer")}, v: ${T}${appParam}): void {`,
       () => {
-        f.resetNames();
-        f.line(`w.at = "${d.name}";`);
+        f.resetNames("w", "v", "app");
+        // An object's first field names itself; anything else may fail before its first field.
+        if (!startsWithField(d.node)) f.line(`w.at = "${d.name}";`);
         emitWrite(this, d.node, "v", d.name);
       },
     );
@@ -183,7 +193,7 @@ export class Emitter {
           this.rt("Reader")
         }, tag: number${appParam}): ${T} {`,
         () => {
-          f.resetNames();
+          f.resetNames("r", "tag", "app", "t");
           f.line(`r.at = "${d.name}";`);
           emitUnionBody(this, u, "tag", "t", d.name, T);
           f.line("return t;");
@@ -205,10 +215,9 @@ export class Emitter {
       f.block(
         `export function read${d.name}${tp}(r: ${this.rt("Reader")}${appParam}): ${T} {`,
         () => {
-          f.resetNames();
-          f.line(`r.at = "${d.name}";`);
-          emitRead(this, d.node, "t", d.name, T);
-          f.line("return t;");
+          f.resetNames("r", "app");
+          if (!startsWithField(d.node)) f.line(`r.at = "${d.name}";`);
+          emitReadReturn(this, d.node, d.name, T);
         },
       );
     }
@@ -222,12 +231,10 @@ export class Emitter {
     });
 
     f.line();
-    f.line(`/**`);
-    f.line(
-      ` * Decodes a {@link ${d.name}} that must span all of \`bytes\`. Byte fields of the result are`,
+    f.doc(
+      `Decodes a {@link ${d.name}} that must span all of \`bytes\`. Byte fields of the result are ` +
+        "views into `bytes` (no copy). Throws only `DecodeError`.",
     );
-    f.line(` * views into \`bytes\` (no copy). Throws only \`DecodeError\`.`);
-    f.line(` */`);
     f.block(`export function decode${d.name}${tp}(bytes: Uint8Array${appParam}): ${T} {`, () => {
       f.line(`const r = new ${this.rt("Reader")}(bytes);`);
       f.line(`const v = read${d.name}(r${appArg});`);
@@ -243,8 +250,8 @@ export class Emitter {
       f.line();
       f.line(`/** The {@link ${d.name}} cases as application messages of the P2P envelope. */`);
       f.block(`export const ${d.appCodec}: ${this.rtType("KindedAppCodec")}<${d.name}> = {`, () => {
-        f.line(`tags: [${[...new Set(u.cases.map((c) => hex(c.tag, 4)))].join(", ")}],`);
-        f.line(`kinds: [${u.cases.map((c) => `"${c.name}"`).join(", ")}],`);
+        f.list("tags: [", [...new Set(u.cases.map((c) => hex(c.tag, 4)))], "],");
+        f.list("kinds: [", u.cases.map((c) => `"${c.name}"`), "],");
         f.line(`sizeOf: sizeOf${d.name},`);
         f.line(`write: write${d.name},`);
         f.line(`read: read${d.name}Body,`);
@@ -252,9 +259,17 @@ export class Emitter {
     }
   }
 
+  /** Registers an exported type name of this file; two types of one name are an error. */
+  exportType(name: string): string {
+    if (this.typeNames.has(name)) throw new RangeError(`${this.f.path}: two types named ${name}`);
+    this.typeNames.add(name);
+    return name;
+  }
+
   typeDecl(d: Decl, generic: boolean): void {
     const f = this.f;
     const tp = generic ? "<M>" : "";
+    this.exportType(d.name);
     let n = d.node;
     // Size wrappers do not change the value's type: name the cases of a wrapped union too.
     while (n.t === "checkSize" || n.t === "dynamicSize") n = n.inner;
@@ -264,6 +279,7 @@ export class Emitter {
     } else if (n.t === "union") {
       for (const c of n.cases) {
         const caseGeneric = isGeneric({ t: "obj", fields: c.fields });
+        f.line();
         doc(
           f,
           c.doc ??
@@ -271,21 +287,25 @@ export class Emitter {
               c.aliasBody ? "" : ` (tag ${hex(c.tag, n.tagSize * 2)})`
             }.`,
         );
-        f.block(`export interface ${d.name}${c.name}${caseGeneric ? "<M>" : ""} {`, () => {
+        const name = this.exportType(caseTypeName(d.name, c.name));
+        f.block(`export interface ${name}${caseGeneric ? "<M>" : ""} {`, () => {
           f.line("/** Discriminant. */");
           f.line(`readonly kind: "${c.name}";`);
           this.fieldLines(c.fields);
         });
       }
       if (n.appCase) {
+        f.line();
         doc(f, `An application message of {@link ${d.name}}, encoded by the given \`AppCodec\`.`);
-        f.block(`export interface ${d.name}${n.appCase}<M> {`, () => {
+        const name = this.exportType(caseTypeName(d.name, n.appCase, true));
+        f.block(`export interface ${name}<M> {`, () => {
           f.line("/** Discriminant. */");
           f.line(`readonly kind: "${n.appCase}";`);
           f.line("/** The application message. */");
           f.line("readonly message: M;");
         });
       }
+      f.line();
       doc(f, d.doc);
       f.line(`export type ${d.name}${tp} =`);
       const variants = this.unionVariants(n, d.name);
@@ -308,15 +328,12 @@ export class Emitter {
   }
 }
 
+function startsWithField(n: Node): boolean {
+  return n.t === "obj" && n.fields.length > 0;
+}
+
 function doc(f: GeneratedFile, text: string): void {
-  const lines = text.split("\n");
-  if (lines.length === 1) {
-    f.line(`/** ${text} */`);
-    return;
-  }
-  f.line("/**");
-  for (const l of lines) f.line(` * ${l}`.trimEnd());
-  f.line(" */");
+  f.doc(text);
 }
 
 function aliasConst(d: Decl, c: Case): string {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Case } from "./dsl.ts";
+import type { Case, Node } from "./dsl.ts";
 
 /** Reader/Writer method of each integer and bool type. */
 export const READ: Record<string, string> = {
@@ -35,4 +35,37 @@ export function aliasConstFor(path: string, c: Case): string {
 
 function screaming(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** The `checkSize` limit as the schema wrote it. */
+export function limitText(n: Extract<Node, { t: "checkSize" }>): string {
+  return n.limitText ?? String(n.limit);
+}
+
+/** The list's maximum length as the schema wrote it. */
+export function maxLengthText(n: Extract<Node, { t: "list" }>): string {
+  return n.maxLengthText ?? String(n.maxLength);
+}
+
+/**
+ * The type name of a union case: the declaration's name then the case's, with the words they share
+ * written once (`DalGossipMessage` + `MessageWithHeader` → `DalGossipMessageWithHeader`;
+ * `Pkh` + `Ed25519` → `PkhEd25519`). When the case's name is only those shared words, the result
+ * would be the union's own name: the application case then reads `App` before them
+ * (`P2pMessage` + `Message` → `P2pAppMessage`), and any other case is a generation error.
+ */
+export function caseTypeName(declName: string, caseName: string, isAppCase = false): string {
+  const d = words(declName);
+  const c = words(caseName);
+  let shared = Math.min(d.length, c.length);
+  while (shared > 0 && d.slice(-shared).join("") !== c.slice(0, shared).join("")) shared--;
+  if (shared < c.length) return [...d, ...c.slice(shared)].join("");
+  if (!isAppCase) {
+    throw new RangeError(`${declName}: case ${caseName} would be named like the union itself`);
+  }
+  return [...d.slice(0, d.length - shared), "App", ...c].join("");
+}
+
+function words(name: string): string[] {
+  return name.match(/[A-Z][a-z0-9]*|[a-z0-9]+/g) ?? [name];
 }

@@ -7,7 +7,7 @@
 
 import type { Node } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
-import { aliasConstFor, hex, READ } from "./emit_util.ts";
+import { aliasConstFor, hex, limitText, maxLengthText, READ } from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
 
 /** Emits statements adding the encoded size of `v` (a value of `n`) to `size`. */
@@ -78,10 +78,12 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
           });
         }
         f.line("default:");
-        f.line(
-          `  throw new ${
-            e.rt("EncodeError")
-          }("unexpected_case", "${path}", \`kind \${(${v} as { kind: string }).kind}\`);`,
+        f.indent(() =>
+          f.list(`throw new ${e.rt("EncodeError")}(`, [
+            `"unexpected_case"`,
+            `"${path}"`,
+            `\`kind \${(${v} as { kind: string }).kind}\``,
+          ], ");")
         );
       });
       return;
@@ -92,8 +94,10 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
     }
     case "conv": {
       const c = f.fresh("c");
-      f.line(
-        `const ${c} = ${e.rt("convertForEncode")}(${e.convFn(n, "encode")}, ${v}, "${path}");`,
+      f.list(
+        `const ${c} = ${e.rt("convertForEncode")}(`,
+        [e.convFn(n, "encode"), v, `"${path}"`],
+        ");",
       );
       emitSize(e, n.inner, c, path);
       return;
@@ -150,12 +154,12 @@ export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
       f.line(`const ${start} = w.pos;`);
       emitWrite(e, n.inner, v, path);
       f.line(`w.at = "${path}";`);
-      f.line(`w.checkLimit(${start}, ${n.limit});`);
+      f.line(`w.checkLimit(${start}, ${limitText(n)});`);
       return;
     }
     case "list": {
       if (n.maxLength !== undefined) {
-        f.block(`if (${v}.length > ${n.maxLength}) {`, () => {
+        f.block(`if (${v}.length > ${maxLengthText(n)}) {`, () => {
           f.line(`w.at = "${path}";`);
           f.line(
             `throw w.error("list_too_long", \`\${${v}.length} elements > ${n.maxLength}\`);`,

@@ -88,17 +88,28 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  const files = (await Promise.all(args.modules.map(load))).flat();
-  const external = new Map<Decl, string>();
-  for (const m of args.extern) {
-    for (const f of await load(m)) for (const d of f.decls) external.set(d, f.output);
+  let out: Map<string, string>;
+  try {
+    const files = (await Promise.all(args.modules.map(load))).flat();
+    const external = new Map<Decl, string>();
+    for (const m of args.extern) {
+      for (const f of await load(m)) for (const d of f.decls) external.set(d, f.output);
+    }
+    out = generate(files, {
+      runtime: args.runtime,
+      docs: args.docs,
+      external,
+      otherDecls: args.pkg,
+    });
+  } catch (e) {
+    // Schema mistakes are RangeErrors naming the path: print them, not a stack.
+    if (!(e instanceof RangeError)) throw e;
+    const hint = /declared in no schema file given/.test(e.message)
+      ? "\n(give the schema module declaring it with --extern, or --package for tzp2p's types)"
+      : "";
+    console.error(`error: ${e.message}${hint}`);
+    return 1;
   }
-  const out = generate(files, {
-    runtime: args.runtime,
-    docs: args.docs,
-    external,
-    otherDecls: args.pkg,
-  });
 
   const stale: string[] = [];
   for (const [path, text] of out) {

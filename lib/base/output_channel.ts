@@ -1,15 +1,16 @@
 /**
- * A bounded output of the worker: a `ReadableStream` the event loop pushes
- * into without ever waiting.
+ * A bounded output: a `ReadableStream` its producer pushes into without ever
+ * waiting. The gossipsub worker's two output streams and each subscriber
+ * stream of a node are one of these.
  *
  * Octez's output streams are unbounded, so a consumer that stops reading makes
  * the node grow until it dies. Here each stream holds at most `capacity`
  * unread items (its `highWaterMark`); past that, `push` refuses the item and
- * the worker counts the drop. Waiting for the consumer instead (back-pressure)
- * was rejected: the event loop would stall, and a P2P consumer that feeds the
- * worker's input in turn could deadlock it. Dropping a gossipsub control
- * message is survivable: gossip repairs lost messages and the heartbeat
- * repairs meshes.
+ * the producer counts the drop. Waiting for the consumer instead (back-pressure)
+ * was rejected: the worker's event loop would stall, and a P2P consumer that
+ * feeds the worker's input in turn could deadlock it. Dropping a gossipsub
+ * control message is survivable: gossip repairs lost messages and the
+ * heartbeat repairs meshes.
  *
  * @module
  */
@@ -22,8 +23,14 @@ export class OutputChannel<X> {
   #controller!: ReadableStreamDefaultController<X>;
   #open = true;
 
-  /** A channel holding at most `capacity` unread items. */
-  constructor(capacity: number) {
+  /**
+   * A channel holding at most `capacity` unread items.
+   *
+   * @param capacity Unread items held before `push` refuses (an integer ≥ 1).
+   * @param onCancel Called once when the consumer cancels the stream.
+   * @throws {RangeError} When `capacity` is not an integer ≥ 1.
+   */
+  constructor(capacity: number, onCancel?: () => void) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`output queue length must be an integer ≥ 1, got ${capacity}`);
     }
@@ -36,6 +43,7 @@ export class OutputChannel<X> {
         cancel: () => {
           // The consumer is gone: later pushes are discarded without counting.
           this.#open = false;
+          onCancel?.();
         },
       },
       new CountQueuingStrategy({ highWaterMark: capacity }),

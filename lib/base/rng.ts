@@ -1,5 +1,6 @@
 /**
- * A small seeded pseudo-random generator for the gossipsub automaton.
+ * A small seeded pseudo-random generator, used by the gossipsub automaton and
+ * by the node's choice of points to dial and to advertise.
  *
  * The automaton shuffles candidate peers and message ids; the shuffles must be
  * reproducible from a seed so that the same inputs always give the same outputs.
@@ -28,7 +29,7 @@ function splitmix32(seed: number): () => number {
 
 const TWO_POW_32 = 4294967296;
 
-/** Seeded xoshiro128** generator with the few operations the automaton needs. */
+/** Seeded xoshiro128** generator with the few operations the automaton and the node need. */
 export class Rng {
   #s0: number;
   #s1: number;

@@ -42,7 +42,7 @@ import {
   peerIdToString,
   TAG_LENGTH,
 } from "../crypto/mod.ts";
-import { equalBytes } from "../crypto/bytes.ts";
+import { equalBytes } from "../base/bytes.ts";
 import {
   type AppCodec,
   DecodeError,

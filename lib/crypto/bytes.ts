@@ -1,6 +1,6 @@
 /**
  * Small byte helpers for `lib/crypto`: hexadecimal (the codec runtime's, with a non-throwing
- * decoder for validating identity files) and equality.
+ * decoder for validating identity files). Byte equality is `lib/base/bytes.ts`.
  *
  * @module
  */
@@ -23,17 +23,4 @@ export function fromHex(text: string): Uint8Array | undefined {
     if (error instanceof TypeError) return undefined;
     throw error;
   }
-}
-
-/**
- * Whether two byte arrays hold the same bytes (not constant-time: for public data only).
- *
- * @param a Some bytes.
- * @param b Other bytes.
- * @returns `true` when both have the same length and bytes.
- */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

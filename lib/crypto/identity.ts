@@ -6,7 +6,7 @@
 
 import nacl from "tweetnacl";
 import { CryptoError } from "./errors.ts";
-import { equalBytes } from "./bytes.ts";
+import { equalBytes } from "../base/bytes.ts";
 import { KEY_LENGTH, peerIdOfPublicKey, peerIdToString } from "./peer_id.ts";
 import { POW_STAMP_LENGTH } from "./pow_hash.ts";
 import { generateProofOfWork, type ProofOfWorkOptions } from "./pow_pool.ts";

@@ -10,7 +10,8 @@
 import { blake2b } from "@noble/hashes/blake2.js";
 import { base58CheckDecode, base58CheckEncode } from "./base58.ts";
 import { CryptoError } from "./errors.ts";
-import { equalBytes, toHex } from "./bytes.ts";
+import { equalBytes } from "../base/bytes.ts";
+import { toHex } from "./bytes.ts";
 
 /** Bytes in a peer id. */
 export const PEER_ID_LENGTH = 16;

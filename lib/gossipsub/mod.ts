@@ -111,8 +111,8 @@ export { MessageCache } from "./automaton/message_cache.ts";
 export type { CachedMessage, MessageCacheSizes, SeenEntry } from "./automaton/message_cache.ts";
 export { acceptAllPeers } from "./automaton/peer_filter.ts";
 export type { PeerFilter, PeerFilterAction } from "./automaton/peer_filter.ts";
-export { Rng } from "./rng.ts";
-export type { RngState } from "./rng.ts";
+export { Rng } from "../base/rng.ts";
+export type { RngState } from "../base/rng.ts";
 export { PeerScore, ScoreParameters } from "./automaton/score.ts";
 export type { TopicScoreStatus } from "./automaton/score.ts";
 export type {

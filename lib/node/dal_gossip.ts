@@ -31,6 +31,7 @@ import {
   type DalTopic,
   type Pkh,
 } from "../../gen/gossipsub.ts";
+import { compareBytes } from "../base/bytes.ts";
 import { toHex } from "../encoding/hex.ts";
 import type { Validity } from "../gossipsub/mod.ts";
 import { checkDalMessage, isValidG1Compressed } from "./dal_values.ts";
@@ -78,12 +79,6 @@ const PKH_TAGS: Record<Pkh["kind"], number> = {
   Bls: 3,
   MlDsa44: 4,
 };
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
 
 function comparePkh(a: Pkh, b: Pkh): number {
   return PKH_TAGS[a.kind] - PKH_TAGS[b.kind] || compareBytes(a.hash, b.hash);

@@ -9,7 +9,7 @@
  */
 
 import { type PointId, pointIdToString } from "../base/point_id.ts";
-import type { Rng } from "../gossipsub/mod.ts";
+import type { Rng } from "../base/rng.ts";
 
 /** How a point became known. */
 export type PointSource = "config" | "connection" | "advertise" | "nack" | "px";

@@ -19,7 +19,7 @@
 
 import type { PointId } from "../base/point_id.ts";
 import { pointIdToString } from "../base/point_id.ts";
-import type { Rng } from "../gossipsub/mod.ts";
+import type { Rng } from "../base/rng.ts";
 import type { BanList } from "./ban_list.ts";
 import type { KnownPoints } from "./known_points.ts";
 import type { MaintenanceBounds } from "./options.ts";

@@ -27,9 +27,9 @@ import {
   type Key,
   makeWorker,
   type P2pOutput,
-  Rng,
   type WorkerStats,
 } from "../gossipsub/mod.ts";
+import { Rng } from "../base/rng.ts";
 import { dalGossip } from "./dal_gossip.ts";
 import { formatDalMessageId, formatDalTopic } from "./dal_topic.ts";
 import { NodeError } from "./errors.ts";

@@ -11,7 +11,7 @@ import { makePointId, parsePointId, type PointId } from "../base/point_id.ts";
 import { makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { rawAppCodec, type RawAppMessage } from "../encoding/app_codec.ts";
-import { Rng } from "../gossipsub/mod.ts";
+import { Rng } from "../base/rng.ts";
 import { NodeError } from "./errors.ts";
 import type { ShellNodeOptions } from "./options.ts";
 import { maintenanceBounds } from "./options.ts";

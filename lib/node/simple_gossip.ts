@@ -17,6 +17,7 @@
  */
 
 import { simpleGossipCodec } from "../../gen/gossipsub.ts";
+import { compareBytes } from "../base/bytes.ts";
 import { toHex } from "../encoding/hex.ts";
 import type { TopicModule, Validity } from "../gossipsub/mod.ts";
 import type { GossipInstance, GossipWireMessage } from "./gossip_instance.ts";
@@ -123,11 +124,7 @@ export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipIns
     topic: stringTopics,
     messageId: {
       key: idKey,
-      compare: (a, b) => {
-        const n = Math.min(a.length, b.length);
-        for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-        return a.length - b.length;
-      },
+      compare: compareBytes,
       // Only ids that passed `accept` (or that we minted) reach the automaton.
       getTopic: (id) => simpleMessageIdTopic(id) as string,
       valid: () => "Valid",

@@ -2,23 +2,20 @@
  * The application side of a node: one `ReadableStream` per `subscribe` call, fed from the worker's
  * single app output stream. Delivery never waits for a reader: each stream buffers up to its
  * high-water mark and drops (and counts) beyond it, so a slow subscriber cannot stall routing for
- * the others or the worker.
+ * the others or the worker: each stream is an {@linkcode OutputChannel}, as the worker's outputs.
  *
  * @module
  */
 
 import type { AppOutput, Key } from "../gossipsub/mod.ts";
+import { OutputChannel } from "../base/output_channel.ts";
 
 /** A message delivered to a subscriber: its topic, id and payload. */
 export type Delivered<T, I, M> = AppOutput<T, I, M>;
 
-interface Subscriber<T, I, M> {
-  readonly controller: ReadableStreamDefaultController<Delivered<T, I, M>>;
-}
-
 /** Subscriber streams by topic key. */
 export class Subscriptions<T, I, M> {
-  readonly #byTopic = new Map<Key, Set<Subscriber<T, I, M>>>();
+  readonly #byTopic = new Map<Key, Set<OutputChannel<Delivered<T, I, M>>>>();
   readonly #bufferSize: number;
   /** Messages dropped because a subscriber's buffer was full. */
   dropped = 0;
@@ -28,7 +25,8 @@ export class Subscriptions<T, I, M> {
   /**
    * No subscribers yet.
    *
-   * @param bufferSize Unread messages each stream holds before dropping.
+   * @param bufferSize Unread messages each stream holds before dropping (an integer ≥ 1, checked
+   *   when a stream is opened).
    */
   constructor(bufferSize: number) {
     this.#bufferSize = bufferSize;
@@ -39,21 +37,17 @@ export class Subscriptions<T, I, M> {
    *
    * @param topicKey The topic's key.
    * @returns The stream.
+   * @throws {RangeError} When the buffer size is not an integer ≥ 1.
    */
   open(topicKey: Key): ReadableStream<Delivered<T, I, M>> {
-    let subscriber!: Subscriber<T, I, M>;
     const set = this.#byTopic.get(topicKey) ?? new Set();
+    const channel = new OutputChannel<Delivered<T, I, M>>(this.#bufferSize, () => {
+      set.delete(channel);
+      if (set.size === 0 && this.#byTopic.get(topicKey) === set) this.#byTopic.delete(topicKey);
+    });
     this.#byTopic.set(topicKey, set);
-    return new ReadableStream<Delivered<T, I, M>>({
-      start: (controller) => {
-        subscriber = { controller };
-        set.add(subscriber);
-      },
-      cancel: () => {
-        set.delete(subscriber);
-        if (set.size === 0 && this.#byTopic.get(topicKey) === set) this.#byTopic.delete(topicKey);
-      },
-    }, new CountQueuingStrategy({ highWaterMark: this.#bufferSize }));
+    set.add(channel);
+    return channel.stream;
   }
 
   /**
@@ -76,11 +70,7 @@ export class Subscriptions<T, I, M> {
     const set = this.#byTopic.get(topicKey);
     if (set === undefined || set.size === 0) return;
     this.delivered++;
-    for (const { controller } of set) {
-      const room = controller.desiredSize;
-      if (room !== null && room > 0) controller.enqueue(message);
-      else this.dropped++;
-    }
+    for (const channel of set) if (!channel.push(message)) this.dropped++;
   }
 
   /**
@@ -93,7 +83,7 @@ export class Subscriptions<T, I, M> {
     const set = this.#byTopic.get(topicKey);
     this.#byTopic.delete(topicKey);
     if (set === undefined) return false;
-    for (const { controller } of set) controller.close();
+    for (const channel of set) channel.close();
     return set.size > 0;
   }
 

@@ -4,9 +4,8 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Fifo } from "../../lib/base/fifo.ts";
+import { Fifo, OutputChannel } from "../../lib/base/mod.ts";
 import { UnknownValidityBuffer } from "../../lib/gossipsub/worker/unknown_validity_buffer.ts";
-import { OutputChannel } from "../../lib/gossipsub/worker/output_channel.ts";
 import {
   BatchAccumulator,
   defaultMessageEquals,

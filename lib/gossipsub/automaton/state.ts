@@ -23,7 +23,7 @@ import type {
   TopicModule,
 } from "./modules.ts";
 import { acceptAllPeers, type PeerFilter } from "./peer_filter.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "../../base/rng.ts";
 import { type PeerScore, ScoreParameters } from "./score.ts";
 
 /**

@@ -26,7 +26,7 @@ import type {
   ReceiveMessageOutput,
 } from "../automaton/io.ts";
 import { BatchAccumulator } from "./batch_accumulator.ts";
-import type { OutputChannel } from "./output_channel.ts";
+import type { OutputChannel } from "../../base/output_channel.ts";
 import type {
   AppInput,
   AppOutput,

@@ -22,6 +22,7 @@
  * @module
  */
 
+import { equalBytes } from "../../base/bytes.ts";
 import type { Key, Span } from "../automaton/modules.ts";
 import type { BatchEntry } from "../automaton/io.ts";
 
@@ -123,10 +124,5 @@ export class BatchAccumulator<P, T, I, M> {
  */
 export function defaultMessageEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  return false;
+  return a instanceof Uint8Array && b instanceof Uint8Array && equalBytes(a, b);
 }

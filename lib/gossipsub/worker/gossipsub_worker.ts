@@ -37,7 +37,7 @@ import type { GossipsubConfig } from "../automaton/state.ts";
 import { defaultMessageEquals } from "./batch_accumulator.ts";
 import { EventApplier } from "./apply_event.ts";
 import { GossipsubWorkerError } from "./gossipsub_worker_error.ts";
-import { OutputChannel } from "./output_channel.ts";
+import { OutputChannel } from "../../base/output_channel.ts";
 import { Fifo } from "../../base/fifo.ts";
 import type {
   AppInput,

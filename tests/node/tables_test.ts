@@ -165,7 +165,8 @@ Deno.test("Prune crosses the wire with seconds and points, other messages unchan
       return "bb";
     },
   );
-  assert.deepEqual(back, { kind: "Prune", topic: "t", px: ["bb"], backoff: 0 });
+  // A negative backoff reaches the automaton as decoded, as in Octez's DAL node.
+  assert.deepEqual(back, { kind: "Prune", topic: "t", px: ["bb"], backoff: -3000 });
   assert.deepEqual(learnt, ["127.0.0.1:2"]);
   const graft = { kind: "Graft" as const, topic: "t" };
   assert.equal(toWire(graft, () => undefined), graft);

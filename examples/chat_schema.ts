@@ -2,7 +2,8 @@
  * A user's own application messages, declared with the tzp2p schema language and plugged into the
  * P2P envelope next to (or instead of) gossipsub. Regenerate `examples/gen/chat.ts` with:
  *
- *     deno run --allow-read --allow-write lib/codegen/main.ts --runtime lib/encoding/mod.ts examples/chat_schema.ts
+ *     deno run --allow-read --allow-write lib/codegen/main.ts --runtime lib/encoding/mod.ts \
+ *       --extern schema/mod.ts examples/chat_schema.ts
  *
  * (Outside this repository, with tzp2p from JSR: `--package @tzp2p/tzp2p` instead of `--runtime`.)
  *

@@ -8,7 +8,7 @@ import { decodeConversation } from "../../lib/cli/conversation.ts";
 import type { ConversationPiece } from "../../lib/cli/conversation.ts";
 import type { ConversationItem, Direction } from "../../lib/cli/conversation_item.ts";
 import { itemToJsonLine } from "../../lib/cli/conversation_item.ts";
-import { identityToJson, peerIdOfPublicKey, seal } from "../../lib/crypto/mod.ts";
+import { identityToJson, seal } from "../../lib/crypto/mod.ts";
 import { type DalConnectionMetadata, dalMetadataCodec } from "../../lib/connection/mod.ts";
 import { dalMetadataFormat } from "../../lib/cli/conversation_metadata.ts";
 import { DECODE_USAGE, decodeCommand } from "../../lib/cli/decode_command.ts";
@@ -562,16 +562,7 @@ Deno.test("decode --metadata dal prints the DAL fields of a recorded conversatio
   const { t, pieces } = withDalMetadata();
   const dir = await Deno.makeTempDir({ prefix: "tzp2p_cli_test_" });
   try {
-    const { publicKey, secretKey } = t.identity;
-    await Deno.writeTextFile(
-      `${dir}/id.json`,
-      identityToJson({
-        peerId: peerIdOfPublicKey(publicKey),
-        publicKey,
-        secretKey,
-        proofOfWorkStamp: t.stamp,
-      }),
-    );
+    await Deno.writeTextFile(`${dir}/id.json`, identityToJson(t.identity));
     await Deno.writeTextFile(`${dir}/c.jsonl`, toJsonLines(pieces));
     let out = "";
     const io = {

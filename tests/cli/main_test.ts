@@ -2,7 +2,8 @@
 // conversations, exit codes and messages on failures, Ctrl-C during generation.
 
 import assert from "node:assert/strict";
-import { identityToJson, peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
+import { identityToJson } from "../../lib/crypto/mod.ts";
+import { withTempDir } from "../support/cli_node.ts";
 import {
   carthagenet,
   framePieces,
@@ -41,27 +42,9 @@ async function tzp2p(args: string[], stdin?: string): Promise<Run> {
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
 }
 
-async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tzp2p_cli_test_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** Writes the identity.json of the side that recorded a transcript. */
 async function writeIdentity(path: string, t: Transcript): Promise<void> {
-  const { publicKey, secretKey } = t.identity;
-  await Deno.writeTextFile(
-    path,
-    identityToJson({
-      peerId: peerIdOfPublicKey(publicKey),
-      publicKey,
-      secretKey,
-      proofOfWorkStamp: t.stamp,
-    }),
-  );
+  await Deno.writeTextFile(path, identityToJson(t.identity));
 }
 
 function jsonLines(text: string): Record<string, unknown>[] {

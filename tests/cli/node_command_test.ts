@@ -21,13 +21,10 @@ import {
 } from "../../lib/crypto/mod.ts";
 import { createNode, type NodeEvent } from "../../lib/node/mod.ts";
 import type { DalTopic } from "../../gen/gossipsub.ts";
+import { sleep } from "../support/async.ts";
 import { CliNode, portIsFree, withTempDir } from "../support/cli_node.ts";
 
 const TZ1 = "tz1XQjK1b3P72kMcHsoPhnAg3dvX1n8Ainty"; // key_encoding_vectors.ml 25
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Runs `main` in process, capturing what it prints. */
 async function runMain(args: string[]): Promise<{ code: number; out: string; err: string }> {

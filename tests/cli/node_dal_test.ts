@@ -10,6 +10,7 @@ import { peerIdToString } from "../../lib/crypto/mod.ts";
 import { fromHex, toHex } from "../../lib/encoding/hex.ts";
 import { parseDalTopic } from "../../lib/node/dal_topic.ts";
 import type { DalGossipMessage, DalMessage, DalMessageId, DalTopic } from "../../gen/gossipsub.ts";
+import { sleep } from "../support/async.ts";
 import { type CliEvent, CliNode, withTempDir } from "../support/cli_node.ts";
 import {
   handDalMetadataCodec,
@@ -56,10 +57,6 @@ function full(id: DalMessageId, message: DalMessage): DalGossipMessage {
 const isFull = (r: ReceivedDal) => r.message.kind === "MessageWithHeader";
 const levelOf = (r: ReceivedDal) =>
   r.message.kind === "MessageWithHeader" ? r.message.messageId.level : -1;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 Deno.test("the hand-written DAL metadata bytes are Octez's, and agree with the library codec", () => {
   const plain = { advertisedNetPort: 11732, isBootstrapPeer: false };

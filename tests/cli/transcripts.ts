@@ -2,8 +2,11 @@
 // the synthetic A↔B handshake of spec §22.1 and the start of the Carthagenet capture.
 
 import { fromHex, toHex } from "../../lib/encoding/mod.ts";
-import type { ConversationIdentity, ConversationPiece } from "../../lib/cli/conversation.ts";
+import type { ConversationPiece } from "../../lib/cli/conversation.ts";
 import type { Direction } from "../../lib/cli/conversation_item.ts";
+import type { Identity } from "../../lib/crypto/mod.ts";
+import { concat } from "../support/bytes.ts";
+import { identityOfVector } from "../support/identity.ts";
 import { type Vector, vectors } from "../support/vectors.ts";
 
 /** One encrypted frame of a transcript with what the vectors say it holds. */
@@ -17,9 +20,8 @@ export interface Frame {
 
 /** A conversation as seen from one side, frames in recorded order. */
 export interface Transcript {
-  readonly identity: ConversationIdentity;
-  /** The proof-of-work stamp of that identity (to write its identity.json). */
-  readonly stamp: Uint8Array;
+  /** The identity of the recording side (its identity.json is `identityToJson(identity)`). */
+  readonly identity: Identity;
   readonly incoming: boolean;
   /** Connection message frames, sent first. */
   readonly sentFrame: Uint8Array;
@@ -72,8 +74,7 @@ export function synthetic(side: "A" | "B"): Transcript {
   const a = fromHex(t.inputs.A_connection_message_hex);
   const b = fromHex(t.inputs.B_connection_message_hex);
   return {
-    identity: { publicKey: fromHex(me.public_key), secretKey: fromHex(me.secret_key) },
-    stamp: fromHex(me.proof_of_work_stamp),
+    identity: identityOfVector(me),
     incoming: side === "B",
     sentFrame: side === "A" ? a : b,
     receivedFrame: side === "A" ? b : a,
@@ -109,11 +110,7 @@ export function carthagenet(): Transcript & { peerIds: { sent: string; received:
       direction,
     );
   return {
-    identity: {
-      publicKey: fromHex(identity.inputs.public_key),
-      secretKey: fromHex(identity.inputs.secret_key),
-    },
-    stamp: fromHex(identity.inputs.proof_of_work_stamp),
+    identity: identityOfVector(identity.inputs),
     incoming: false,
     sentFrame: fromHex(sent.hex!),
     receivedFrame: fromHex(received.hex!),
@@ -142,14 +139,7 @@ export function framePieces(t: Transcript): ConversationPiece[] {
 
 /** All bytes of one direction, in order. */
 export function streamOf(pieces: readonly ConversationPiece[], direction: Direction): Uint8Array {
-  const parts = pieces.filter((p) => p.direction === direction).map((p) => p.bytes);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(pieces.filter((p) => p.direction === direction).map((p) => p.bytes));
 }
 
 /** `{"direction", "hex"}` JSON lines of pieces, as `tzp2p decode` reads them. */

@@ -11,6 +11,7 @@ import {
   isP2pError,
   OCTEZ_MAINNET_VERSIONS,
 } from "../../lib/connection/mod.ts";
+import { sleep } from "../support/async.ts";
 import { appMessage, authenticatePair, handshakeOptions, memoryPipe, tcpPair } from "./helpers.ts";
 
 type Message = P2pMessage<RawAppMessage>;
@@ -223,7 +224,7 @@ Deno.test("writeSync resolves once the bytes are handed to the stream; readNow p
   await a.writeSync(appMessage(10));
   assert.equal(x.written.length, before + 1);
   assert.equal(x.written.at(-1)!.length, 18 + 16);
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await sleep(10);
   const polled = b.readNow();
   assert.ok(polled !== undefined);
   assert.equal(polled.size, 16);
@@ -271,7 +272,7 @@ Deno.test("a full incoming queue stops reading: the remote's writes wait until w
   const sizes = Array(40).fill(65536);
   let written = 0;
   const writes = sizes.map((size) => a.writeSync(appMessage(size)).then(() => written++));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   assert.ok(written < 20, `${written} of 40 writes went through`);
   await receiveAll(b, sizes, 0);
   await Promise.all(writes);

@@ -49,17 +49,6 @@ export function memoryPipe(): [TappedStream, TappedStream] {
   ];
 }
 
-/** All bytes of `chunks`, concatenated. */
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 /** A fresh identity with a trivial proof of work (difficulty 0: any stamp). */
 export function freshIdentity(): Identity {
   return generateIdentitySync(0);

@@ -11,10 +11,10 @@ import {
   type P2pErrorKind,
 } from "../../lib/connection/mod.ts";
 import type { RawAppMessage } from "../../lib/encoding/mod.ts";
+import { concat } from "../support/bytes.ts";
 import {
   appMessage,
   authenticatePair,
-  concat,
   freshIdentity,
   handshakeOptions,
   memoryPipe,

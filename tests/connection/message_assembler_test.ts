@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { fromHex } from "../../lib/encoding/mod.ts";
 import { isDecodeError } from "../../lib/encoding/errors.ts";
 import { MAX_P2P_MESSAGE_SIZE, MessageAssembler } from "../../lib/connection/mod.ts";
-import { concat } from "./helpers.ts";
+import { concat } from "../support/bytes.ts";
 
 function framed(body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + body.length);

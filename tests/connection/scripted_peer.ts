@@ -7,9 +7,10 @@
  * @module
  */
 
+import { identityOfVector } from "../support/identity.ts";
 import { vectors } from "../support/vectors.ts";
 import { fromHex } from "../../lib/encoding/mod.ts";
-import { incrementNonceInPlace, makePowTarget, peerIdOfPublicKey } from "../../lib/crypto/mod.ts";
+import { incrementNonceInPlace, makePowTarget } from "../../lib/crypto/mod.ts";
 import { makePointId } from "../../lib/base/point_id.ts";
 import {
   type AuthenticateOptions,
@@ -54,17 +55,11 @@ export function scriptedPeer(): ScriptedPeer {
   const nonce = fromHex(transcript.expected.A_local_nonce);
   incrementNonceInPlace(nonce);
   incrementNonceInPlace(nonce);
-  const publicKey = fromHex(transcript.inputs.B.public_key);
   const send = (bytes: Uint8Array) => writer.write(bytes);
   return {
     responderStream: theirs,
     responderOptions: {
-      identity: {
-        peerId: peerIdOfPublicKey(publicKey),
-        publicKey,
-        secretKey: fromHex(transcript.inputs.B.secret_key),
-        proofOfWorkStamp: fromHex(transcript.inputs.B.proof_of_work_stamp),
-      },
+      identity: identityOfVector(transcript.inputs.B),
       powTarget: makePowTarget(0),
       incoming: true,
       listeningPort: 9732,

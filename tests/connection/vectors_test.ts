@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { vectors } from "../support/vectors.ts";
 import { fromHex, rawAppCodec, toHex } from "../../lib/encoding/mod.ts";
 import { makePointId, parsePointId, pointIdToString } from "../../lib/base/point_id.ts";
-import {
-  channelKey,
-  type Identity,
-  makePowTarget,
-  peerIdOfPublicKey,
-} from "../../lib/crypto/mod.ts";
+import { channelKey, makePowTarget } from "../../lib/crypto/mod.ts";
 import {
   accept,
   authenticate,
@@ -19,23 +14,13 @@ import {
   selectVersion,
   shellMetadataCodec,
 } from "../../lib/connection/mod.ts";
-import { concat, memoryPipe } from "./helpers.ts";
+import { concat } from "../support/bytes.ts";
+import { identityOfVector } from "../support/identity.ts";
+import { memoryPipe } from "./helpers.ts";
 
 const [transcript] = vectors("handshake_transcript");
 const chunks = vectors("encrypted_chunk").filter((v) => v.name.startsWith("synthetic handshake"));
 const wire = (index: number) => fromHex(chunks[index].hex!);
-
-function vectorIdentity(
-  side: { public_key: string; secret_key: string; proof_of_work_stamp: string },
-): Identity {
-  const publicKey = fromHex(side.public_key);
-  return {
-    peerId: peerIdOfPublicKey(publicKey),
-    publicKey,
-    secretKey: fromHex(side.secret_key),
-    proofOfWorkStamp: fromHex(side.proof_of_work_stamp),
-  };
-}
 
 const versions = {
   chainName: "TEZOS_MAINNET",
@@ -55,7 +40,7 @@ function transcriptOptions(): [AuthenticateOptions, AuthenticateOptions] {
   return [
     {
       ...common,
-      identity: vectorIdentity(A),
+      identity: identityOfVector(A),
       incoming: false,
       listeningPort: 19732,
       remotePoint: makePointId("127.0.0.1", 9732),
@@ -64,7 +49,7 @@ function transcriptOptions(): [AuthenticateOptions, AuthenticateOptions] {
     },
     {
       ...common,
-      identity: vectorIdentity(B),
+      identity: identityOfVector(B),
       incoming: true,
       listeningPort: 9732,
       remotePoint: makePointId("127.0.0.1", 50000),

@@ -6,22 +6,12 @@ import {
   generateIdentity,
   generateIdentitySync,
   generateKeyPair,
-  type Identity,
 } from "../../lib/crypto/identity.ts";
 import { peerIdOfPublicKey } from "../../lib/crypto/peer_id.ts";
 import { makePowTarget } from "../../lib/crypto/pow_target.ts";
 import { checkProofOfWork } from "../../lib/crypto/proof_of_work.ts";
+import { identityOfVector } from "../support/identity.ts";
 import { hex, vectors } from "../support/vectors.ts";
-
-function identityOfVector(inputs: Record<string, unknown>): Identity {
-  const publicKey = hex(inputs.public_key);
-  return {
-    peerId: peerIdOfPublicKey(publicKey),
-    publicKey,
-    secretKey: hex(inputs.secret_key),
-    proofOfWorkStamp: hex(inputs.proof_of_work_stamp),
-  };
-}
 
 for (const vector of vectors("identity")) {
   Deno.test(`key pair and checks of ${vector.name}`, () => {

@@ -3,6 +3,7 @@ import process from "node:process";
 import { isCryptoError } from "../../lib/crypto/errors.ts";
 import { generateProofOfWork, type PowProgress } from "../../lib/crypto/pow_pool.ts";
 import { makePowTarget } from "../../lib/crypto/pow_target.ts";
+import { sleep } from "../support/async.ts";
 import { checkProofOfWork } from "../../lib/crypto/proof_of_work.ts";
 
 // Deno's sanitizers (on by default) fail a test that leaves a worker handle open, but they do not
@@ -12,7 +13,7 @@ import { checkProofOfWork } from "../../lib/crypto/proof_of_work.ts";
 // CPU milliseconds this process spends while idling for `ms`.
 async function cpuWhileIdle(ms: number): Promise<number> {
   const before = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(ms);
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000;
 }

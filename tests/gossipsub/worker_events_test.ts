@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { testLimits } from "../../lib/gossipsub/mod.ts";
+import { sleep } from "../support/async.ts";
 import {
   collectBoth,
   eventLog,
@@ -12,7 +13,6 @@ import {
   nextHeartbeat,
   out,
   settle,
-  sleep,
   stop,
   testWorker,
   untilTicks,

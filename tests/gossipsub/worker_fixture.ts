@@ -13,6 +13,7 @@ import {
   type WorkerConfig,
   type WorkerEvent,
 } from "../../lib/gossipsub/mod.ts";
+import { collect, type Collected, sleep } from "../support/async.ts";
 import { numberModule, stringModule } from "./fixture.ts";
 
 export type W = GossipsubWorker<number, string, number, string>;
@@ -56,28 +57,9 @@ export function testWorker(options: TestWorkerOptions = {}): { worker: W; validi
   return { worker, validities };
 }
 
-/** Everything read from a stream so far; `done` settles when the stream ends. */
-export interface Collected<X> {
-  readonly items: X[];
-  readonly done: Promise<void>;
-}
-
-/** Reads `stream` to its end in the background. */
-export function collect<X>(stream: ReadableStream<X>): Collected<X> {
-  const items: X[] = [];
-  const done = (async () => {
-    for await (const item of stream) items.push(item);
-  })();
-  return { items, done };
-}
-
 /** Collects both output streams of `worker`. */
 export function collectBoth(worker: W): { p2p: Collected<Out>; app: Collected<App> } {
   return { p2p: collect(worker.p2pOutputStream), app: collect(worker.appOutputStream) };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

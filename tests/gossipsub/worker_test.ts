@@ -4,15 +4,14 @@
 
 import assert from "node:assert/strict";
 import { DEFAULT_MAX_INPUT_QUEUE_LENGTH, isGossipsubWorkerError } from "../../lib/gossipsub/mod.ts";
+import { collect, sleep } from "../support/async.ts";
 import {
-  collect,
   collectBoth,
   eventLog,
   HEARTBEAT,
   nextHeartbeat,
   out,
   settle,
-  sleep,
   stop,
   testWorker,
   trackTimers,

@@ -13,7 +13,7 @@ import {
   type Node,
   type NodeEvent,
 } from "../../lib/node/mod.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../support/async.ts";
 
 type DalNode = Node<DalTopic, DalMessageId, DalMessage>;
 

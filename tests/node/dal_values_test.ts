@@ -9,13 +9,14 @@ import type { DalMessage, DalMessageId, DalTopic } from "../../gen/gossipsub.ts"
 import { generateIdentitySync } from "../../lib/crypto/mod.ts";
 import { fromHex, toHex } from "../../lib/encoding/hex.ts";
 import { dalGossip } from "../../lib/node/dal_gossip.ts";
-import { createNode, type Delivered, type PointId } from "../../lib/node/mod.ts";
+import { createNode, type PointId } from "../../lib/node/mod.ts";
 import {
   checkDalMessage,
   checkDalMessageId,
   isValidG1Compressed,
   isValidScalar,
 } from "../../lib/node/dal_values.ts";
+import { collect, waitFor } from "../support/async.ts";
 
 const G1 = bls12_381.G1.Point;
 const Fp = bls12_381.fields.Fp;
@@ -259,25 +260,6 @@ Deno.test("dalGossip() asks the application's hook only about well-formed values
   assert.deepEqual(asked, [[good, undefined], [{ ...good, level: 99 }, undefined], [good, valid]]);
 });
 
-type DalDelivered = Delivered<DalTopic, DalMessageId, DalMessage>;
-
-/** Reads a subscription in the background until it ends. */
-function collectShards(stream: ReadableStream<DalDelivered>): DalDelivered[] {
-  const items: DalDelivered[] = [];
-  void (async () => {
-    for await (const item of stream) items.push(item);
-  })();
-  return items;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 Deno.test("a malformed commitment, proof or share is neither delivered nor forwarded", async () => {
   // publisher → relay → reader, over TCP on loopback. The relay's verdicts decide what the reader
   // sees: messages travel each connection in order, so once a well-formed shard published after
@@ -297,8 +279,8 @@ Deno.test("a malformed commitment, proof or share is neither delivered nor forwa
   const relay = await createNode(options(publisher.listeningPoint));
   const reader = await createNode(options(relay.listeningPoint));
   try {
-    const atRelay = collectShards(relay.subscribe(topic));
-    const atReader = collectShards(reader.subscribe(topic));
+    const atRelay = collect(relay.subscribe(topic)).items;
+    const atReader = collect(reader.subscribe(topic)).items;
     const share = [leBytes(11n), leBytes(R - 1n)];
     const id = (shardIndex: number, commitment = validCommitment): DalMessageId => ({
       ...messageId(commitment),
@@ -307,7 +289,7 @@ Deno.test("a malformed commitment, proof or share is neither delivered nor forwa
     });
     // Well-formed shards until the path is up (the meshes form within a few heartbeats).
     let next = 0;
-    await until("a first shard through the relay", () => {
+    await waitFor("a first shard through the relay", () => {
       if (atReader.length === 0) publisher.publish(topic, shard(share), id(next++));
       return atReader.length > 0;
     });
@@ -316,7 +298,7 @@ Deno.test("a malformed commitment, proof or share is neither delivered nor forwa
     publisher.publish(topic, shard(share, new Uint8Array(48).fill(5)), id(1001));
     publisher.publish(topic, shard([share[0], leBytes(R)]), id(1002));
     publisher.publish(topic, shard(share), id(1003));
-    await until(
+    await waitFor(
       "the last well-formed shard",
       () => atReader.some((d) => d.messageId.shardIndex === 1003),
     );

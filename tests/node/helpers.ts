@@ -1,5 +1,5 @@
-// Shared helpers of the node tests: small loopback nodes with fresh low-PoW identities, condition
-// waits with deadlines, and readers that collect a subscription in the background.
+// Shared helpers of the node tests: small loopback nodes with fresh low-PoW identities, closing
+// them, and ports (waits, stream collectors and text bytes are in tests/support/).
 
 import {
   createNode,
@@ -10,6 +10,9 @@ import {
 import { generateIdentitySync } from "../../lib/crypto/mod.ts";
 
 export type SimpleNode = Node<string, Uint8Array, Uint8Array>;
+
+/** What a subscription of a {@linkcode SimpleNode} yields. */
+export type SimpleDelivered = Delivered<string, Uint8Array, Uint8Array>;
 
 /** Options of a small test node: short heartbeat and maintenance, PoW difficulty 2. */
 export function testOptions(overrides: SimpleNodeOptions = {}): SimpleNodeOptions {
@@ -29,51 +32,9 @@ export function testNode(overrides: SimpleNodeOptions = {}): Promise<SimpleNode>
   return createNode(testOptions(overrides));
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every `every` ms until it holds; throws with `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  condition: () => boolean,
-  timeoutMs = 10_000,
-  every = 20,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await sleep(every);
-  }
-}
-
-/** Everything read from a subscription so far; `done` settles when the stream ends. */
-export interface Collected {
-  readonly items: Delivered<string, Uint8Array, Uint8Array>[];
-  readonly done: Promise<void>;
-}
-
-/** Reads a subscription to its end in the background. */
-export function collect(
-  stream: ReadableStream<Delivered<string, Uint8Array, Uint8Array>>,
-): Collected {
-  const items: Delivered<string, Uint8Array, Uint8Array>[] = [];
-  const done = (async () => {
-    for await (const item of stream) items.push(item);
-  })();
-  return { items, done };
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-export function text(s: string): Uint8Array {
-  return encoder.encode(s);
-}
-
-export function untext(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
-}
+// `sleep` and `waitFor` live in tests/support/async.ts; re-exported for the modules that still
+// import them from here (tests/node/profiles_test.ts, in progress elsewhere).
+export { sleep, waitFor } from "../support/async.ts";
 
 /** Closes all nodes, in parallel. */
 export async function closeAll(nodes: Iterable<SimpleNode>): Promise<void> {

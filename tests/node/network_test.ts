@@ -3,15 +3,13 @@
 
 import assert from "node:assert/strict";
 import { peerIdKey } from "../../lib/crypto/mod.ts";
+import { collect, type Collected, sleep, waitFor } from "../support/async.ts";
 import {
   assertPortFree,
   closeAll,
-  collect,
-  type Collected,
+  type SimpleDelivered,
   type SimpleNode,
-  sleep,
   testNode,
-  waitFor,
 } from "./helpers.ts";
 
 const NODES = 20;
@@ -24,7 +22,7 @@ interface Member {
   readonly node: SimpleNode;
   readonly key: string;
   readonly topics: string[];
-  readonly streams: Map<string, Collected>;
+  readonly streams: Map<string, Collected<SimpleDelivered>>;
   alive: boolean;
 }
 
@@ -121,7 +119,7 @@ function missing(publications: Publication[]): string[] {
 
 // Every stream holds exactly the publications it should, each once.
 function checkExactlyOnce(members: Member[], publications: Publication[]): void {
-  const expectedAt = new Map<Collected, Set<number>>();
+  const expectedAt = new Map<Collected<SimpleDelivered>, Set<number>>();
   for (const p of publications) {
     for (const m of p.expected) {
       const stream = m.streams.get(p.topic)!;

@@ -5,17 +5,9 @@ import { peerIdKey } from "../../lib/crypto/mod.ts";
 import { toHex } from "../../lib/encoding/hex.ts";
 import { defaultNodeLimits, isNodeError } from "../../lib/node/mod.ts";
 import { trackTimers } from "../gossipsub/worker_fixture.ts";
-import {
-  assertPortFree,
-  closeAll,
-  collect,
-  freePort,
-  sleep,
-  testNode,
-  text,
-  untext,
-  waitFor,
-} from "./helpers.ts";
+import { collect, sleep, waitFor } from "../support/async.ts";
+import { text, untext } from "../support/bytes.ts";
+import { assertPortFree, closeAll, freePort, testNode } from "./helpers.ts";
 
 Deno.test("two nodes exchange messages both ways on two topics", async () => {
   const alice = await testNode();

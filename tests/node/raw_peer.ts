@@ -2,6 +2,7 @@
 // can send exactly the P2P messages it wants and read what the node answers.
 
 import type { PointId } from "../../lib/base/point_id.ts";
+import { sleep } from "../support/async.ts";
 import {
   accept,
   connect,
@@ -75,7 +76,7 @@ export class Inbox<M> {
       const found = this.items.find(match);
       if (found !== undefined) return found;
       if (performance.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 }

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { pointIdToString } from "../../lib/base/point_id.ts";
 import { peerIdKey } from "../../lib/crypto/mod.ts";
-import { closeAll, type SimpleNode, sleep, testNode, waitFor } from "./helpers.ts";
+import { sleep, waitFor } from "../support/async.ts";
+import { closeAll, type SimpleNode, testNode } from "./helpers.ts";
 import { Inbox, rawPeer } from "./raw_peer.ts";
 
 const still = { connections: { minConnections: 0, expectedConnections: 0, maxConnections: 8 } };

@@ -15,9 +15,8 @@
  * @module
  */
 
-import { makePointId, parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
-import type { P2pStat } from "../connection/mod.ts";
-import { type Identity, makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import { parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
+import { type Identity, peerIdKey } from "../crypto/mod.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { DalMessage, DalMessageId, DalTopic, PxPeer } from "../../gen/gossipsub.ts";
 import {
@@ -45,31 +44,18 @@ import {
   type DalNodeOptions,
   defaultNodeLimits,
   duration,
-  maintenanceBounds,
   type NodeOptions,
   type SimpleNodeOptions,
 } from "./options.ts";
-import { P2pLayer } from "./p2p_layer.ts";
+import { P2pLayer, p2pLayerSettings, type PeerInfo } from "./p2p_layer.ts";
+
+export type { PeerInfo };
 import type { PeerLink } from "./peer_link.ts";
 import { dalPlan, identityFor, type NodePlan, resolveProfile, shellPlan } from "./plan.ts";
 import type { PoolStats } from "./pool.ts";
 import { dalProfile, type NetworkProfile, simpleProfile } from "./profiles.ts";
 import { simpleGossip } from "./simple_gossip.ts";
 import { type Delivered, Subscriptions } from "./subscriptions.ts";
-
-/** One connected peer, as {@link Node.peers} reports it. */
-export interface PeerInfo {
-  /** The peer id (16 bytes). */
-  readonly peerId: Uint8Array;
-  /** The peer id in base58 (`id…`). */
-  readonly id: string;
-  /** Where it listens, when known. */
-  readonly point: PointId | undefined;
-  /** It opened the connection. */
-  readonly incoming: boolean;
-  /** Traffic of the connection. */
-  readonly stat: P2pStat;
-}
 
 /** Counters of a node. */
 export interface NodeStats {
@@ -154,7 +140,6 @@ export class Node<T, I, M> {
     this.#onEvent = options.onEvent;
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
     const rng = new Rng(seed ^ 0x5bd1e995);
-    const bounds = maintenanceBounds(profile.connections);
     const heartbeatMs = duration("heartbeatMs", options.heartbeatMs, 1000);
     const base = options.limits === undefined ? defaultNodeLimits<T>(heartbeatMs) : {
       ...options.limits,
@@ -173,30 +158,8 @@ export class Node<T, I, M> {
     const trusted = new Set<string>();
 
     this.#p2p = new P2pLayer<Wire<T, I, M>, unknown>({
-      identity,
-      powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
-      versions: {
-        chainName: profile.chainName,
-        distributedDbVersions: profile.distributedDbVersions,
-        p2pVersions: profile.p2pVersions,
-      },
-      metadata: plan.metadata,
-      metadataCodec: plan.metadataCodec,
-      advertisedPort: plan.advertisedPort,
-      remoteListeningPoint: plan.remoteListeningPoint,
+      ...p2pLayerSettings(identity, profile, options, plan),
       codec: instance.codec,
-      listen: options.listen ?? {},
-      bootstrapPoints: (options.bootstrapPoints ?? []).map(toPoint),
-      bounds,
-      maintenanceMs: profile.maintenanceMs,
-      connectTimeoutMs: profile.connectTimeoutMs,
-      authenticationTimeoutMs: profile.authenticationTimeoutMs,
-      maxIncomingHandshakes: profile.maxIncomingHandshakes,
-      outgoingQueueSize: profile.outgoingQueueSize,
-      greylistMs: duration("greylistMs", options.greylistMs, 600_000),
-      reconnection: profile.reconnection,
-      peerDiscovery: profile.peerDiscovery,
-      swapLingerMs: profile.swapLingerMs,
       rng,
       onEvent: options.onEvent,
       onOpen: (link) =>
@@ -407,13 +370,7 @@ export class Node<T, I, M> {
 
   /** The connected peers. */
   peers(): PeerInfo[] {
-    return this.#p2p.pool.links().map((link) => ({
-      peerId: link.peerId,
-      id: peerIdToString(link.peerId),
-      point: link.listeningPoint,
-      incoming: link.incoming,
-      stat: link.conn.stat(),
-    }));
+    return this.#p2p.peers();
   }
 
   /**
@@ -440,16 +397,8 @@ export class Node<T, I, M> {
    * @returns Resolves with the new peer once the connection runs.
    * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
    */
-  async connect(point: PointId | string): Promise<PeerInfo> {
-    const p = typeof point === "string" ? parsePointId(point) : makePointId(point.addr, point.port);
-    const link = await this.#p2p.pool.dial(p, "config");
-    return {
-      peerId: link.peerId,
-      id: peerIdToString(link.peerId),
-      point: link.listeningPoint,
-      incoming: link.incoming,
-      stat: link.conn.stat(),
-    };
+  connect(point: PointId | string): Promise<PeerInfo> {
+    return this.#p2p.connect(point);
   }
 
   /**
@@ -575,10 +524,6 @@ export async function createNode<T, I, M>(
   }
   const custom = options as NodeOptions<T, I, M>;
   return new Node(identity, custom.gossip, custom, profile, plan);
-}
-
-function toPoint(p: PointId | string): PointId {
-  return typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port);
 }
 
 // Text forms of DAL topics and ids for the `message_delivered` events.

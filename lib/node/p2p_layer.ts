@@ -15,19 +15,21 @@
  * @module
  */
 
-import { makePointId, type PointId, pointIdToString } from "../base/point_id.ts";
+import { makePointId, parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
 import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
-import { type Identity, peerIdKey } from "../crypto/mod.ts";
+import { type Identity, makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { P2pStat } from "../connection/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { Rng } from "../base/rng.ts";
 import { BanList } from "./ban_list.ts";
 import type { NodeEvent } from "./events.ts";
 import { KnownPoints } from "./known_points.ts";
 import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
-import type { MaintenanceBounds } from "./options.ts";
+import { type MaintenanceBounds, maintenanceBounds, type NodeOptionsBase } from "./options.ts";
+import type { NodePlan } from "./plan.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { Pool, type PoolStats } from "./pool.ts";
-import type { ReconnectionSchedule } from "./profiles.ts";
+import type { NetworkProfile, ReconnectionSchedule } from "./profiles.ts";
 
 /** Everything the P2P layer needs. */
 export interface P2pLayerConfig<W, Meta> {
@@ -86,6 +88,84 @@ export interface P2pLayerConfig<W, Meta> {
   onMessage(link: PeerLink<W, Meta>, message: W): void;
   /** Dialling a point failed. */
   onDialFailed(pointText: string): void;
+}
+
+/** One connected peer, as a node's `peers()` reports it. */
+export interface PeerInfo {
+  /** The peer id (16 bytes). */
+  readonly peerId: Uint8Array;
+  /** The peer id in base58 (`id…`). */
+  readonly id: string;
+  /** Where it listens, when known. */
+  readonly point: PointId | undefined;
+  /** It opened the connection. */
+  readonly incoming: boolean;
+  /** Traffic of the connection. */
+  readonly stat: P2pStat;
+}
+
+/** The settings every kind of node derives the same way from its profile, options and plan. */
+export type P2pLayerSettings<Meta> = Omit<
+  P2pLayerConfig<never, Meta>,
+  "codec" | "rng" | "onOpen" | "onClose" | "onMessage" | "onDialFailed"
+>;
+
+/**
+ * The P2P layer's settings of a node: the profile's values, the options' points and the plan's
+ * metadata.
+ *
+ * @param identity The node's identity.
+ * @param profile The resolved profile.
+ * @param options The options.
+ * @param plan The metadata plan.
+ * @returns The settings.
+ */
+export function p2pLayerSettings<Meta>(
+  identity: Identity,
+  profile: NetworkProfile,
+  options: NodeOptionsBase,
+  plan: NodePlan<Meta>,
+): P2pLayerSettings<Meta> {
+  return {
+    identity,
+    powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
+    versions: {
+      chainName: profile.chainName,
+      distributedDbVersions: profile.distributedDbVersions,
+      p2pVersions: profile.p2pVersions,
+    },
+    metadata: plan.metadata,
+    metadataCodec: plan.metadataCodec,
+    advertisedPort: plan.advertisedPort,
+    remoteListeningPoint: plan.remoteListeningPoint,
+    listen: options.listen ?? {},
+    bootstrapPoints: (options.bootstrapPoints ?? []).map(toPoint),
+    bounds: maintenanceBounds(profile.connections),
+    maintenanceMs: profile.maintenanceMs,
+    connectTimeoutMs: profile.connectTimeoutMs,
+    authenticationTimeoutMs: profile.authenticationTimeoutMs,
+    maxIncomingHandshakes: profile.maxIncomingHandshakes,
+    outgoingQueueSize: profile.outgoingQueueSize,
+    greylistMs: profile.greylistMs,
+    reconnection: profile.reconnection,
+    peerDiscovery: profile.peerDiscovery,
+    swapLingerMs: profile.swapLingerMs,
+    onEvent: options.onEvent,
+  };
+}
+
+function toPoint(p: PointId | string): PointId {
+  return typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port);
+}
+
+function peerInfo<W, Meta>(link: PeerLink<W, Meta>): PeerInfo {
+  return {
+    peerId: link.peerId,
+    id: peerIdToString(link.peerId),
+    point: link.listeningPoint,
+    incoming: link.incoming,
+    stat: link.conn.stat(),
+  };
 }
 
 /** Counters of the P2P layer. */
@@ -245,6 +325,22 @@ export class P2pLayer<W, Meta> {
       pool: { ...this.pool.stats },
       maintenance: { ...this.#maintenance.stats },
     };
+  }
+
+  /** The connected peers. */
+  peers(): PeerInfo[] {
+    return this.pool.links().map(peerInfo);
+  }
+
+  /**
+   * Dials a point now.
+   *
+   * @param point The point, as `{addr, port}` or text.
+   * @returns The new peer once the connection runs.
+   * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
+   */
+  async connect(point: PointId | string): Promise<PeerInfo> {
+    return peerInfo(await this.pool.dial(toPoint(point), "config"));
   }
 
   /**

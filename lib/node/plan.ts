@@ -60,6 +60,7 @@ export function resolveProfile(base: NetworkProfile, options: NodeOptionsBase): 
       "authenticationTimeoutMs",
       "swapLingerMs",
       "kickBanMs",
+      "greylistMs",
     ] as const
   ) {
     checkDuration(name, options[name]);
@@ -75,6 +76,7 @@ export function resolveProfile(base: NetworkProfile, options: NodeOptionsBase): 
     swapLingerMs: options.swapLingerMs === undefined ? base.swapLingerMs : options.swapLingerMs,
     maintenanceMs: options.maintenanceMs ?? base.maintenanceMs,
     kickBanMs: options.kickBanMs ?? base.kickBanMs,
+    greylistMs: options.greylistMs ?? base.greylistMs,
     outgoingQueueSize: options.outgoingQueueSize ?? base.outgoingQueueSize,
   };
 }

@@ -7,18 +7,16 @@
  * @module
  */
 
-import { makePointId, parsePointId, type PointId } from "../base/point_id.ts";
-import { makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { PointId } from "../base/point_id.ts";
+import { peerIdKey } from "../crypto/mod.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { rawAppCodec, type RawAppMessage } from "../encoding/app_codec.ts";
 import { Rng } from "../base/rng.ts";
 import { NodeError } from "./errors.ts";
 import type { ShellNodeOptions } from "./options.ts";
-import { maintenanceBounds } from "./options.ts";
-import { P2pLayer, type P2pLayerStats } from "./p2p_layer.ts";
+import { P2pLayer, p2pLayerSettings, type P2pLayerStats, type PeerInfo } from "./p2p_layer.ts";
 import { identityFor, resolveProfile, shellPlan } from "./plan.ts";
 import { type NetworkProfile, shellProfile } from "./profiles.ts";
-import type { PeerInfo } from "./node.ts";
 import type { ConnectionMetadata } from "../connection/mod.ts";
 
 /** A shell message received from a peer. */
@@ -75,30 +73,8 @@ export class ShellNode {
     }, { highWaterMark: bufferSize });
     const plan = shellPlan(options.disableMempool ?? false, options.privateNode ?? false);
     this.#p2p = new P2pLayer<RawAppMessage, ConnectionMetadata>({
-      identity,
-      powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
-      versions: {
-        chainName: profile.chainName,
-        distributedDbVersions: profile.distributedDbVersions,
-        p2pVersions: profile.p2pVersions,
-      },
-      metadata: plan.metadata,
-      metadataCodec: plan.metadataCodec,
+      ...p2pLayerSettings(identity, profile, options, plan),
       codec: rawAppCodec,
-      listen: options.listen ?? {},
-      bootstrapPoints: (options.bootstrapPoints ?? []).map((p) =>
-        typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port)
-      ),
-      bounds: maintenanceBounds(profile.connections),
-      maintenanceMs: profile.maintenanceMs,
-      connectTimeoutMs: profile.connectTimeoutMs,
-      authenticationTimeoutMs: profile.authenticationTimeoutMs,
-      maxIncomingHandshakes: profile.maxIncomingHandshakes,
-      outgoingQueueSize: profile.outgoingQueueSize,
-      greylistMs: options.greylistMs ?? 600_000,
-      reconnection: profile.reconnection,
-      peerDiscovery: profile.peerDiscovery,
-      swapLingerMs: profile.swapLingerMs,
       rng: new Rng(crypto.getRandomValues(new Uint32Array(1))[0]),
       onEvent: options.onEvent,
       onOpen: () => {},
@@ -123,13 +99,7 @@ export class ShellNode {
 
   /** The connected peers. */
   peers(): PeerInfo[] {
-    return this.#p2p.pool.links().map((link) => ({
-      peerId: link.peerId,
-      id: peerIdToString(link.peerId),
-      point: link.listeningPoint,
-      incoming: link.incoming,
-      stat: link.conn.stat(),
-    }));
+    return this.#p2p.peers();
   }
 
   /**
@@ -153,16 +123,8 @@ export class ShellNode {
    * @returns The new peer once the connection runs.
    * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
    */
-  async connect(point: PointId | string): Promise<PeerInfo> {
-    const p = typeof point === "string" ? parsePointId(point) : makePointId(point.addr, point.port);
-    const link = await this.#p2p.pool.dial(p, "config");
-    return {
-      peerId: link.peerId,
-      id: peerIdToString(link.peerId),
-      point: link.listeningPoint,
-      incoming: link.incoming,
-      stat: link.conn.stat(),
-    };
+  connect(point: PointId | string): Promise<PeerInfo> {
+    return this.#p2p.connect(point);
   }
 
   /** Counters. */

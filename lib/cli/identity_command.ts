@@ -15,7 +15,7 @@ import {
   writeIdentityFile,
 } from "../crypto/mod.ts";
 import { toHex } from "../encoding/mod.ts";
-import { parseArgs } from "./args.ts";
+import { numberOption, parseArgs } from "./args.ts";
 import { CliError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { powBitsReached } from "./pow_bits.ts";
@@ -78,21 +78,6 @@ export async function identityShow(args: readonly string[], io: CliIo): Promise<
       ? `${JSON.stringify(shown)}\n`
       : Object.entries(shown).map(([k, v]) => `${k}: ${v}\n`).join(""),
   );
-}
-
-function numberOption(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  valid: (n: number) => boolean,
-  what: string,
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === "" || !valid(n)) {
-    throw new CliError("usage", `--${name} must be ${what}, got ${JSON.stringify(value)}`);
-  }
-  return n;
 }
 
 /**

@@ -24,7 +24,8 @@ import {
 } from "../../lib/node/mod.ts";
 import { SWAP_REQUEST_SPACING_MS } from "../../lib/node/maintenance.ts";
 import { OctezShellListener, OctezShellPeer } from "../support/octez_shell_peer.ts";
-import { freePort, sleep, testNode, waitFor } from "./helpers.ts";
+import { freePort, testNode } from "./helpers.ts";
+import { sleep, waitFor } from "../support/async.ts";
 import { Inbox, rawPeer } from "./raw_peer.ts";
 
 const MAINNET = "TEZOS_MAINNET";

@@ -178,30 +178,16 @@ export function dalProfile(l1ChainName: string = MAINNET_CHAIN_NAME): NetworkPro
  */
 export function simpleProfile(chainName: string = DEFAULT_CHAIN_NAME): NetworkProfile {
   return {
+    ...shellProfile(chainName),
     name: "simple",
-    chainName,
     distributedDbVersions: [0],
-    p2pVersions: [0, 1],
-    expectedPow: 26,
-    connections: { minConnections: 10, expectedConnections: 50, maxConnections: 100 },
-    maxIncomingHandshakes: 20,
-    authenticationTimeoutMs: 5_000,
-    connectTimeoutMs: 10_000,
     reconnection: {
       initialDelayMs: 1_000,
       factor: 2,
       maxDelayMs: 60_000,
       afterDisconnectionMs: 1_000,
     },
-    peerDiscovery: true,
-    swapLingerMs: 30_000,
     maintenanceMs: 5_000,
-    kickBanMs: 600_000,
-    greylistMs: 600_000,
-    outgoingQueueSize: 8 * MIB,
-    trustConfiguredPoints: false,
-    batchValidationMs: undefined,
-    pingIntervalMs: undefined,
   };
 }
 

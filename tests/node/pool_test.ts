@@ -49,49 +49,39 @@ Deno.test("another chain name gets Nack Unknown_chain_name", async () => {
   }
 });
 
-Deno.test("past maxConnections, newcomers get Nack Too_many_connections with known points", async () => {
-  const other = await testNode(still);
-  const node = await testNode({
-    connections: { minConnections: 0, expectedConnections: 0, maxConnections: 2 },
-  });
-  const raw = [];
-  try {
-    await node.connect(other.listeningPoint!);
-    raw.push(await rawPeer(node.listeningPoint!));
-    let alternatives: unknown;
-    await assert.rejects(rawPeer(node.listeningPoint!), (e) => {
-      if (isP2pError(e, "rejected_by_nack")) alternatives = e.details.alternativePoints;
-      return nackMotive(e) === RejectionMotive.TooManyConnections;
+// Octez sends up to 50 known points with every Nack, and none when peer discovery is off
+// (`p2p_connect_handler.ml` 512-518).
+for (const peerDiscovery of [true, false]) {
+  const carries = peerDiscovery ? "known points" : "no points (discovery off, as the dal profile)";
+  Deno.test(`past maxConnections, newcomers get Nack Too_many_connections with ${carries}`, async () => {
+    const other = await testNode(still);
+    const node = await testNode({
+      peerDiscovery,
+      connections: { minConnections: 0, expectedConnections: 0, maxConnections: 2 },
     });
-    assert.deepEqual(alternatives, [other.listeningPoint]);
-    assert.equal(node.stats().pool.refused, 1);
-  } finally {
-    await Promise.all(raw.map((c) => c.close()));
-    await closeAll([node, other]);
-  }
-});
-
-Deno.test("with peer discovery off (the dal profile), a Nack carries no points", async () => {
-  const other = await testNode(still);
-  const node = await testNode({
-    peerDiscovery: false,
-    connections: { minConnections: 0, expectedConnections: 0, maxConnections: 2 },
+    const raw = [];
+    try {
+      await node.connect(other.listeningPoint!);
+      const expected = peerDiscovery ? [other.listeningPoint] : [];
+      const nackedWith = async (motive: number, options = {}) => {
+        let alternatives: unknown;
+        await assert.rejects(rawPeer(node.listeningPoint!, options), (e) => {
+          if (isP2pError(e, "rejected_by_nack")) alternatives = e.details.alternativePoints;
+          return nackMotive(e) === motive;
+        });
+        assert.deepEqual(alternatives, expected);
+      };
+      // Another motive carries the same list.
+      await nackedWith(RejectionMotive.UnknownChainName, { chainName: "SOMETHING_ELSE" });
+      raw.push(await rawPeer(node.listeningPoint!));
+      await nackedWith(RejectionMotive.TooManyConnections);
+      assert.equal(node.stats().pool.refused, 2);
+    } finally {
+      await Promise.all(raw.map((c) => c.close()));
+      await closeAll([node, other]);
+    }
   });
-  const raw = [];
-  try {
-    await node.connect(other.listeningPoint!);
-    raw.push(await rawPeer(node.listeningPoint!));
-    let alternatives: unknown;
-    await assert.rejects(rawPeer(node.listeningPoint!), (e) => {
-      if (isP2pError(e, "rejected_by_nack")) alternatives = e.details.alternativePoints;
-      return nackMotive(e) === RejectionMotive.TooManyConnections;
-    });
-    assert.deepEqual(alternatives, []);
-  } finally {
-    await Promise.all(raw.map((c) => c.close()));
-    await closeAll([node, other]);
-  }
-});
+}
 
 Deno.test("Bootstrap is answered with Advertise of the known public points", async () => {
   const hub = await testNode(still);

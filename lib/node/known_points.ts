@@ -207,6 +207,20 @@ export class KnownPoints {
   }
 
   /**
+   * Whether a point may be dialled now by the reconnection schedule: not connected and past its
+   * back-off (an unknown point may be). The gossipsub worker asks this instead of keeping a
+   * schedule of its own.
+   *
+   * @param text The point's text.
+   * @param now The current time (ms).
+   * @returns `true` when it may be dialled.
+   */
+  isDue(text: string, now: number): boolean {
+    const entry = this.#points.get(text);
+    return entry === undefined || (!entry.connected && entry.nextAttempt <= now);
+  }
+
+  /**
    * Forgets what PX taught about a peer, unless the point is connected or came from elsewhere.
    *
    * @param peerKey The peer's key.

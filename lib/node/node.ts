@@ -176,7 +176,6 @@ export class Node<T, I, M> {
         }),
       onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
       onMessage: (link, message) => this.#onMessage(link, message),
-      onDialFailed: (point) => this.#worker.setUnreachablePoint(point),
     });
     this.listeningPoint = this.#p2p.listeningPoint;
     if (profile.trustConfiguredPoints) {
@@ -199,6 +198,9 @@ export class Node<T, I, M> {
           : { kind: "InBatches", timeInterval: profile.batchValidationMs },
         reachablePoint: (peer) => this.#p2p.known.pointOfPeer(peer)?.text,
         initialPoints: () => bootstrapTexts,
+        // One reconnection schedule: the P2P layer's (the profile's back-off), not a second one
+        // in the worker.
+        pointContactable: (point) => this.#p2p.known.isDue(point, performance.now()),
       });
       this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
     } catch (e) {

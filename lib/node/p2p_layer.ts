@@ -86,8 +86,6 @@ export interface P2pLayerConfig<W, Meta> {
   onClose(link: PeerLink<W, Meta>, error: unknown): void;
   /** An application message arrived (handled synchronously, in order). */
   onMessage(link: PeerLink<W, Meta>, message: W): void;
-  /** Dialling a point failed. */
-  onDialFailed(pointText: string): void;
 }
 
 /** One connected peer, as a node's `peers()` reports it. */
@@ -107,7 +105,7 @@ export interface PeerInfo {
 /** The settings every kind of node derives the same way from its profile, options and plan. */
 export type P2pLayerSettings<Meta> = Omit<
   P2pLayerConfig<never, Meta>,
-  "codec" | "rng" | "onOpen" | "onClose" | "onMessage" | "onDialFailed"
+  "codec" | "rng" | "onOpen" | "onClose" | "onMessage"
 >;
 
 /**
@@ -272,7 +270,6 @@ export class P2pLayer<W, Meta> {
               return this.#maintenance.onSwapAck(link, message.point);
           }
         },
-        onDialFailed: (point) => c.onDialFailed(point.text),
       });
       this.#maintenance = new Maintenance<W, Meta>({
         pool: this.pool,

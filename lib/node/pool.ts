@@ -91,8 +91,6 @@ export interface PoolConfig<W, Meta> {
   onClose(link: PeerLink<W, Meta>, error: unknown): void;
   /** A message arrived on a running connection (handled synchronously, in order). */
   onMessage(link: PeerLink<W, Meta>, message: P2pMessage<W>): void;
-  /** Dialling a point failed. */
-  onDialFailed(point: KnownPoint): void;
 }
 
 /** Counters of the pool. */
@@ -295,10 +293,7 @@ export class Pool<W, Meta = unknown> {
         this.stats.dialFailures++;
         this.#failed("outgoing", point, e);
         if (isP2pError(e, "myself")) this.#c.known.addOwn(point);
-        else {
-          this.#c.known.failed(entry, performance.now());
-          this.#c.onDialFailed(entry);
-        }
+        else this.#c.known.failed(entry, performance.now());
         const alternatives = isP2pError(e, "rejected_by_nack") ? e.details.alternativePoints : [];
         for (const p of alternatives ?? []) this.#c.known.add(p, "nack", performance.now());
         if (e instanceof NodeError) throw e;

@@ -80,7 +80,6 @@ export class ShellNode {
       onOpen: () => {},
       onClose: () => {},
       onMessage: (link, message) => this.#receive(link.peerId, message),
-      onDialFailed: () => {},
     });
     this.listeningPoint = this.#p2p.listeningPoint;
     this.#p2p.start();

@@ -371,6 +371,34 @@ Deno.test("worker: a bootstrap peer gets control messages but no full messages, 
   assert.equal(worker.stats.countConnections, 0);
 });
 
+Deno.test("worker: with the P2P layer's schedule (pointContactable) it keeps no table of its own", async () => {
+  const due = new Set(["p5", "a:1"]);
+  const { worker } = testWorker({
+    reconnectionTicks: 2,
+    reachablePoint: (peer) => `p${peer}`,
+    initialPoints: () => ["a:1", "b:1"],
+    pointContactable: (point) => due.has(point),
+  });
+  const c = collectBoth(worker);
+  worker.start([]);
+  worker.p2pInput({ kind: "NewConnection", peer: 5, direct: false, outbound: true, trusted: true });
+  worker.p2pInput({ kind: "NewConnection", peer: 7, direct: false, outbound: true, trusted: true });
+  worker.p2pInput({ kind: "Disconnection", peer: 5 });
+  worker.p2pInput({ kind: "Disconnection", peer: 7 });
+  await settle(worker);
+  // A failure reported to the worker sets no second schedule: only the hook decides.
+  worker.setUnreachablePoint("a:1");
+  assert.deepEqual(worker.reconnectionDelays(), []);
+  await untilTicks(worker, 2);
+  await stop(worker, c);
+  assert.deepEqual(c.p2p.items.slice(0, 2), [
+    { kind: "Connect", peer: 5, origin: { kind: "Trusted" } },
+    { kind: "ConnectPoint", point: "a:1" },
+  ]);
+  assert.ok(!c.p2p.items.some((o) => o.kind === "ConnectPoint" && o.point === "b:1"));
+  assert.ok(!c.p2p.items.some((o) => o.kind === "Connect" && o.peer === 7));
+});
+
 Deno.test("worker: disconnected trusted peers and initial points are re-dialled every reconnectionTicks", async () => {
   const { worker } = testWorker({
     reconnectionTicks: 2,

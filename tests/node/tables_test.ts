@@ -203,3 +203,15 @@ Deno.test("the simple instance refuses ids that do not name their message's topi
   assert.ok(gossip.messageId.compare(a, b) < 0);
   assert.equal(gossip.messageId.getTopic(a), "a");
 });
+
+Deno.test("KnownPoints.isDue is the one reconnection schedule: back-off after a failure", () => {
+  const known = new KnownPoints(limits);
+  assert.equal(known.isDue("127.0.0.1:9", 0), true); // unknown points may be dialled
+  const entry = known.add(point(9), "config", 0)!;
+  assert.equal(known.isDue(entry.text, 0), true);
+  known.failed(entry, 0);
+  assert.equal(known.isDue(entry.text, 999), false);
+  assert.equal(known.isDue(entry.text, 1000), true);
+  known.connected(entry, false, 1000);
+  assert.equal(known.isDue(entry.text, 5000), false); // connected
+});

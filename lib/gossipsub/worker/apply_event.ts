@@ -73,6 +73,8 @@ export interface EventApplierOptions<P, T, I, M> {
   readonly reachablePoint?: (peer: P) => string | undefined;
   /** Points to keep connected to. */
   readonly initialPoints?: () => Iterable<string>;
+  /** The P2P layer's schedule; replaces the unreachable-point table when given. */
+  readonly pointContactable?: (point: string) => boolean;
   /** Payload equality for batch merging. */
   readonly messageEquals: (a: M, b: M) => boolean;
 }
@@ -172,6 +174,7 @@ export class EventApplier<P, T, I, M> {
    * always means 300 ticks; here the delay itself doubles (5, 10, 20 … 300).
    */
   setUnreachablePoint(point: string): void {
+    if (this.#o.pointContactable !== undefined) return;
     const tick = this.#gs.view.heartbeatTicks;
     const previous = this.#unreachable.get(point);
     const delay = previous === undefined ? 5 : Math.min(previous.delay * 2, 300);
@@ -189,6 +192,7 @@ export class EventApplier<P, T, I, M> {
 
   #pointContactable(point: string | undefined): boolean {
     if (point === undefined) return true;
+    if (this.#o.pointContactable !== undefined) return this.#o.pointContactable(point);
     const entry = this.#unreachable.get(point);
     return entry === undefined || this.#gs.view.heartbeatTicks >= entry.next;
   }

@@ -98,6 +98,13 @@ export interface WorkerConfig<P, T, I, M> extends Omit<GossipsubConfig<P, T, I, 
   /** Points to reconnect to every `reconnectionTicks` heartbeats (`ConnectPoint` outputs). */
   readonly initialPoints?: () => Iterable<string>;
   /**
+   * The P2P layer's reconnection schedule: whether a point may be dialled now. When given, the
+   * worker keeps no unreachable-point table of its own (Octez's worker does, beside the pool's
+   * point back-off): it asks this before `Connect` and `ConnectPoint`, and
+   * `setUnreachablePoint` is ignored, so one dial failure sets one schedule.
+   */
+  readonly pointContactable?: (point: string) => boolean;
+  /**
    * Payload equality used to merge receipts of one message in a batch;
    * defaults to byte equality for `Uint8Array` and `===` otherwise.
    */
@@ -181,6 +188,7 @@ export class GossipsubWorker<P, T, I, M> {
       dropEventInterval,
       reachablePoint: config.reachablePoint,
       initialPoints: config.initialPoints,
+      pointContactable: config.pointContactable,
       messageEquals: config.messageEquals ?? defaultMessageEquals,
     });
     this.#done = new Promise<void>((resolve, reject) => {

@@ -220,17 +220,6 @@ export class KnownPoints {
     return entry === undefined || (!entry.connected && entry.nextAttempt <= now);
   }
 
-  /**
-   * Forgets what PX taught about a peer, unless the point is connected or came from elsewhere.
-   *
-   * @param peerKey The peer's key.
-   */
-  forgetPx(peerKey: string): void {
-    const entry = this.pointOfPeer(peerKey);
-    if (entry === undefined || entry.connected || entry.source !== "px") return;
-    this.#forget(entry.text);
-  }
-
   #forget(text: string): void {
     const entry = this.#points.get(text);
     if (entry === undefined) return;

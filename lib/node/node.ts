@@ -9,7 +9,7 @@
  *        └─ Message ─ fromWire ─▶ worker.p2pInput ─ automaton ─▶ p2pOutputStream ─┐
  *                                                  └─▶ appOutputStream ─▶ subscriber streams
  * OutMessage ─ toWire ─ writeNow (never waits) ◀──────────────────────────────────┘
- * Disconnect → close · Kick → close and ban · Connect → dial the peer's point · Forget → drop it
+ * Disconnect → close · Kick → close and ban · Connect → dial the peer's point · Forget → nothing
  * ```
  *
  * @module
@@ -287,8 +287,9 @@ export class Node<T, I, M> {
         pool.dial(parsePointId(out.point), "config").catch(() => {});
         return;
       case "Forget":
-        // Octez's DAL node does nothing on Forget (`gs_transport_connection.ml`).
-        if (this.profile.name !== "dal") this.#p2p.known.forgetPx(out.peer);
+        // Nothing, as Octez's DAL node (`gs_callback_worker.ml` 162): a PX point the worker did
+        // not dial keeps its place (and its back-off) in the bounded known-points table, so the
+        // next PX naming it cannot reset its schedule by learning it afresh.
         return;
     }
   }

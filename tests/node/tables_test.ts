@@ -121,17 +121,15 @@ Deno.test("a failing point waits longer after each failure; a connection resets 
   assert.equal(known.dialCandidates(9500, () => false, new Set([p.text])).length, 0);
 });
 
-Deno.test("PX knowledge is forgotten on Forget, other knowledge is not", () => {
+Deno.test("a point PX names again keeps its source, peer and back-off", () => {
   const known = new KnownPoints(limits);
   const fromPx = known.add(point(1), "px", 0)!;
   known.setPeer(fromPx, "aa", peerId(1));
-  const fromConnection = known.add(point(2), "connection", 0)!;
-  known.setPeer(fromConnection, "bb", peerId(2));
+  known.failed(fromPx, 0);
+  const again = known.add(point(1), "px", 10);
+  assert.equal(again, fromPx);
   assert.equal(known.pointOfPeer("aa")?.text, "127.0.0.1:1");
-  known.forgetPx("aa");
-  known.forgetPx("bb");
-  assert.equal(known.pointOfPeer("aa"), undefined);
-  assert.equal(known.pointOfPeer("bb")?.text, "127.0.0.1:2");
+  assert.equal(known.isDue(fromPx.text, 10), false);
 });
 
 Deno.test("bans expire, keep the longest term, and can be lifted", () => {

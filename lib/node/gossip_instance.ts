@@ -19,7 +19,7 @@ import type { AppCodec } from "../encoding/app_codec.ts";
 import type {
   MessageIdModule,
   MessageModule,
-  P2pMessage as WorkerMessage,
+  PeerMessage as WorkerMessage,
   TopicModule,
 } from "../gossipsub/mod.ts";
 

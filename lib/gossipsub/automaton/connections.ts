@@ -10,7 +10,7 @@
 import type { Key } from "./modules.ts";
 
 /** One connected peer. */
-export interface Connection<P, T> {
+export interface ConnectedPeer<P, T> {
   /** The peer. */
   readonly peer: P;
   /** The peer's key. */
@@ -32,8 +32,8 @@ export type SubscribeResult = "Subscribed" | "UnknownPeer" | "TopicLimitExceeded
 export class Connections<P, T> {
   readonly #peerKey: (peer: P) => Key;
   readonly #topicKey: (topic: T) => Key;
-  readonly #byPeer: Map<Key, Connection<P, T>> = new Map();
-  readonly #byTopic: Map<Key, Map<Key, Connection<P, T>>> = new Map();
+  readonly #byPeer: Map<Key, ConnectedPeer<P, T>> = new Map();
+  readonly #byTopic: Map<Key, Map<Key, ConnectedPeer<P, T>>> = new Map();
   // Direct peers per topic, so routing a message does not scan every subscriber.
   readonly #directByTopic: Map<Key, Map<Key, P>> = new Map();
 
@@ -44,12 +44,12 @@ export class Connections<P, T> {
   }
 
   /** The connection of `peer`, if connected. */
-  find(peer: P): Connection<P, T> | undefined {
+  find(peer: P): ConnectedPeer<P, T> | undefined {
     return this.#byPeer.get(this.#peerKey(peer));
   }
 
   /** The connection of the peer with key `key`, if connected. */
-  findByKey(key: Key): Connection<P, T> | undefined {
+  findByKey(key: Key): ConnectedPeer<P, T> | undefined {
     return this.#byPeer.get(key);
   }
 
@@ -123,7 +123,7 @@ export class Connections<P, T> {
   }
 
   /** Connections subscribed to the topic with key `topicKey` (live view; do not mutate). */
-  subscribers(topicKey: Key): ReadonlyMap<Key, Connection<P, T>> | undefined {
+  subscribers(topicKey: Key): ReadonlyMap<Key, ConnectedPeer<P, T>> | undefined {
     return this.#byTopic.get(topicKey);
   }
 
@@ -133,7 +133,7 @@ export class Connections<P, T> {
   }
 
   /** Every connection, by peer key. */
-  entries(): IterableIterator<[Key, Connection<P, T>]> {
+  entries(): IterableIterator<[Key, ConnectedPeer<P, T>]> {
     return this.#byPeer.entries();
   }
 

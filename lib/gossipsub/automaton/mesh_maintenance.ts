@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Connection } from "./connections.ts";
+import type { ConnectedPeer } from "./connections.ts";
 import type { Key } from "./modules.ts";
 import type { GossipsubState, MeshEntry } from "./state.ts";
 
@@ -95,7 +95,7 @@ export function maintainTopicMesh<P, T, I, M>(
     addPeerTopic(toPrune, key, peer, topicKey, topic);
     kept.delete(key);
   };
-  const graft = (chosen: Connection<P, T>[]) => {
+  const graft = (chosen: ConnectedPeer<P, T>[]) => {
     for (const c of chosen) addPeerTopic(toGraft, c.key, c.peer, topicKey, topic);
   };
 

@@ -10,7 +10,7 @@
  */
 
 import { Backoffs } from "./backoff.ts";
-import { type Connection, Connections } from "./connections.ts";
+import { type ConnectedPeer, Connections } from "./connections.ts";
 import { checkLimits, type Limits } from "./limits.ts";
 import { MessageCache } from "./message_cache.ts";
 import type {
@@ -75,7 +75,7 @@ export interface FanoutEntry<P, T> {
 }
 
 /** Candidate filter of {@linkcode GossipsubState.select}. */
-export type SelectFilter<P, T> = (connection: Connection<P, T>, score: number) => boolean;
+export type SelectFilter<P, T> = (connection: ConnectedPeer<P, T>, score: number) => boolean;
 
 /** The mutable state of one automaton. */
 export class GossipsubState<P, T, I, M> {
@@ -160,9 +160,9 @@ export class GossipsubState<P, T, I, M> {
   }
 
   /** The subscribers of the topic with key `topicKey` accepted by `filter`, in index order. */
-  candidates(topicKey: Key, filter: SelectFilter<P, T>): Connection<P, T>[] {
+  candidates(topicKey: Key, filter: SelectFilter<P, T>): ConnectedPeer<P, T>[] {
     const subscribers = this.connections.subscribers(topicKey);
-    const candidates: Connection<P, T>[] = [];
+    const candidates: ConnectedPeer<P, T>[] = [];
     if (subscribers === undefined) return candidates;
     for (const connection of subscribers.values()) {
       if (filter(connection, this.scoreOf(connection.key))) candidates.push(connection);
@@ -174,7 +174,7 @@ export class GossipsubState<P, T, I, M> {
    * Octez `select_connections_peers`: the subscribers of the topic with key
    * `topicKey` accepted by `filter`, shuffled, at most `max` of them.
    */
-  select(topicKey: Key, filter: SelectFilter<P, T>, max: number = Infinity): Connection<P, T>[] {
+  select(topicKey: Key, filter: SelectFilter<P, T>, max: number = Infinity): ConnectedPeer<P, T>[] {
     if (max <= 0) return [];
     const candidates = this.candidates(topicKey, filter);
     if (candidates.length > max) {

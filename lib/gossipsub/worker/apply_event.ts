@@ -32,8 +32,8 @@ import type {
   AppOutput,
   OutputStreamName,
   P2pInput,
-  P2pMessage,
   P2pOutput,
+  PeerMessage,
   WorkerEvent,
   WorkerStats,
 } from "./types.ts";
@@ -221,7 +221,7 @@ export class EventApplier<P, T, I, M> {
    * bootstrap peer, which are silently not sent (Octez). Sent-counters count
    * only what entered the output stream.
    */
-  #send(toPeer: P, message: P2pMessage<P, T, I, M>): void {
+  #send(toPeer: P, message: PeerMessage<P, T, I, M>): void {
     const kind = message.kind;
     if (
       (kind === "MessageWithHeader" || kind === "IHave" || kind === "IWant") &&
@@ -327,7 +327,7 @@ export class EventApplier<P, T, I, M> {
     }
   }
 
-  #inMessage(peer: P, message: P2pMessage<P, T, I, M>): void {
+  #inMessage(peer: P, message: PeerMessage<P, T, I, M>): void {
     switch (message.kind) {
       case "MessageWithHeader": {
         const { topic, messageId } = message;

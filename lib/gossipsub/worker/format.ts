@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { AppOutput, MessageWithHeader, P2pMessage, P2pOutput } from "./types.ts";
+import type { AppOutput, MessageWithHeader, P2pOutput, PeerMessage } from "./types.ts";
 import type { Span } from "../automaton/modules.ts";
 
 /** How to print each abstract type; each printer must return one line. */
@@ -92,7 +92,7 @@ function formatMessageWithHeader<P, T, I, M>(
 }
 
 function formatP2pMessage<P, T, I, M>(
-  m: P2pMessage<P, T, I, M>,
+  m: PeerMessage<P, T, I, M>,
   p: Required<Printers<P, T, I, M>>,
 ): string {
   switch (m.kind) {

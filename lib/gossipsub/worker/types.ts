@@ -1,7 +1,7 @@
 /**
  * The messages, inputs, outputs and events of the gossipsub worker (Octez
  * `gossipsub_worker.ml`, spec §11.1), in memory. The `kind` names of
- * {@linkcode P2pMessage} are those of the wire codecs in `gen/gossipsub.ts`, so
+ * {@linkcode PeerMessage} are those of the wire codecs in `gen/gossipsub.ts`, so
  * a node layer maps one to the other field by field. Two differences with the
  * wire: a Prune's `px` holds peers (the node turns them into point and peer id)
  * and its `backoff` is in milliseconds like every automaton span (the wire
@@ -23,8 +23,8 @@ export interface MessageWithHeader<T, I, M> {
   readonly messageId: I;
 }
 
-/** A gossipsub message exchanged with one remote peer. */
-export type P2pMessage<P, T, I, M> =
+/** A gossipsub message exchanged with one remote peer (Octez worker `p2p_message`). */
+export type PeerMessage<P, T, I, M> =
   | { readonly kind: "Graft"; readonly topic: T }
   | {
     readonly kind: "Prune";
@@ -48,7 +48,7 @@ export type P2pInput<P, T, I, M> =
     /** The remote peer that sent the message. */
     readonly fromPeer: P;
     /** The message. */
-    readonly p2pMessage: P2pMessage<P, T, I, M>;
+    readonly p2pMessage: PeerMessage<P, T, I, M>;
   }
   | {
     readonly kind: "NewConnection";
@@ -95,7 +95,7 @@ export type P2pOutput<P, T, I, M> =
     /** The recipient. */
     readonly toPeer: P;
     /** The message to send. */
-    readonly p2pMessage: P2pMessage<P, T, I, M>;
+    readonly p2pMessage: PeerMessage<P, T, I, M>;
   }
   /** Close the connection with `peer` (never produced by the worker itself, as in Octez). */
   | { readonly kind: "Disconnect"; readonly peer: P }

@@ -35,6 +35,7 @@ import { schemaFile as base } from "./base.ts";
 import { schemaFile as connection } from "./connection.ts";
 import { schemaFile as p2pMessage } from "./p2p_message.ts";
 import { schemaFile as gossipsub } from "./gossipsub.ts";
+import { schemaFile as shell } from "./shell.ts";
 
 export { NetworkVersion, PeerId, Point } from "./base.ts";
 export {
@@ -54,15 +55,43 @@ export {
   PxPeer,
   SimpleGossipMessage,
 } from "./gossipsub.ts";
+export {
+  BlockHash,
+  BlockHeader,
+  BlockLocator,
+  ChainId,
+  ContextHash,
+  Fitness,
+  Mempool,
+  Operation,
+  OperationHash,
+  OperationListListHash,
+  OperationListListPath,
+  OperationsForBlock,
+  OperationShellHeader,
+  Protocol,
+  ProtocolComponent,
+  ProtocolHash,
+  ShellHeader,
+  ShellMessage,
+} from "./shell.ts";
 export type {
+  Base58Display,
   Case,
   Conversion,
   Decl,
   Field,
+  MergeNode,
   Node,
   SchemaFile,
   UnionNode,
 } from "../lib/codegen/dsl.ts";
 
 /** The schema files `deno task gen` generates, in order. */
-export const schemaFiles: readonly SchemaFile[] = [base, connection, p2pMessage, gossipsub];
+export const schemaFiles: readonly SchemaFile[] = [
+  base,
+  connection,
+  p2pMessage,
+  gossipsub,
+  shell,
+];

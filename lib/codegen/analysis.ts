@@ -33,7 +33,17 @@ export function fixedSize(n: Node): number | undefined {
       return inner === undefined ? undefined : n.prefix + inner;
     }
     case "ref":
-      return fixedSize(n.decl.node);
+      // A recursive type has values of several depths, hence of several sizes.
+      return n.decl.recursion ? undefined : fixedSize(n.decl.node);
+    case "merge": {
+      let total = 0;
+      for (const p of n.parts) {
+        const s = fixedSize(p);
+        if (s === undefined) return undefined;
+        total += s;
+      }
+      return total;
+    }
     case "obj": {
       let total = 0;
       for (const f of n.fields) {
@@ -72,6 +82,7 @@ export function hasFixedLayout(n: Node): boolean {
       return hasFixedLayout(n.inner);
     case "conv":
     case "dynamicSize":
+    case "merge":
       return false;
     default:
       return true;
@@ -92,7 +103,9 @@ export function minSize(n: Node): number {
     case "conv":
       return minSize(n.inner);
     case "ref":
-      return minSize(n.decl.node);
+      return guarded(n.decl, Number.POSITIVE_INFINITY, () => minSize(n.decl.node));
+    case "merge":
+      return n.parts.reduce((s, p) => s + minSize(p), 0);
     case "obj":
       return n.fields.reduce((s, f) => s + (f.optional ? 1 : minSize(f.node)), 0);
     case "union":
@@ -116,7 +129,9 @@ export function consumesToEnd(n: Node): boolean {
     case "conv":
       return consumesToEnd(n.inner);
     case "ref":
-      return consumesToEnd(n.decl.node);
+      return guarded(n.decl, false, () => consumesToEnd(n.decl.node));
+    case "merge":
+      return consumesToEnd(n.parts[n.parts.length - 1]);
     case "obj":
       return n.fields.length > 0 && consumesToEnd(n.fields[n.fields.length - 1].node);
     case "union":
@@ -131,6 +146,65 @@ export function consumesToEnd(n: Node): boolean {
   }
 }
 
+// The declarations being walked by `minSize` and `consumesToEnd`: a reference back to one of them
+// (recursion) answers `atCycle` (for `minSize`, infinity: a value that recurses is never the
+// smallest; for `consumesToEnd`, false: the question is answered by the way out of the cycle).
+const walking = new Set<Decl>();
+
+function guarded<T>(decl: Decl, atCycle: T, walk: () => T): T {
+  if (walking.has(decl)) return atCycle;
+  walking.add(decl);
+  try {
+    return walk();
+  } finally {
+    walking.delete(decl);
+  }
+}
+
+/**
+ * Checks the rules of a recursive declaration: each self reference must follow at least one byte
+ * (so every level of nesting reads input) and must not be generic.
+ */
+export function validateRecursion(decl: Decl): void {
+  if (!decl.recursion) return;
+  if (isGeneric(decl.node)) {
+    throw new RangeError(`${decl.name}: a recursive type cannot be generic`);
+  }
+  const check = (n: Node, before: number, path: string): void => {
+    switch (n.t) {
+      case "ref":
+        if (n.decl === decl && before === 0) {
+          throw new RangeError(`${path}: ${decl.name} refers to itself before reading a byte`);
+        }
+        return;
+      case "dynamicSize":
+        return check(n.inner, before + n.prefix, path);
+      case "checkSize":
+      case "conv":
+        return check(n.inner, before, path);
+      case "list":
+        return check(n.element, before, `${path}[]`);
+      case "obj":
+      case "merge": {
+        let at = before;
+        const parts = n.t === "obj"
+          ? n.fields.map((f) => ({ node: f.node, flag: f.optional ? 1 : 0 }))
+          : n.parts.map((node) => ({ node, flag: 0 }));
+        for (const { node, flag } of parts) {
+          check(node, at + flag, path);
+          // (An optional field may be absent: only its presence byte is sure to be read.)
+          at += flag === 1 ? 1 : Math.min(minSize(node), 1);
+        }
+        return;
+      }
+      case "union":
+        for (const c of n.cases) check({ t: "obj", fields: c.fields }, before + n.tagSize, path);
+        return;
+    }
+  };
+  check(decl.node, 0, decl.name);
+}
+
 /** True when `n` contains the generic application message (directly or through references). */
 export function isGeneric(n: Node, seen: Set<Decl> = new Set()): boolean {
   switch (n.t) {
@@ -141,6 +215,8 @@ export function isGeneric(n: Node, seen: Set<Decl> = new Set()): boolean {
         n.cases.some((c) => c.fields.some((f) => isGeneric(f.node, seen)));
     case "obj":
       return n.fields.some((f) => isGeneric(f.node, seen));
+    case "merge":
+      return n.parts.some((p) => isGeneric(p, seen));
     case "dynamicSize":
     case "checkSize":
     case "conv":
@@ -184,6 +260,15 @@ export function validate(n: Node, path: string, last: boolean): void {
       n.fields.forEach((f, i) =>
         validate(f.node, `${path}.${f.name}`, last && i === n.fields.length - 1)
       );
+      return;
+    case "merge":
+      n.parts.forEach((p, i) => {
+        if (p.t !== "obj" && p.t !== "ref") {
+          throw new RangeError(`${path}: a merged part must be an object or a reference`);
+        }
+        if (isGeneric(p)) throw new RangeError(`${path}: a merged part cannot be generic`);
+        validate(p, path, last && i === n.parts.length - 1);
+      });
       return;
     case "union":
       if (n.appCase !== undefined && (!last || n.tagSize !== 2)) {

@@ -19,7 +19,12 @@
 export type Node =
   | { readonly t: "uint8" | "int8" | "uint16" | "int16" | "int31" | "int32" | "int64" | "uint30" }
   | { readonly t: "bool" }
-  | { readonly t: "fixedBytes"; readonly size: number }
+  | {
+    readonly t: "fixedBytes";
+    readonly size: number;
+    /** How the bytes are shown as text (hashes): see {@link base58Bytes}. */
+    readonly base58?: Base58Display;
+  }
   | { readonly t: "bytes" | "string" }
   | { readonly t: "variableBytes" | "variableString" }
   | { readonly t: "dynamicSize"; readonly prefix: 1 | 2 | 4; readonly inner: Node }
@@ -38,10 +43,34 @@ export type Node =
     readonly maxLengthText?: string;
   }
   | { readonly t: "obj"; readonly fields: readonly Field[] }
+  | MergeNode
   | UnionNode
   | { readonly t: "ref"; readonly decl: Decl }
   | { readonly t: "conv"; readonly inner: Node; readonly conv: Conversion }
   | { readonly t: "app" };
+
+/**
+ * Objects written one after the other, whose fields make one object (data-encoding's
+ * `merge_objs`): each part is an `obj` or a reference to a declared object or merge, e.g. a block
+ * header = the shell header's fields, then `protocol_data`.
+ */
+export interface MergeNode {
+  /** Discriminant. */
+  readonly t: "merge";
+  /** The parts, in wire order. */
+  readonly parts: readonly Node[];
+}
+
+/**
+ * The base58check text form of fixed-size bytes: `base58(prefix ‖ bytes ‖ checksum)`, whose text
+ * starts with `lead` (e.g. `B` for block hashes, prefix `0x01 0x34`).
+ */
+export interface Base58Display {
+  /** Version bytes written before the payload. */
+  readonly prefix: readonly number[];
+  /** What every text form starts with, for documentation (`B`, `Net`, `LLo`…). */
+  readonly lead: string;
+}
 
 /** A union: a tag, then the body of the case with that tag. */
 export interface UnionNode {
@@ -111,6 +140,12 @@ export interface Decl {
   readonly node: Node;
   /** For a u16 union: also emit an `AppCodec` constant of this name. */
   readonly appCodec?: string;
+  /**
+   * Set for a type declared with {@link recursive}: its nesting bound and the bound's text. A
+   * decoder reading deeper than `maxDepth` fails with `size_limit_exceeded` instead of
+   * exhausting the stack.
+   */
+  readonly recursion?: Size;
 }
 
 /**
@@ -219,6 +254,19 @@ export function fixedBytes(size: number): Node {
   return { t: "fixedBytes", size };
 }
 
+/**
+ * Exactly `size` raw bytes shown as base58check text with version bytes `prefix` (a Tezos hash:
+ * `Block_hash` is `base58Bytes(32, [0x01, 0x34], "B")`). The wire form is that of
+ * {@link fixedBytes}; the generated file also exports the prefix, and the reference shows the text.
+ */
+export function base58Bytes(size: number, prefix: readonly number[], lead: string): Node {
+  if (!Number.isInteger(size) || size <= 0) throw new RangeError(`base58Bytes: bad size ${size}`);
+  if (prefix.some((b) => !Number.isInteger(b) || b < 0 || b > 0xff)) {
+    throw new RangeError(`base58Bytes: bad prefix ${prefix}`);
+  }
+  return { t: "fixedBytes", size, base58: { prefix: [...prefix], lead } };
+}
+
 /** A length prefix (4 bytes by default, or 2 or 1) followed by exactly that many bytes of `inner`. */
 export function dynamicSize(inner: Node, prefix: 1 | 2 | 4 = 4): Node {
   return { t: "dynamicSize", prefix, inner };
@@ -265,6 +313,34 @@ export function obj(...fields: Field[]): Node {
   return { t: "obj", fields };
 }
 
+/**
+ * Objects merged into one (`merge_objs`): each part is an {@link obj} or a {@link ref} to a
+ * declared object or merge; their fields, which must have distinct names, are written in order.
+ */
+export function merge(...parts: Node[]): Node {
+  if (parts.length < 2) throw new RangeError("merge: needs at least two parts");
+  const names = new Set<string>();
+  for (const name of parts.flatMap((p) => mergedFieldNames(p))) {
+    if (names.has(name)) throw new RangeError(`merge: field ${name} declared twice`);
+    names.add(name);
+  }
+  return { t: "merge", parts };
+}
+
+/** The field names of an object, a merge or a reference to one; throws for anything else. */
+export function mergedFieldNames(n: Node): string[] {
+  switch (n.t) {
+    case "obj":
+      return n.fields.map((f) => f.name);
+    case "merge":
+      return n.parts.flatMap(mergedFieldNames);
+    case "ref":
+      return mergedFieldNames(n.decl.node);
+    default:
+      throw new RangeError(`merge: a part must be an object, not ${n.t}`);
+  }
+}
+
 /** A union case. */
 export function tagged(tag: number, name: string, fields: Field[] = [], doc?: string): Case {
   return { tag, name, fields, doc };
@@ -309,6 +385,25 @@ export function declare(
 ): Decl {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`declare: bad type name ${name}`);
   return { name, doc, node, appCodec: options.appCodec };
+}
+
+/**
+ * Declares a recursive type (data-encoding's `mu`): `build` receives a reference to the type being
+ * declared, e.g. a Merkle path that is `Left (path, hash)`, `Right (hash, path)` or `Op`. Every
+ * self reference must come after at least one byte of the value (a tag), so each level reads input;
+ * decoders also stop at `maxDepth` levels (a tzp2p bound: `mu` has none, OCaml's stack is the
+ * limit) with `size_limit_exceeded`.
+ */
+export function recursive(
+  name: string,
+  doc: string,
+  build: (self: Node) => Node,
+  options: { maxDepth: number | Size },
+): Decl {
+  const recursion = asSize(options.maxDepth, "recursive");
+  const decl = { ...declare(name, doc, { t: "obj", fields: [] }), recursion };
+  (decl as { node: Node }).node = build(ref(decl));
+  return decl;
 }
 
 /** A schema file: its declarations, in output order. */

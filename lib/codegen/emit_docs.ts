@@ -53,6 +53,12 @@ function sizeText(n: Node): string {
 
 function declSection(d: Decl): string[] {
   const out = [`### ${d.name}`, "", d.doc, ""];
+  if (d.recursion) {
+    out.push(
+      `Recursive: a value nests values of ${d.name}; decoders stop at ${d.recursion.text} levels.`,
+      "",
+    );
+  }
   const n = d.node;
   if (n.t === "union") {
     const tagType = n.tagSize === 1 ? "uint8" : "uint16";
@@ -107,8 +113,15 @@ function fieldRows(f: Field, prefix: string): Row[] {
 function nodeRows(n: Node, name: string): Row[] {
   if (n.t in ATOMS) return [{ name, size: sizeText(n), contents: ATOMS[n.t] }];
   switch (n.t) {
-    case "fixedBytes":
-      return [{ name, size: sizeText(n), contents: "bytes" }];
+    case "fixedBytes": {
+      if (!n.base58) return [{ name, size: sizeText(n), contents: "bytes" }];
+      const prefix = n.base58.prefix.map((b) => `0x${b.toString(16).padStart(2, "0")}`).join(" ");
+      return [{
+        name,
+        size: sizeText(n),
+        contents: `bytes; as text, base58check \`${n.base58.lead}…\` (prefix ${prefix})`,
+      }];
+    }
     case "bytes":
       return [
         { name: `# bytes in ${name || "next field"}`, size: "4 bytes", contents: ATOMS.uint30 },
@@ -147,6 +160,12 @@ function nodeRows(n: Node, name: string): Row[] {
     }
     case "obj":
       return n.fields.flatMap((f) => fieldRows(f, name ? `${name}.` : ""));
+    case "merge":
+      return n.parts.flatMap((p) =>
+        p.t === "ref"
+          ? [{ name: name || "—", size: sizeText(p), contents: `the fields of ${anchor(p.decl)}` }]
+          : nodeRows(p, name)
+      );
     case "union":
       return [{
         name,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Field, Node, UnionNode } from "./dsl.ts";
+import type { Field, MergeNode, Node, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
 import { aliasConstFor, hex, limitText, maxLengthText, PREFIX_READ, READ } from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
@@ -85,7 +85,16 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
     }
     case "ref": {
       const generic = isGeneric(n.decl.node);
-      f.line(`const ${target} = ${e.declValue(n.decl, "read")}(r${generic ? ", app" : ""});`);
+      // Inside a recursive type, a reference to itself reads one level deeper.
+      const deeper = n.decl === e.current && n.decl.recursion ? ", depth + 1" : "";
+      f.line(
+        `const ${target} = ${e.declValue(n.decl, "read")}(r${generic ? ", app" : ""}${deeper});`,
+      );
+      return;
+    }
+    case "merge": {
+      const names = emitReadMerge(e, n, path);
+      f.list(`const ${target}${type ? `: ${type}` : ""} = { `, names, " };");
       return;
     }
     case "conv": {
@@ -112,8 +121,35 @@ export function emitReadReturn(e: Emitter, n: Node, path: string, type: string):
     e.f.list("return { ", entries(emitReadFields(e, n.fields, path)), " };");
     return;
   }
+  if (n.t === "merge") {
+    e.f.list("return { ", emitReadMerge(e, n, path), " };");
+    return;
+  }
   emitRead(e, n, "t", path, type);
   e.f.line("return t;");
+}
+
+/**
+ * Reads the parts of a merge in order: a referenced object by its `readX` (spread into the
+ * result), an inline object field by field. Returns the entries of the merged object literal.
+ */
+function emitReadMerge(e: Emitter, n: MergeNode, path: string): string[] {
+  const out: string[] = [];
+  for (const p of n.parts) {
+    if (p.t === "obj") {
+      out.push(...entries(emitReadFields(e, p.fields, path)));
+      continue;
+    }
+    const part = e.f.fresh(p.t === "ref" ? lowerFirst(p.decl.name) : "part");
+    e.f.line(`r.at = "${path}";`);
+    emitRead(e, p, part, path);
+    out.push(`...${part}`);
+  }
+  return out;
+}
+
+function lowerFirst(name: string): string {
+  return name[0].toLowerCase() + name.slice(1);
 }
 
 /** `field` or `field: local`, for an object literal. */

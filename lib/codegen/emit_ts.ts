@@ -7,9 +7,9 @@
  */
 
 import type { Case, Decl, Field, Node, SchemaFile, UnionNode } from "./dsl.ts";
-import { fixedSize, isGeneric, validate } from "./analysis.ts";
+import { fixedSize, isGeneric, validate, validateRecursion } from "./analysis.ts";
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
-import { aliasConstFor, caseTypeName, hex, PREFIX_READ } from "./emit_util.ts";
+import { aliasConstFor, caseTypeName, hex, PREFIX_READ, screaming } from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";
 import { emitReadReturn, emitUnionBody } from "./emit_read.ts";
 
@@ -26,6 +26,7 @@ export function emitTypeScript(file: SchemaFile, ctx: EmitContext, header: strin
   const e = new Emitter(new GeneratedFile(file.output), ctx);
   for (const decl of file.decls) {
     validate(decl.node, decl.name, true);
+    validateRecursion(decl);
     e.decl(decl);
   }
   const moduleDoc = [
@@ -41,6 +42,8 @@ export function emitTypeScript(file: SchemaFile, ctx: EmitContext, header: strin
 /** Emits one generated file; the size, write and read passes live in their own modules. */
 export class Emitter {
   private readonly typeNames = new Set<string>();
+  /** The declaration being emitted (a reference to it from inside is a recursion). */
+  current: Decl | undefined;
 
   constructor(readonly f: GeneratedFile, readonly ctx: EmitContext) {}
 
@@ -95,6 +98,8 @@ export class Emitter {
       }
       case "obj":
         return `{ ${n.fields.map((f) => this.fieldType(f)).join("; ")} }`;
+      case "merge":
+        return n.parts.map((p) => this.tsType(p)).join(" & ");
       case "union":
         return this.unionVariants(n, undefined).join(" | ");
       case "ref":
@@ -134,13 +139,35 @@ export class Emitter {
 
   decl(d: Decl): void {
     const f = this.f;
+    this.current = d;
     const generic = isGeneric(d.node);
     const tp = generic ? "<M>" : "";
     const appParam = generic ? `, app: ${this.rtType("AppCodec")}<M>` : "";
     const appArg = generic ? ", app" : "";
+    // A recursive type's readers take the nesting depth, 0 at the outermost value.
+    const depthParam = d.recursion ? ", depth = 0" : "";
+    const depthArg = d.recursion ? ", depth" : "";
+    const depthCheck = () => {
+      if (!d.recursion) return;
+      f.block(`if (depth > ${d.recursion.text}) {`, () => {
+        f.line(
+          `throw r.error("size_limit_exceeded", "nested more than ${d.recursion!.value} levels");`,
+        );
+      });
+    };
     const T = `${d.name}${tp}`;
     f.line();
     this.typeDecl(d, generic);
+    if (d.node.t === "fixedBytes" && d.node.base58) {
+      const { prefix, lead } = d.node.base58;
+      f.line();
+      f.doc(`Version bytes of the base58check text of a {@link ${d.name}} (\`${lead}…\`).`);
+      f.list(
+        `export const ${screaming(d.name)}_PREFIX: Uint8Array = new Uint8Array([`,
+        prefix.map((b) => hex(b, 2)),
+        "]);",
+      );
+    }
 
     const aliases = d.node.t === "union" ? d.node.cases.filter((c) => c.aliasBody) : [];
     for (const c of aliases) {
@@ -191,10 +218,11 @@ export class Emitter {
       f.block(
         `export function read${d.name}Body${tp}(r: ${
           this.rt("Reader")
-        }, tag: number${appParam}): ${T} {`,
+        }, tag: number${appParam}${depthParam}): ${T} {`,
         () => {
-          f.resetNames("r", "tag", "app", "t");
+          f.resetNames("r", "tag", "app", "t", "depth");
           f.line(`r.at = "${d.name}";`);
+          depthCheck();
           emitUnionBody(this, u, "tag", "t", d.name, T);
           f.line("return t;");
         },
@@ -202,21 +230,28 @@ export class Emitter {
       f.line();
       f.line(`/** Reads a {@link ${d.name}} at the reader's position. */`);
       f.block(
-        `export function read${d.name}${tp}(r: ${this.rt("Reader")}${appParam}): ${T} {`,
+        `export function read${d.name}${tp}(r: ${
+          this.rt("Reader")
+        }${appParam}${depthParam}): ${T} {`,
         () => {
           f.line(`r.at = "${d.name}";`);
           f.line(
-            `return read${d.name}Body(r, r.${PREFIX_READ[u.tagSize === 1 ? 1 : 2]}()${appArg});`,
+            `return read${d.name}Body(r, r.${
+              PREFIX_READ[u.tagSize === 1 ? 1 : 2]
+            }()${appArg}${depthArg});`,
           );
         },
       );
     } else {
       f.line(`/** Reads a {@link ${d.name}} at the reader's position. */`);
       f.block(
-        `export function read${d.name}${tp}(r: ${this.rt("Reader")}${appParam}): ${T} {`,
+        `export function read${d.name}${tp}(r: ${
+          this.rt("Reader")
+        }${appParam}${depthParam}): ${T} {`,
         () => {
-          f.resetNames("r", "app");
+          f.resetNames("r", "app", "depth");
           if (!startsWithField(d.node)) f.line(`r.at = "${d.name}";`);
+          depthCheck();
           emitReadReturn(this, d.node, d.name, T);
         },
       );
@@ -276,6 +311,15 @@ export class Emitter {
     if (n.t === "obj") {
       doc(f, d.doc);
       f.block(`export interface ${d.name}${tp} {`, () => this.fieldLines(n.fields));
+    } else if (n.t === "merge" && n.parts.every((p) => p.t === "obj" || p.t === "ref")) {
+      // `interface X extends A, B { …fields of the inline parts }`.
+      const bases = n.parts.filter((p) => p.t === "ref").map((p) => this.tsType(p));
+      const fields = n.parts.flatMap((p) => p.t === "obj" ? p.fields : []);
+      doc(f, d.doc);
+      f.block(
+        `export interface ${d.name}${tp}${bases.length ? ` extends ${bases.join(", ")}` : ""} {`,
+        () => this.fieldLines(fields),
+      );
     } else if (n.t === "union") {
       for (const c of n.cases) {
         const caseGeneric = isGeneric({ t: "obj", fields: c.fields });
@@ -329,7 +373,8 @@ export class Emitter {
 }
 
 function startsWithField(n: Node): boolean {
-  return n.t === "obj" && n.fields.length > 0;
+  // (A merge names each of its parts itself.)
+  return (n.t === "obj" && n.fields.length > 0) || n.t === "merge";
 }
 
 function doc(f: GeneratedFile, text: string): void {

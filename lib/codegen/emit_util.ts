@@ -33,7 +33,8 @@ export function aliasConstFor(path: string, c: Case): string {
   return `${screaming(decl)}_${screaming(c.name)}_BODY`;
 }
 
-function screaming(name: string): string {
+/** `BlockHash` → `BLOCK_HASH`. */
+export function screaming(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 }
 

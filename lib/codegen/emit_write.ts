@@ -92,6 +92,10 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
       f.line(`size += ${e.declValue(n.decl, "sizeOf")}(${v}${generic ? ", app" : ""});`);
       return;
     }
+    case "merge":
+      // Each part sizes its own fields of the one merged value.
+      for (const p of n.parts) emitSize(e, p, v, path);
+      return;
     case "conv": {
       const c = f.fresh("c");
       f.list(
@@ -215,6 +219,12 @@ export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
       f.line(`${e.declValue(n.decl, "write")}(w, ${v}${generic ? ", app" : ""});`);
       return;
     }
+    case "merge":
+      for (const p of n.parts) {
+        if (p.t === "ref") f.line(`w.at = "${path}";`);
+        emitWrite(e, p, v, path);
+      }
+      return;
     case "conv": {
       const c = f.fresh("c");
       f.line(`const ${c} = w.convert(${e.convFn(n, "encode")}, ${v});`);

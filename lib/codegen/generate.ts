@@ -76,6 +76,8 @@ function checkRefs(n: Node, known: Map<Decl, string>, path: string, other?: Modu
       return checkRefs(n.element, known, path, other);
     case "obj":
       return n.fields.forEach((f) => checkRefs(f.node, known, `${path}.${f.name}`, other));
+    case "merge":
+      return n.parts.forEach((p) => checkRefs(p, known, path, other));
     case "union":
       return n.cases.forEach((c) =>
         c.fields.forEach((f) => checkRefs(f.node, known, `${path}.${c.name}.${f.name}`, other))

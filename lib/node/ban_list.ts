@@ -70,6 +70,17 @@ export class BanList {
     for (const [key, ban] of this.#bans) if (ban.until <= now) this.#bans.delete(key);
   }
 
+  /**
+   * The bans in force.
+   *
+   * @param now The current time (ms).
+   * @returns Peer keys with their bans.
+   */
+  entries(now: number): [peerKey: string, ban: Ban][] {
+    this.prune(now);
+    return [...this.#bans];
+  }
+
   /** Bans in the list, expired or not. */
   get size(): number {
     return this.#bans.size;

@@ -68,6 +68,11 @@ export class KnownPoints {
     this.#limits = limits;
   }
 
+  /** Every known point, in table order. */
+  entries(): IterableIterator<KnownPoint> {
+    return this.#points.values();
+  }
+
   /** Number of known points. */
   get size(): number {
     return this.#points.size;

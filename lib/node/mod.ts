@@ -40,6 +40,15 @@ export {
   type ShellNodeStats,
 } from "./shell_node.ts";
 export type { P2pLayerStats } from "./p2p_layer.ts";
+export type {
+  BanSnapshot,
+  ConnectionSnapshot,
+  NodeSnapshot,
+  PeerSnapshot,
+  PointSnapshot,
+  PointState,
+  TopicSnapshot,
+} from "./snapshot.ts";
 export {
   dalProfile,
   DEFAULT_CHAIN_NAME,

@@ -16,7 +16,8 @@
  */
 
 import { parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
-import { type Identity, peerIdKey } from "../crypto/mod.ts";
+import { type Identity, peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { NodeSnapshot } from "./snapshot.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { DalMessage, DalMessageId, DalTopic, PxPeer } from "../../gen/gossipsub.ts";
 import {
@@ -386,6 +387,33 @@ export class Node<T, I, M> {
     return this.#worker.view.meshPeers(topic).map((key) =>
       this.#p2p.pool.get(key)?.peerId ?? fromHex(key)
     );
+  }
+
+  /**
+   * What the node can tell an operator: connections, known points and peers, bans, and topics
+   * with their meshes; peers carry their gossipsub score.
+   *
+   * @returns The snapshot (plain data).
+   */
+  snapshot(): NodeSnapshot {
+    const view = this.#worker.view;
+    const text = (peer: string) =>
+      peerIdToString(this.#p2p.pool.get(peer)?.peerId ?? fromHex(peer));
+    const topicText = this.#instance.describe?.topic ?? ((t: T) => String(t));
+    return {
+      peerId: peerIdToString(this.peerId),
+      listeningPoint: this.listeningPoint === undefined
+        ? undefined
+        : pointIdToString(this.listeningPoint),
+      profile: this.profile.name,
+      chainName: this.profile.chainName,
+      ...this.#p2p.snapshot((key) => view.hasScore(key) ? view.peerScore(key) : undefined),
+      topics: view.joinedTopics().map((topic) => ({
+        topic: topicText(topic),
+        mesh: view.meshPeers(topic).map(text),
+        subscribers: view.topicSubscribers(topic).length,
+      })),
+    };
   }
 
   /** Read-only view of the gossipsub automaton (meshes, scores, caches). */

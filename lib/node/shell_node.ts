@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { PointId } from "../base/point_id.ts";
-import { peerIdKey } from "../crypto/mod.ts";
+import { type PointId, pointIdToString } from "../base/point_id.ts";
+import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { NodeSnapshot } from "./snapshot.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { rawAppCodec, type RawAppMessage } from "../encoding/app_codec.ts";
 import { Rng } from "../base/rng.ts";
@@ -124,6 +125,24 @@ export class ShellNode {
    */
   connect(point: PointId | string): Promise<PeerInfo> {
     return this.#p2p.connect(point);
+  }
+
+  /**
+   * What the node can tell an operator: connections, known points and peers, bans.
+   *
+   * @returns The snapshot (plain data).
+   */
+  snapshot(): NodeSnapshot {
+    return {
+      peerId: peerIdToString(this.peerId),
+      listeningPoint: this.listeningPoint === undefined
+        ? undefined
+        : pointIdToString(this.listeningPoint),
+      profile: this.profile.name,
+      chainName: this.profile.chainName,
+      ...this.#p2p.snapshot(),
+      topics: undefined,
+    };
   }
 
   /** Counters. */

@@ -1,0 +1,46 @@
+// Node.snapshot(): what an operator sees, as plain data (the RPC and metrics render it).
+
+import assert from "node:assert/strict";
+import { peerIdToString } from "../../lib/crypto/mod.ts";
+import { pointIdToString } from "../../lib/base/point_id.ts";
+import { closeAll, testNode } from "./helpers.ts";
+import { waitFor } from "../support/async.ts";
+
+Deno.test("snapshot() lists connections, known points and peers, and topic meshes", async () => {
+  const a = await testNode({ topics: ["news"] });
+  const b = await testNode({ topics: ["news"] });
+  try {
+    await b.connect(a.listeningPoint!);
+    await waitFor("mesh", () => b.meshPeers("news").length === 1);
+    const snap = b.snapshot();
+    assert.equal(snap.peerId, peerIdToString(b.peerId));
+    assert.equal(snap.profile, "simple");
+    assert.equal(snap.listeningPoint, pointIdToString(b.listeningPoint!));
+    const aPoint = pointIdToString(a.listeningPoint!);
+    assert.equal(snap.connections.length, 1);
+    const [conn] = snap.connections;
+    assert.equal(conn.peerId, peerIdToString(a.peerId));
+    assert.equal(conn.point, aPoint);
+    assert.equal(conn.incoming, false);
+    assert.deepEqual(conn.remoteMetadata, { disableMempool: false, privateNode: false });
+    assert.equal(conn.version?.chainName, "TZP2P_GOSSIP");
+    assert.ok(conn.establishedAt <= Date.now() && conn.establishedAt > Date.now() - 60_000);
+    const point = snap.points.find((p) => p.point === aPoint);
+    assert.equal(point?.state, "running");
+    assert.equal(point?.trusted, true); // dialled through connect(): a configured point
+    assert.equal(point?.peerId, peerIdToString(a.peerId));
+    const peer = snap.peers.find((p) => p.peerId === peerIdToString(a.peerId));
+    assert.equal(peer?.state, "running");
+    assert.equal(typeof peer?.score, "number");
+    assert.deepEqual(snap.topics, [{
+      topic: "news",
+      mesh: [peerIdToString(a.peerId)],
+      subscribers: 1,
+    }]);
+    assert.deepEqual(snap.bans, []);
+    // The snapshot is plain data.
+    assert.deepEqual(JSON.parse(JSON.stringify(snap.topics)), snap.topics);
+  } finally {
+    await closeAll([a, b]);
+  }
+});

@@ -156,38 +156,3 @@ export function openChunkInto(
     throw e;
   }
 }
-
-/**
- * Decrypts a whole chunk frame (prefix included), e.g. one read from a capture.
- *
- * @param channelKey The connection's channel key.
- * @param nonce The nonce of this chunk (not incremented).
- * @param frame `clen(2) ‖ tag(16) ‖ ciphertext`, exactly.
- * @returns The fresh plaintext.
- * @throws {P2pError} `invalid_incoming_ciphertext_size` when `clen` < 16, `decipher_error` when
- * authentication fails.
- * @throws {RangeError} When the frame is not exactly as long as its prefix says.
- */
-export function decryptChunk(
-  channelKey: Uint8Array,
-  nonce: Uint8Array,
-  frame: Uint8Array,
-): Uint8Array {
-  if (frame.length < CHUNK_HEADER_LENGTH) {
-    throw new RangeError(`a chunk frame has at least 2 bytes, got ${frame.length}`);
-  }
-  const clen = (frame[0] << 8) | frame[1];
-  if (clen < TAG_LENGTH) {
-    throw new P2pError(
-      "invalid_incoming_ciphertext_size",
-      `chunk of ${clen} bytes is shorter than a tag`,
-      { value: clen },
-    );
-  }
-  if (frame.length !== CHUNK_HEADER_LENGTH + clen) {
-    throw new RangeError(`chunk prefix says ${clen} bytes, frame has ${frame.length - 2}`);
-  }
-  const out = new Uint8Array(clen - TAG_LENGTH);
-  openChunkInto(channelKey, nonce, frame.subarray(CHUNK_HEADER_LENGTH), out, 0);
-  return out;
-}

@@ -1,44 +1,28 @@
 /**
- * The accepted connection (Octez `P2p_socket.t`): the Ack exchange, then one reader loop that
- * parses chunks out of large socket reads, decrypts them and reassembles P2P messages into a
- * bounded incoming queue, and one writer loop that cuts queued messages into chunks, encrypts
- * them and writes them in batches.
+ * The accepted connection (Octez `P2p_socket.t`): one reader loop that pushes large socket reads
+ * into the connection's `FrameReader` (which opens the chunks and reassembles P2P messages), decodes
+ * the messages into a bounded incoming queue, and one writer loop that cuts queued messages into
+ * chunks, encrypts them and writes them in batches. `accept` (in `answer.ts`) builds it.
  *
  * ```text
  * write(msg) ─ encode ─▶ outgoing queue (≤ 8 MiB) ─ writer: cut · seal · batch ─▶ socket
- * socket ─ reader: large reads · open in place · reassemble · decode ─▶ incoming queue ─▶ read()
+ * socket ─ reader: large reads ─▶ FrameReader: open in place · reassemble ─ decode ─▶ incoming
+ *   queue ─▶ read()
  * ```
  *
  * @module
  */
 
-import { decodeAckMessage } from "../../gen/connection.ts";
 import type { NetworkVersion } from "../../gen/base.ts";
 import { decodeP2pMessage, encodeP2pMessage, type P2pMessage } from "../../gen/p2p_message.ts";
 import type { ConnectionMetadata } from "../../gen/connection.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
-import { incrementNonceInPlace } from "../crypto/nonce.ts";
-import { TAG_LENGTH } from "../crypto/box.ts";
-import {
-  type AuthenticatedConnection,
-  codecError,
-  type ConnectionInfo,
-  exchange,
-  readOneChunk,
-  releaseAckedState,
-  takeAuthState,
-} from "./authenticate.ts";
-import {
-  CHUNK_HEADER_LENGTH,
-  chunkContentLength,
-  encryptChunk,
-  openChunkInPlace,
-  openChunkInto,
-} from "./chunk.ts";
-import { withDeadline } from "./deadline.ts";
-import { connectionClosed, isP2pError, P2pError } from "./errors.ts";
+import type { ConnectionInfo } from "./authenticate.ts";
+import { chunkContentLength } from "./chunk.ts";
+import { codecError } from "./codec_error.ts";
+import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
 import { formatConnectionInfo } from "./format.ts";
-import { MessageAssembler } from "./message_assembler.ts";
+import type { FrameReader } from "./frame_reader.ts";
 import { Fifo } from "../base/fifo.ts";
 import { OutgoingQueue } from "./outgoing_queue.ts";
 import type { P2pStat } from "./stat.ts";
@@ -47,7 +31,7 @@ import type { Transport } from "./transport.ts";
 /** Default bound of each message queue, in bytes (Octez `P2p_limits.default`). */
 export const DEFAULT_QUEUE_SIZE: number = 8 * 1024 * 1024;
 
-/** Options of {@link accept}. */
+/** Options of `accept`. */
 export interface AcceptOptions {
   /** Bound of the incoming queue in bytes; the socket is not read while it is full (8 MiB). */
   readonly incomingQueueSize?: number;
@@ -75,108 +59,30 @@ export interface CloseOptions {
   readonly wait?: boolean;
 }
 
+/**
+ * What an authenticated connection hands to its answer and then to its `Connection`: the socket,
+ * the frame reader (channel key and remote nonce set, possibly holding bytes already read) and
+ * what sending needs. Internal to this package.
+ */
+export interface Link {
+  /** The socket. */
+  readonly transport: Transport;
+  /** The one reader of everything the remote sends. */
+  readonly reader: FrameReader;
+  /** The channel key. */
+  readonly channelKey: Uint8Array;
+  /** Nonce of the next chunk to send (incremented in place). */
+  readonly localNonce: Uint8Array;
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
 }
 
-function checkQueueSize(name: string, size: number | undefined): number {
-  if (size === undefined) return DEFAULT_QUEUE_SIZE;
-  if (!Number.isInteger(size) || size < 1) {
-    throw new RangeError(`accept: ${name} must be a positive integer, got ${size}`);
-  }
-  return size;
-}
-
-const ACK_PLAINTEXT = new Uint8Array([0x00]);
-
-/**
- * Accepts an authenticated connection (Octez `P2p_socket.accept`): sends Ack, waits for the
- * remote's Ack, then starts reading and writing P2P messages whose application part `appCodec`
- * encodes. On failure the socket is closed.
- *
- * @param auth The authenticated connection; it cannot be used afterwards. Its metadata type
- * carries over to the connection.
- * @param appCodec Codec of the application messages (`rawAppCodec` keeps them as bytes).
- * @param options Queue bounds, chunk size and limits of the Ack exchange.
- * @returns The connection.
- * @throws {P2pError} `rejected_by_nack` (with `motive` and `alternativePoints`),
- * `rejected_socket_connection` (the remote closed), `invalid_auth` (the Ack failed
- * authentication), `decoding_error`, `invalid_incoming_ciphertext_size`, `invalid_chunks_size`
- * (nothing sent), `timeout` or `canceled`.
- * @throws {RangeError} On a bad queue size (nothing sent).
- * @throws {TypeError} When `auth` was already answered or closed.
- */
-export async function accept<M, Meta = ConnectionMetadata>(
-  auth: AuthenticatedConnection<Meta>,
-  appCodec: AppCodec<M>,
-  options: AcceptOptions = {},
-): Promise<Connection<M, Meta>> {
-  chunkContentLength(options.binaryChunksSize);
-  const incomingQueueSize = checkQueueSize("incomingQueueSize", options.incomingQueueSize);
-  const outgoingQueueSize = checkQueueSize("outgoingQueueSize", options.outgoingQueueSize);
-  const state = takeAuthState(auth, "accept");
-  const { transport, channelKey, localNonce, remoteNonce } = state;
-  const ackFrame = encryptChunk(channelKey, localNonce, ACK_PLAINTEXT);
-  incrementNonceInPlace(localNonce);
-  try {
-    await withDeadline(
-      () =>
-        exchange(transport, ackFrame, async () => {
-          const plaintext = await readOneChunk(transport, channelKey, remoteNonce, "Ack");
-          let answer;
-          try {
-            answer = decodeAckMessage(plaintext);
-          } catch (e) {
-            throw codecError(e, "Ack");
-          }
-          if (answer.kind === "Nack") {
-            throw new P2pError("rejected_by_nack", `rejected by Nack (motive ${answer.motive})`, {
-              peerId: auth.info.peerId,
-              motive: answer.motive,
-              alternativePoints: answer.alternativePoints,
-            });
-          }
-          if (answer.kind === "NackV0") {
-            throw new P2pError("rejected_by_nack", "rejected by Nack_v_0", {
-              peerId: auth.info.peerId,
-              motive: 0,
-            });
-          }
-        }),
-      {
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        what: "Ack exchange",
-        onExpire: () => transport.close(),
-      },
-    );
-  } catch (e) {
-    transport.close();
-    if (isP2pError(e, "connection_closed")) {
-      throw new P2pError(
-        "rejected_socket_connection",
-        "the remote closed during the Ack exchange",
-        {
-          peerId: auth.info.peerId,
-        },
-        { cause: e },
-      );
-    }
-    if (isP2pError(e, "decipher_error")) {
-      throw new P2pError("invalid_auth", "the Ack failed authentication", {
-        peerId: auth.info.peerId,
-      }, { cause: e });
-    }
-    throw e;
-  }
-  state.acked = true;
-  return new Connection(auth, appCodec, { ...options, incomingQueueSize, outgoingQueueSize });
-}
-
 /**
  * An accepted connection exchanging `P2pMessage<M>`s (Octez `P2p_socket.t`). Build it with
- * {@link accept}.
+ * `accept`.
  *
  * @typeParam M The application message type.
  * @typeParam Meta The connection metadata type.
@@ -191,11 +97,9 @@ export class Connection<M, Meta = ConnectionMetadata> {
   readonly closed: Promise<P2pError | undefined>;
 
   readonly #transport: Transport;
-  readonly #channelKey: Uint8Array;
-  readonly #remoteNonce: Uint8Array;
+  readonly #reader: FrameReader;
   readonly #app: AppCodec<M>;
   readonly #outgoing: OutgoingQueue;
-  readonly #assembler = new MessageAssembler();
   readonly #deliver = (bytes: Uint8Array) => this.#deliverMessage(bytes);
   #resolveClosed!: (reason: P2pError | undefined) => void;
   readonly #inQueue = new Fifo<ReceivedMessage<M>>();
@@ -211,20 +115,20 @@ export class Connection<M, Meta = ConnectionMetadata> {
   #writable: WritableStream<P2pMessage<M>> | undefined;
 
   /**
-   * Starts the reader and writer loops of an accepted connection. Called by {@link accept}: any
-   * other use throws.
+   * Starts the reader and writer loops of an accepted connection; `accept` calls it after the
+   * Ack exchange.
    *
-   * @param auth The authenticated connection, after a successful Ack exchange.
+   * @internal
+   * @param info What is known about the remote.
+   * @param link The socket, frame reader and sending keys the handshake produced.
    * @param app Codec of the application messages.
-   * @param options Chunk size and queue bounds (already checked by {@link accept}).
-   * @throws {TypeError} When `auth` did not go through {@link accept}.
+   * @param options Chunk size and queue bounds (already checked by `accept`).
    */
-  constructor(auth: AuthenticatedConnection<Meta>, app: AppCodec<M>, options: AcceptOptions) {
-    const { transport, channelKey, localNonce, remoteNonce } = releaseAckedState(auth);
-    this.info = auth.info;
+  constructor(info: ConnectionInfo<Meta>, link: Link, app: AppCodec<M>, options: AcceptOptions) {
+    const { transport, reader, channelKey, localNonce } = link;
+    this.info = info;
     this.#transport = transport;
-    this.#channelKey = channelKey;
-    this.#remoteNonce = remoteNonce;
+    this.#reader = reader;
     this.#app = app;
     this.#inMax = options.incomingQueueSize ?? DEFAULT_QUEUE_SIZE;
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -477,50 +381,23 @@ export class Connection<M, Meta = ConnectionMetadata> {
 
   async #readLoop(): Promise<void> {
     const t = this.#transport;
-    const key = this.#channelKey;
-    const nonce = this.#remoteNonce;
-    const assembler = this.#assembler;
+    const reader = this.#reader;
     try {
       for (;;) {
-        // Every complete frame already buffered (the Ack read may have left some).
-        while (t.end - t.start >= CHUNK_HEADER_LENGTH) {
-          const b = t.buf;
-          const clen = (b[t.start] << 8) | b[t.start + 1];
-          if (clen < TAG_LENGTH) {
-            throw new P2pError(
-              "invalid_incoming_ciphertext_size",
-              `chunk of ${clen} bytes is shorter than a tag`,
-              { peerId: this.info.peerId, value: clen },
-            );
-          }
-          if (t.end - t.start < CHUNK_HEADER_LENGTH + clen) break;
-          const at = t.consume(CHUNK_HEADER_LENGTH + clen) + CHUNK_HEADER_LENGTH;
-          const box = b.subarray(at, at + clen);
-          const length = clen - TAG_LENGTH;
-          const target = assembler.target;
-          try {
-            if (target !== undefined && length > 0 && length <= assembler.room) {
-              // The rest of a long message: decrypt straight into its buffer, no copy.
-              openChunkInto(key, nonce, box, target, assembler.fill);
-              assembler.commit(length, this.#deliver);
-            } else {
-              // A message start: decrypt in place, then copy into per-message buffers.
-              openChunkInPlace(key, nonce, box);
-              assembler.push(b, at + TAG_LENGTH, at + clen, this.#deliver);
-            }
-          } finally {
-            incrementNonceInPlace(nonce);
-          }
+        // Every complete chunk already buffered (the Ack read may have left some).
+        while (reader.messageChunk(this.#deliver)) {
           if (this.#inBytes >= this.#inMax && this.#state !== "closed") {
             // Back-pressure: stop reading the socket until a reader makes room.
             await new Promise<void>((resolve) => this.#resumeReading = resolve);
           }
           if (this.#state === "closed") return;
         }
-        if (!(await t.pull())) {
+        const bytes = await t.read();
+        if (bytes === undefined) {
           this.#fail(connectionClosed("end of stream"));
           return;
         }
+        reader.push(bytes);
       }
     } catch (e) {
       const error = codecError(e, "P2P message");

@@ -4,12 +4,32 @@
  * message and the start of the next (Octez never sends the latter, but its reader accepts it).
  *
  * ```text
- * message = length(4, BE, ≤ 100 MiB - 4) ‖ tag(2) ‖ body(length - 2)
+ * message = length(4, BE, uint30, ≤ 100 MiB - 4) ‖ tag(2) ‖ body(length - 2)
  * ```
  *
- * The length is checked against the 100 MiB limit before anything is buffered, then exactly
- * `4 + length` bytes are allocated. Each message gets a buffer of its own, so decoded byte fields
- * (views) stay valid for as long as the caller keeps the message.
+ * This is the one place the 4-byte length prefix is read and checked. It is driven by the
+ * {@link FrameReader}, which owns it; nothing else parses P2P message lengths.
+ *
+ * The declared length is checked as soon as its 4 bytes are in, as data-encoding's streaming reader
+ * does (Octez reads messages with `Data_encoding.Binary.read_stream`, src/lib_p2p/p2p_socket.ml
+ * 522-547), and with the same two outcomes:
+ *
+ * - a prefix ≥ 0x80000000 is a negative int32, `Invalid_int`
+ *   (data-encoding/src/binary_stream_reader.ml 127-138: `uint30` reads an int32 and only refuses
+ *   negatives);
+ * - a prefix in [100 MiB - 3, 0x7fffffff] passes `uint30` but exceeds the `check_size (100 * 1024 *
+ *   1024)` of `P2p_message.encoding` (src/lib_p2p/p2p_message.ml 35-39): `Size_limit_exceeded`
+ *   (binary_stream_reader.ml 62-66 `check_allowed_bytes`, called by `Dynamic_size` at 453-463).
+ *
+ * So prefixes 0x40000000–0x7fffffff are `size_limit_exceeded`, not `invalid_int`, even though they
+ * are above the uint30 range.
+ *
+ * The declared length never sizes an allocation by itself: a message buffer starts at the bytes
+ * present (at least {@link MIN_MESSAGE_CAPACITY}, at most the declared size) and doubles as bytes
+ * arrive, capped at the declared size, so a complete message still sits in a buffer of exactly its
+ * size and is handed over without a copy. Octez's streaming reader likewise keeps only the chunks
+ * that arrived. Each message gets a buffer of its own, so decoded byte fields (views) stay valid for
+ * as long as the caller keeps the message.
  *
  * @module
  */
@@ -19,44 +39,75 @@ import { DecodeError } from "../encoding/errors.ts";
 /** The `check_size` limit of the P2P envelope: 100 MiB, length prefix included. */
 export const MAX_P2P_MESSAGE_SIZE = 100 * 1024 * 1024;
 
+/** Bytes of the P2P message length prefix. */
+export const P2P_LENGTH_PREFIX = 4;
+
+/**
+ * Smallest buffer given to a message before its bytes are in: two full chunks (2 × 65 519 bytes of
+ * plaintext, rounded). A 64 KiB message (65 542 bytes with its prefix and tag, two chunks) then
+ * gets one buffer and no regrowth, while a prefix claiming 100 MiB reserves 128 KiB, not 100 MiB.
+ */
+export const MIN_MESSAGE_CAPACITY = 128 * 1024;
+
 /** Reassembles whole messages from plaintext pieces. */
 export class MessageAssembler {
-  readonly #header = new Uint8Array(4);
+  readonly #header = new Uint8Array(P2P_LENGTH_PREFIX);
   #headerFill = 0;
-  #message: Uint8Array | undefined;
+  /** The message being assembled: `#fill` bytes in, room for `#buffer.length` ≤ `#size`. */
+  #buffer: Uint8Array | undefined;
+  #size = 0;
   #fill = 0;
 
-  /** Bytes still missing from the message being assembled (0 between messages). */
+  /** Declared bytes still missing from the message being assembled (0 between messages). */
   get room(): number {
-    return this.#message === undefined ? 0 : this.#message.length - this.#fill;
+    return this.#buffer === undefined ? 0 : this.#size - this.#fill;
   }
 
-  /** The buffer of the message being assembled, to decrypt straight into at {@link fill}. */
-  get target(): Uint8Array | undefined {
-    return this.#message;
-  }
-
-  /** Bytes of the current message received so far. */
+  /** Bytes of the current message received so far, length prefix included. */
   get fill(): number {
-    return this.#fill;
+    return this.#buffer === undefined ? this.#headerFill : this.#fill;
+  }
+
+  /** Bytes reserved for the message being assembled (0 between messages). */
+  get capacity(): number {
+    return this.#buffer?.length ?? 0;
   }
 
   /** Whether no partial message is pending. */
   get idle(): boolean {
-    return this.#message === undefined && this.#headerFill === 0;
+    return this.#buffer === undefined && this.#headerFill === 0;
   }
 
   /**
-   * Records `n` bytes written straight into {@link target} at {@link fill} (n ≤ {@link room}).
+   * The buffer of the current message with room for `n` more bytes at {@link fill}, grown if
+   * needed (to write into it directly, then {@link commit}).
+   *
+   * @param n Bytes about to be written, at most {@link room}.
+   * @returns The buffer.
+   */
+  reserve(n: number): Uint8Array {
+    const buffer = this.#buffer!;
+    const need = this.#fill + n;
+    if (need <= buffer.length) return buffer;
+    // Doubling keeps the copies of an n-byte message under 2n bytes in total.
+    const grown = new Uint8Array(Math.min(this.#size, Math.max(need, 2 * buffer.length)));
+    grown.set(buffer.subarray(0, this.#fill));
+    this.#buffer = grown;
+    return grown;
+  }
+
+  /**
+   * Records `n` bytes written into the buffer {@link reserve} returned, at {@link fill}.
    *
    * @param n Bytes written.
    * @param deliver Called with the message if it is now complete.
    */
   commit(n: number, deliver: (message: Uint8Array) => void): void {
     this.#fill += n;
-    const message = this.#message;
-    if (message !== undefined && this.#fill === message.length) {
-      this.#message = undefined;
+    if (this.#fill === this.#size) {
+      const message = this.#buffer!;
+      this.#buffer = undefined;
+      this.#size = 0;
       deliver(message);
     }
   }
@@ -68,6 +119,7 @@ export class MessageAssembler {
    * @param from First byte.
    * @param to End.
    * @param deliver Receives each complete message buffer (`4 + length` bytes, owned).
+   * @param onStart Called when the first byte of a message's length prefix is taken.
    * @throws {DecodeError} `invalid_int` for a negative length, `size_limit_exceeded` for a length
    * above 100 MiB - 4 (whatever `deliver` throws is passed through).
    */
@@ -76,53 +128,48 @@ export class MessageAssembler {
     from: number,
     to: number,
     deliver: (message: Uint8Array) => void,
+    onStart?: () => void,
   ): void {
     let p = from;
     while (p < to) {
-      let message = this.#message;
-      if (message === undefined) {
-        let length: number;
-        if (this.#headerFill === 0 && to - p >= 4) {
-          length = (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3];
-          message = this.#start(length);
-          message.set(bytes.subarray(p, p + 4));
-          p += 4;
-        } else {
-          const n = Math.min(4 - this.#headerFill, to - p);
-          this.#header.set(bytes.subarray(p, p + n), this.#headerFill);
-          this.#headerFill += n;
-          p += n;
-          if (this.#headerFill < 4) return;
-          const h = this.#header;
-          length = (h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
-          message = this.#start(length);
-          message.set(h);
-          this.#headerFill = 0;
-        }
+      if (this.#buffer === undefined) {
+        if (this.#headerFill === 0) onStart?.();
+        // Byte by byte: no subarray per message (2 000 64-byte messages per bench iteration).
+        const h = this.#header;
+        while (this.#headerFill < P2P_LENGTH_PREFIX && p < to) h[this.#headerFill++] = bytes[p++];
+        if (this.#headerFill < P2P_LENGTH_PREFIX) return;
+        this.#start(to - p);
       }
-      const n = Math.min(message.length - this.#fill, to - p);
-      message.set(bytes.subarray(p, p + n), this.#fill);
+      const n = Math.min(this.#size - this.#fill, to - p);
+      this.reserve(n).set(bytes.subarray(p, p + n), this.#fill);
       p += n;
       this.commit(n, deliver);
     }
   }
 
-  #start(length: number): Uint8Array {
-    // The length is a uint30 read as a signed int32, as data-encoding does.
+  /** Checks the declared length and opens a buffer for the message; `available` bytes follow. */
+  #start(available: number): void {
+    const h = this.#header;
+    // A uint30 read as a signed int32, as data-encoding does: ≥ 0x80000000 is negative.
+    const length = (h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
     if (length < 0) {
       throw new DecodeError("invalid_int", "P2pMessage", 0, `uint30 ${length}`);
     }
-    if (length > MAX_P2P_MESSAGE_SIZE - 4) {
+    if (length > MAX_P2P_MESSAGE_SIZE - P2P_LENGTH_PREFIX) {
       throw new DecodeError(
         "size_limit_exceeded",
         "P2pMessage",
         0,
-        `length ${length} > ${MAX_P2P_MESSAGE_SIZE - 4}`,
+        `length ${length} > ${MAX_P2P_MESSAGE_SIZE - P2P_LENGTH_PREFIX}`,
       );
     }
-    const message = new Uint8Array(4 + length);
-    this.#message = message;
-    this.#fill = 4;
-    return message;
+    const size = P2P_LENGTH_PREFIX + length;
+    const capacity = Math.min(size, Math.max(P2P_LENGTH_PREFIX + available, MIN_MESSAGE_CAPACITY));
+    const buffer = new Uint8Array(capacity);
+    buffer.set(h);
+    this.#headerFill = 0;
+    this.#buffer = buffer;
+    this.#size = size;
+    this.#fill = P2P_LENGTH_PREFIX;
   }
 }

@@ -56,16 +56,9 @@
  * @module
  */
 
+export { authenticate, type AuthenticateOptions, type ConnectionInfo } from "./authenticate.ts";
+export { accept, AuthenticatedConnection, nack, type NackOptions } from "./answer.ts";
 export {
-  authenticate,
-  AuthenticatedConnection,
-  type AuthenticateOptions,
-  type ConnectionInfo,
-  nack,
-  type NackOptions,
-} from "./authenticate.ts";
-export {
-  accept,
   type AcceptOptions,
   type CloseOptions,
   Connection,
@@ -76,7 +69,6 @@ export {
   checkBinaryChunksSize,
   CHUNK_EXTRA_BYTES,
   chunkContentLength,
-  decryptChunk,
   encryptChunk,
   MAX_BINARY_CHUNKS_SIZE,
   MAX_CHUNK_CONTENT_LENGTH,
@@ -86,10 +78,11 @@ export { isP2pError, P2pError, type P2pErrorDetails, type P2pErrorKind } from ".
 export type { ConnectionMetadata, DalConnectionMetadata } from "../../gen/connection.ts";
 export { dalMetadataCodec, type MetadataCodec, shellMetadataCodec } from "./metadata.ts";
 export { P2P_ADDR_LENGTH, type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "./p2p_addr.ts";
-export { MAX_P2P_MESSAGE_SIZE, MessageAssembler } from "./message_assembler.ts";
+export { decryptChunk, FrameReader } from "./frame_reader.ts";
+export { MAX_P2P_MESSAGE_SIZE } from "./message_assembler.ts";
 export { type P2pStat, RateMeter } from "./stat.ts";
 export { connect, type ConnectOptions } from "./tcp.ts";
-export type { ByteStream } from "./transport.ts";
+export type { ByteStream, RemoteAddress } from "./transport.ts";
 export {
   announcedVersion,
   OCTEZ_MAINNET_VERSIONS,

@@ -7,11 +7,8 @@
 
 import { type PointId, pointIdToString } from "../base/point_id.ts";
 import type { ConnectionMetadata } from "../../gen/connection.ts";
-import {
-  authenticate,
-  type AuthenticatedConnection,
-  type AuthenticateOptions,
-} from "./authenticate.ts";
+import type { AuthenticatedConnection } from "./answer.ts";
+import { authenticate, type AuthenticateOptions } from "./authenticate.ts";
 import { connectionClosed, P2pError } from "./errors.ts";
 
 /**

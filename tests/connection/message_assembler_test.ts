@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fromHex } from "../../lib/encoding/mod.ts";
 import { isDecodeError } from "../../lib/encoding/errors.ts";
-import { MAX_P2P_MESSAGE_SIZE, MessageAssembler } from "../../lib/connection/mod.ts";
+import { MAX_P2P_MESSAGE_SIZE } from "../../lib/connection/mod.ts";
+import { MessageAssembler, MIN_MESSAGE_CAPACITY } from "../../lib/connection/message_assembler.ts";
 import { concat } from "../support/bytes.ts";
 
 function framed(body: Uint8Array): Uint8Array {
@@ -30,7 +31,7 @@ Deno.test("any cutting of a message stream gives back the same messages", () => 
           const room = assembler.room;
           if (direct && room > 0 && piece.length > 0 && piece.length <= room) {
             // What the reader does for the rest of a long message: write in place, then commit.
-            assembler.target!.set(piece, assembler.fill);
+            assembler.reserve(piece.length).set(piece, assembler.fill);
             assembler.commit(piece.length, (m) => out.push(m));
           } else {
             assembler.push(piece, 0, piece.length, (m) => out.push(m));
@@ -58,6 +59,7 @@ Deno.test("a length above 100 MiB - 4 is refused as soon as its 4 bytes are in",
   const ok = new MessageAssembler();
   ok.push(framedHeader(limit), 0, 4, () => {});
   assert.equal(ok.room, limit);
+  assert.equal(ok.capacity, MIN_MESSAGE_CAPACITY); // not the 100 MiB the prefix claims
   assert.equal(delivered.length, 0);
 });
 

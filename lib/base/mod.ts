@@ -7,11 +7,14 @@
  *   waiting; past `capacity` unread items a push is refused, for the producer to count;
  * - {@linkcode Fifo}: a first-in first-out queue with O(1) `push` and `shift`;
  * - {@linkcode equalBytes} and {@linkcode compareBytes}: byte-array equality and order (not
- *   constant-time: for public data only).
+ *   constant-time: for public data only);
+ * - {@linkcode TzError}: the one error base of every layer (a literal `kind`, structured `details`,
+ *   the standard `cause`), with its guard {@linkcode isTzError}; each layer's guard has the same
+ *   shape, `isXError(value, kind?)`.
  *
- * @example Shuffle reproducibly, queue, and push into a bounded stream that drops when full.
+ * @example Shuffle reproducibly, queue, push into a bounded stream that drops when full, tell errors.
  * ```ts
- * import { compareBytes, equalBytes, Fifo, OutputChannel, Rng } from "./mod.ts";
+ * import { compareBytes, equalBytes, Fifo, isTzError, OutputChannel, Rng } from "./mod.ts";
  *
  * // The same seed gives the same shuffle.
  * const order = (seed: number) => new Rng(seed).shuffle([1, 2, 3, 4, 5]).join();
@@ -33,12 +36,22 @@
  *
  * const a = new Uint8Array([1, 2]), b = new Uint8Array([1, 2, 0]);
  * if (equalBytes(a, b) || compareBytes(a, b) >= 0) throw new Error("a proper prefix comes first");
+ *
+ * // A failure the caller can act on is a TzError with a literal kind; misuse is a RangeError.
+ * let misuse: unknown;
+ * try {
+ *   new Rng(Number.NaN);
+ * } catch (e) {
+ *   misuse = e;
+ * }
+ * if (!(misuse instanceof RangeError) || isTzError(misuse)) throw new Error("misuse: RangeError");
  * ```
  *
  * @module
  */
 
 export { compareBytes, equalBytes } from "./bytes.ts";
+export { isTzError, TzError } from "./error.ts";
 export { Fifo } from "./fifo.ts";
 export { OutputChannel } from "./output_channel.ts";
 export { Rng } from "./rng.ts";

@@ -78,10 +78,10 @@ async function readInput(path: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new CliError("io", `cannot read ${path}: no such file`, { cause: e });
+      throw new CliError("io", `cannot read ${path}: no such file`, {}, { cause: e });
     }
     if (e instanceof Error && !(e instanceof TypeError)) {
-      throw new CliError("io", `cannot read ${path}: ${e.message}`, { cause: e });
+      throw new CliError("io", `cannot read ${path}: ${e.message}`, {}, { cause: e });
     }
     throw e;
   }

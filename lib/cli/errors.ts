@@ -1,9 +1,14 @@
 /**
  * The error of the command line: {@link CliError} with a literal {@link CliErrorKind} that decides
- * the exit code, and its guard {@link isCliError}.
+ * the exit code, and its guard {@link isCliError}. It extends the one error base of tzp2p,
+ * {@link TzError}.
  *
  * @module
  */
+
+import { TzError } from "../base/error.ts";
+
+export { isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong, as a literal a caller can switch on. */
 export type CliErrorKind =
@@ -18,23 +23,37 @@ export type CliErrorKind =
   /** The user interrupted the command (Ctrl-C). */
   | "interrupted";
 
-/** A failure the command line reports as one message and an exit code, without a stack. */
-export class CliError extends Error {
-  /** What went wrong. */
-  readonly kind: CliErrorKind;
+/** Structured context of a {@link CliError}. */
+export interface CliErrorDetails {
   /** 1-based line of the input file concerned, when there is one. */
   readonly line?: number;
+}
 
-  /** Builds the error; `line` is the 1-based input line concerned. */
+/** A failure the command line reports as one message and an exit code, without a stack. */
+export class CliError extends TzError<CliErrorKind, CliErrorDetails> {
+  /** Always `"CliError"`. */
+  override readonly name = "CliError";
+
+  /**
+   * Creates a command-line error.
+   *
+   * @param kind What went wrong.
+   * @param message The one line printed to the user.
+   * @param details Structured context (the input line).
+   * @param options Standard error options (`cause`).
+   */
   constructor(
     kind: CliErrorKind,
     message: string,
-    options: { line?: number; cause?: unknown } = {},
+    details: CliErrorDetails = {},
+    options?: ErrorOptions,
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "CliError";
-    this.kind = kind;
-    if (options.line !== undefined) this.line = options.line;
+    super(kind, message, details, options);
+  }
+
+  /** 1-based line of the input file concerned, when there is one (`details.line`). */
+  get line(): number | undefined {
+    return this.details.line;
   }
 
   /** The process exit code of this error: 2 for usage errors, 130 when interrupted, else 1. */
@@ -43,7 +62,13 @@ export class CliError extends Error {
   }
 }
 
-/** True when `value` is a {@link CliError} (of `kind`, if given). */
+/**
+ * Whether `value` is a {@link CliError}, optionally of one given kind.
+ *
+ * @param value Anything caught.
+ * @param kind When given, also require this kind.
+ * @returns `true` when `value` is a `CliError` (of `kind`, if given).
+ */
 export function isCliError(value: unknown, kind?: CliErrorKind): value is CliError {
   return value instanceof CliError && (kind === undefined || value.kind === kind);
 }

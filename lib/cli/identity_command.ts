@@ -42,11 +42,11 @@ export async function loadIdentity(path: string): Promise<Identity> {
   try {
     return await readIdentityFile(path);
   } catch (e) {
-    if (isCryptoError(e)) throw new CliError("identity", e.message, { cause: e });
+    if (isCryptoError(e)) throw new CliError("identity", e.message, {}, { cause: e });
     // Any other failure to read the file (permissions, a directory, bad UTF-8): programming
     // errors (TypeError, RangeError) still surface with their stack.
     if (e instanceof Error && !(e instanceof TypeError || e instanceof RangeError)) {
-      throw new CliError("identity", `cannot read the identity file ${path}: ${e.message}`, {
+      throw new CliError("identity", `cannot read the identity file ${path}: ${e.message}`, {}, {
         cause: e,
       });
     }
@@ -138,7 +138,7 @@ export async function identityGenerate(args: readonly string[], io: CliIo): Prom
     });
   } catch (e) {
     if (isCryptoError(e, "aborted")) {
-      throw new CliError("interrupted", "interrupted: no identity written", { cause: e });
+      throw new CliError("interrupted", "interrupted: no identity written", {}, { cause: e });
     }
     throw e;
   } finally {
@@ -150,12 +150,12 @@ export async function identityGenerate(args: readonly string[], io: CliIo): Prom
     await writeIdentityFile(out, identity, { overwrite: force });
   } catch (e) {
     if (isCryptoError(e, "identity_file_exists")) {
-      throw new CliError("io", `${out} appeared during the search; not overwriting it`, {
+      throw new CliError("io", `${out} appeared during the search; not overwriting it`, {}, {
         cause: e,
       });
     }
     if (e instanceof Error && !(e instanceof TypeError || e instanceof RangeError)) {
-      throw new CliError("io", `cannot write ${out}: ${e.message}`, { cause: e });
+      throw new CliError("io", `cannot write ${out}: ${e.message}`, {}, { cause: e });
     }
     throw e;
   }
@@ -172,6 +172,6 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
-    throw new CliError("io", `cannot check ${path}: ${(e as Error).message}`, { cause: e });
+    throw new CliError("io", `cannot check ${path}: ${(e as Error).message}`, {}, { cause: e });
   }
 }

@@ -1,14 +1,17 @@
 /**
  * The one error class of `lib/connection`: {@link P2pError} with a literal {@link P2pErrorKind}
  * (one per condition of Octez `P2p_errors` that this layer raises), structured fields, and the
- * type guard {@link isP2pError}.
+ * type guard {@link isP2pError}. It extends the one error base of tzp2p, {@link TzError}.
  *
  * @module
  */
 
+import { TzError } from "../base/error.ts";
 import type { PointId } from "../base/point_id.ts";
 import type { RejectionMotiveCode } from "../base/rejection.ts";
 import type { DecodeError, EncodeError } from "../encoding/errors.ts";
+
+export { isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong, as a literal a caller can switch on. */
 export type P2pErrorKind =
@@ -64,11 +67,9 @@ export interface P2pErrorDetails {
 }
 
 /** An error of the connection layer. */
-export class P2pError extends Error {
-  /** What went wrong. */
-  readonly kind: P2pErrorKind;
-  /** Structured context. */
-  readonly details: P2pErrorDetails;
+export class P2pError extends TzError<P2pErrorKind, P2pErrorDetails> {
+  /** Always `"P2pError"`. */
+  override readonly name = "P2pError";
 
   /**
    * Creates a connection error.
@@ -84,10 +85,7 @@ export class P2pError extends Error {
     details: P2pErrorDetails = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = "P2pError";
-    this.kind = kind;
-    this.details = details;
+    super(kind, message, details, options);
   }
 }
 

@@ -1,9 +1,14 @@
 /**
  * The one error class of `lib/crypto`: {@link CryptoError} with a literal
- * {@link CryptoErrorKind}, and its type guard {@link isCryptoError}.
+ * {@link CryptoErrorKind}, and its type guard {@link isCryptoError}. It extends the one error base
+ * of tzp2p, {@link TzError}.
  *
  * @module
  */
+
+import { TzError } from "../base/error.ts";
+
+export { isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong, as a literal a caller can switch on. */
 export type CryptoErrorKind =
@@ -51,11 +56,9 @@ export interface CryptoErrorDetails {
 }
 
 /** An error raised by identity, proof-of-work or box operations. */
-export class CryptoError extends Error {
-  /** What went wrong. */
-  readonly kind: CryptoErrorKind;
-  /** Structured context (field, path, expected and actual values). */
-  readonly details: CryptoErrorDetails;
+export class CryptoError extends TzError<CryptoErrorKind, CryptoErrorDetails> {
+  /** Always `"CryptoError"`. */
+  override readonly name = "CryptoError";
 
   /**
    * Creates a crypto error.
@@ -71,10 +74,7 @@ export class CryptoError extends Error {
     details: CryptoErrorDetails = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = "CryptoError";
-    this.kind = kind;
-    this.details = details;
+    super(kind, message, details, options);
   }
 }
 

@@ -82,7 +82,7 @@ export function combineAppCodecs<M extends { readonly kind: string }>(
   const route = (m: M): AppCodec<M> => {
     const codec = byKind.get(m.kind) ?? fallback;
     if (codec === undefined) {
-      throw new EncodeError("unexpected_case", "AppMessage", `no codec for kind ${m.kind}`);
+      throw EncodeError.at("unexpected_case", "AppMessage", `no codec for kind ${m.kind}`);
     }
     return codec;
   };

@@ -1,10 +1,16 @@
 /**
  * The two errors of the codec layer. Every decoder throws only {@link DecodeError}; every encoder
  * throws only {@link EncodeError}. Both carry a literal `kind`, the schema path of the field being
- * processed and the byte offset, so a reader never needs `instanceof` or message parsing.
+ * processed and the byte offset (in `details`, with `path` and `offset` getters), so a reader
+ * never needs `instanceof` or message parsing. Both extend the one error base of tzp2p,
+ * {@link TzError}.
  *
  * @module
  */
+
+import { TzError } from "../base/error.ts";
+
+export { isTzError, TzError } from "../base/error.ts";
 
 /** Why decoding failed. The names follow Octez data-encoding's `read_error`. */
 export type DecodeErrorKind =
@@ -42,47 +48,177 @@ export type EncodeErrorKind =
   /** A named conversion rejected the value. */
   | "invalid_conversion";
 
-/** Thrown by every generated decoder, and only by them, on malformed or hostile input. */
-export class DecodeError extends Error {
-  /** What went wrong. */
-  readonly kind: DecodeErrorKind;
+/** Structured context of a {@link DecodeError}. */
+export interface DecodeErrorDetails {
   /** Schema path of the field being read, e.g. `"ConnectionMessage.version.chainName"`. */
   readonly path: string;
   /** Byte offset in the input where the failing read started. */
   readonly offset: number;
+}
 
-  /** Builds a decode error; `detail` completes the message. */
-  constructor(kind: DecodeErrorKind, path: string, offset: number, detail?: string) {
-    super(`${kind} at ${path || "<top>"} (offset ${offset})${detail ? `: ${detail}` : ""}`);
-    this.name = "DecodeError";
-    this.kind = kind;
-    this.path = path;
-    this.offset = offset;
+/** Structured context of an {@link EncodeError}. */
+export interface EncodeErrorDetails {
+  /** Schema path of the field being written. */
+  readonly path: string;
+}
+
+function where(path: string): string {
+  return path || "<top>";
+}
+
+/** Thrown by every generated decoder, and only by them, on malformed or hostile input. */
+export class DecodeError extends TzError<DecodeErrorKind, DecodeErrorDetails> {
+  /** Always `"DecodeError"`. */
+  override readonly name = "DecodeError";
+
+  /**
+   * Creates a decode error.
+   *
+   * @param kind What went wrong.
+   * @param message A human-readable explanation.
+   * @param details Where: the schema path and the byte offset.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    kind: DecodeErrorKind,
+    message: string,
+    details: DecodeErrorDetails,
+    options?: ErrorOptions,
+  );
+  /**
+   * The former positional form, kept while its last callers move to {@link DecodeError.at}.
+   *
+   * @deprecated Use `DecodeError.at(kind, path, offset, detail)`.
+   */
+  constructor(kind: DecodeErrorKind, path: string, offset: number, detail?: string);
+  constructor(
+    kind: DecodeErrorKind,
+    text: string,
+    details: DecodeErrorDetails | number,
+    last?: ErrorOptions | string,
+  ) {
+    const legacy = typeof details === "number";
+    super(
+      kind,
+      legacy
+        ? decodeMessage(kind, text, details, typeof last === "string" ? last : undefined)
+        : text,
+      legacy ? { path: text, offset: details } : details,
+      typeof last === "object" ? last : undefined,
+    );
   }
+
+  /**
+   * The codec runtime's form: the message names the kind, the path and the offset, then
+   * `detail`, e.g. `"extra_bytes at Ack (offset 1): 2 bytes left"`.
+   *
+   * @param kind What went wrong.
+   * @param path Schema path of the field being read.
+   * @param offset Byte offset where the failing read started.
+   * @param detail What completes the message.
+   * @returns The error.
+   */
+  static at(kind: DecodeErrorKind, path: string, offset: number, detail?: string): DecodeError {
+    return new DecodeError(kind, decodeMessage(kind, path, offset, detail), { path, offset });
+  }
+
+  /** Schema path of the field being read (`details.path`). */
+  get path(): string {
+    return this.details.path;
+  }
+
+  /** Byte offset in the input where the failing read started (`details.offset`). */
+  get offset(): number {
+    return this.details.offset;
+  }
+}
+
+function decodeMessage(kind: string, path: string, offset: number, detail?: string): string {
+  return `${kind} at ${where(path)} (offset ${offset})${detail ? `: ${detail}` : ""}`;
 }
 
 /** Thrown by every generated encoder when a value cannot be encoded; nothing is ever truncated. */
-export class EncodeError extends Error {
-  /** What went wrong. */
-  readonly kind: EncodeErrorKind;
-  /** Schema path of the field being written. */
-  readonly path: string;
+export class EncodeError extends TzError<EncodeErrorKind, EncodeErrorDetails> {
+  /** Always `"EncodeError"`. */
+  override readonly name = "EncodeError";
 
-  /** Builds an encode error; `detail` completes the message. */
-  constructor(kind: EncodeErrorKind, path: string, detail?: string) {
-    super(`${kind} at ${path || "<top>"}${detail ? `: ${detail}` : ""}`);
-    this.name = "EncodeError";
-    this.kind = kind;
-    this.path = path;
+  /**
+   * Creates an encode error.
+   *
+   * @param kind What went wrong.
+   * @param message A human-readable explanation.
+   * @param details Where: the schema path.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    kind: EncodeErrorKind,
+    message: string,
+    details: EncodeErrorDetails,
+    options?: ErrorOptions,
+  );
+  /**
+   * The former positional form, kept while its last callers (generated code) move to
+   * {@link EncodeError.at}.
+   *
+   * @deprecated Use `EncodeError.at(kind, path, detail)`.
+   */
+  constructor(kind: EncodeErrorKind, path: string, detail?: string);
+  constructor(
+    kind: EncodeErrorKind,
+    text: string,
+    details?: EncodeErrorDetails | string,
+    options?: ErrorOptions,
+  ) {
+    const legacy = typeof details !== "object";
+    super(
+      kind,
+      legacy ? encodeMessage(kind, text, details) : text,
+      legacy ? { path: text } : details,
+      legacy ? undefined : options,
+    );
+  }
+
+  /**
+   * The codec runtime's form: the message names the kind and the path, then `detail`, e.g.
+   * `"invalid_int at Ack.length: 70000 is not a uint16"`.
+   *
+   * @param kind What went wrong.
+   * @param path Schema path of the field being written.
+   * @param detail What completes the message.
+   * @returns The error.
+   */
+  static at(kind: EncodeErrorKind, path: string, detail?: string): EncodeError {
+    return new EncodeError(kind, encodeMessage(kind, path, detail), { path });
+  }
+
+  /** Schema path of the field being written (`details.path`). */
+  get path(): string {
+    return this.details.path;
   }
 }
 
-/** True when `e` is a {@link DecodeError}. */
-export function isDecodeError(e: unknown): e is DecodeError {
-  return e instanceof DecodeError;
+function encodeMessage(kind: string, path: string, detail?: string): string {
+  return `${kind} at ${where(path)}${detail ? `: ${detail}` : ""}`;
 }
 
-/** True when `e` is an {@link EncodeError}. */
-export function isEncodeError(e: unknown): e is EncodeError {
-  return e instanceof EncodeError;
+/**
+ * Whether `value` is a {@link DecodeError}, optionally of one given kind.
+ *
+ * @param value Anything caught.
+ * @param kind When given, also require this kind.
+ * @returns `true` when `value` is a `DecodeError` (of `kind`, if given).
+ */
+export function isDecodeError(value: unknown, kind?: DecodeErrorKind): value is DecodeError {
+  return value instanceof DecodeError && (kind === undefined || value.kind === kind);
+}
+
+/**
+ * Whether `value` is an {@link EncodeError}, optionally of one given kind.
+ *
+ * @param value Anything caught.
+ * @param kind When given, also require this kind.
+ * @returns `true` when `value` is an `EncodeError` (of `kind`, if given).
+ */
+export function isEncodeError(value: unknown, kind?: EncodeErrorKind): value is EncodeError {
+  return value instanceof EncodeError && (kind === undefined || value.kind === kind);
 }

@@ -49,7 +49,7 @@ export class Reader {
 
   /** A {@link DecodeError} at the current field and offset. */
   error(kind: DecodeErrorKind, detail?: string, offset: number = this.pos): DecodeError {
-    return new DecodeError(kind, this.at, offset, detail);
+    return DecodeError.at(kind, this.at, offset, detail);
   }
 
   /** Checks that `n` more bytes may be read; returns the start offset and advances. */

@@ -26,7 +26,7 @@ export class Writer {
 
   /** An {@link EncodeError} at the current field. */
   error(kind: EncodeErrorKind, detail?: string): EncodeError {
-    return new EncodeError(kind, this.at, detail);
+    return EncodeError.at(kind, this.at, detail);
   }
 
   /** Returns the written bytes (the whole buffer when the size pass was exact). */
@@ -213,6 +213,6 @@ export function convertForEncode<A, B>(fn: (a: A) => B, value: A, path: string):
   try {
     return fn(value);
   } catch (e) {
-    throw new EncodeError("invalid_conversion", path, e instanceof Error ? e.message : String(e));
+    throw EncodeError.at("invalid_conversion", path, e instanceof Error ? e.message : String(e));
   }
 }

@@ -1,14 +1,22 @@
 /**
  * The error class of `lib/node`: {@link NodeError} with a literal {@link NodeErrorKind} and the
- * type guard {@link isNodeError}. Connection failures keep their `P2pError` as `cause`.
+ * type guard {@link isNodeError}. Connection failures keep their `P2pError` as `cause`, a point
+ * text that does not parse its `PointIdError`. It extends the one error base of tzp2p,
+ * {@link TzError}.
  *
  * @module
  */
+
+import { TzError } from "../base/error.ts";
+
+export { isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong. */
 export type NodeErrorKind =
   /** The node is closed (or closing): nothing more can be done with it. */
   | "closed"
+  /** A point given as text does not parse (`cause`: the `PointIdError`). */
+  | "invalid_point"
   /** A dial was not attempted: own point, already connected or being dialled, banned, or full. */
   | "dial_refused"
   /** A dial failed: TCP, handshake, Nack, duplicate or ban check (see `cause`). */
@@ -25,11 +33,9 @@ export interface NodeErrorDetails {
 }
 
 /** An error of the node layer. */
-export class NodeError extends Error {
-  /** What went wrong. */
-  readonly kind: NodeErrorKind;
-  /** Structured context. */
-  readonly details: NodeErrorDetails;
+export class NodeError extends TzError<NodeErrorKind, NodeErrorDetails> {
+  /** Always `"NodeError"`. */
+  override readonly name = "NodeError";
 
   /**
    * Creates a node error.
@@ -45,10 +51,7 @@ export class NodeError extends Error {
     details: NodeErrorDetails = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = "NodeError";
-    this.kind = kind;
-    this.details = details;
+    super(kind, message, details, options);
   }
 }
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { peerIdFromString } from "../crypto/peer_id.ts";
+import { TzError } from "./error.ts";
 
 /** A point. `addr` is canonical: a dotted quad for IPv4(-mapped) addresses, RFC 5952 otherwise. */
 export interface PointId {
@@ -25,22 +25,60 @@ export interface PointId {
   readonly port: number;
 }
 
-/** Thrown by {@link parsePointId} and {@link makePointId} on text that is not a point. */
-export class PointIdError extends Error {
-  /** Always `"invalid_point"`. */
-  readonly kind: "invalid_point" = "invalid_point";
-  /** The rejected text. */
+/** Why a point was refused: one kind, the text is not a point. */
+export type PointIdErrorKind =
+  /** Not `addr:port[#peer_id]`, not an IP address, or a port outside [0, 65535]. */
+  "invalid_point";
+
+/** Structured context of a {@link PointIdError}. */
+export interface PointIdErrorDetails {
+  /** The rejected text (whole, even when the message shortens it). */
   readonly text: string;
-  /** Builds the error for `text`. */
-  constructor(text: string, reason: string) {
-    super(
-      `invalid point ${
-        JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text)
-      }: ${reason}`,
-    );
-    this.name = "PointIdError";
-    this.text = text;
+}
+
+/** Thrown by {@link parsePointId}, {@link makePointId} and their kin on text that is not a point. */
+export class PointIdError extends TzError<PointIdErrorKind, PointIdErrorDetails> {
+  /** Always `"PointIdError"`. */
+  override readonly name = "PointIdError";
+
+  /**
+   * Creates a point error.
+   *
+   * @param kind What went wrong.
+   * @param message A human-readable explanation.
+   * @param details The rejected text.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    kind: PointIdErrorKind,
+    message: string,
+    details: PointIdErrorDetails,
+    options?: ErrorOptions,
+  ) {
+    super(kind, message, details, options);
   }
+
+  /** The rejected text (`details.text`). */
+  get text(): string {
+    return this.details.text;
+  }
+}
+
+/**
+ * Whether `value` is a {@link PointIdError}, optionally of one given kind.
+ *
+ * @param value Anything caught.
+ * @param kind When given, also require this kind.
+ * @returns `true` when `value` is a `PointIdError` (of `kind`, if given).
+ */
+export function isPointIdError(value: unknown, kind?: PointIdErrorKind): value is PointIdError {
+  return value instanceof PointIdError && (kind === undefined || value.kind === kind);
+}
+
+/** The `invalid_point` error for `text`; the message quotes at most 80 characters of it. */
+function invalidPoint(text: string, reason: string): PointIdError {
+  const shown = JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+  return new PointIdError("invalid_point", `invalid point ${shown}: ${reason}`, { text });
 }
 
 // Address parsing works on char codes into a scratch array: a regex-and-split parser cost about
@@ -195,9 +233,9 @@ const validated = new WeakMap<PointId, string>();
 export function makePointId(addr: string, port: number): PointId {
   const bare = addr.startsWith("[") && addr.endsWith("]") ? addr.slice(1, -1) : addr;
   const canonical = canonicalAddr(bare);
-  if (canonical === undefined) throw new PointIdError(addr, "not an IP address");
+  if (canonical === undefined) throw invalidPoint(addr, "not an IP address");
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PointIdError(`${addr}:${port}`, "port must be in [0, 65535]");
+    throw invalidPoint(`${addr}:${port}`, "port must be in [0, 65535]");
   }
   return { addr: canonical, port };
 }
@@ -215,23 +253,40 @@ export function pointIdToString(point: PointId): string {
   return text;
 }
 
+/** A point text split as Octez's point parser splits it: the point and the expected peer id. */
+export interface AddrPortId {
+  /** The point. */
+  readonly point: PointId;
+  /**
+   * The text after `#`, unchecked beyond its characters (`[A-Za-z0-9]+`): whether it is a peer
+   * id (base58check) is for `lib/crypto` to say (`parsePointIdWithPeerId`). `undefined` when the
+   * text has no `#`.
+   */
+  readonly peerIdText: string | undefined;
+}
+
 /**
- * Parses the text form of a point as Octez does (`P2p_point.Id.of_string_exn`): an address (dotted
- * quad, bracketed IPv6, or domain-like text that must still be an IP address), a required port,
- * and an optional `#peer_id` suffix that is validated and ignored. Non-canonical IPv6 text is
- * accepted; the result is canonical.
+ * Parses the text form of a point as Octez does (`P2p_point.Id.parse_addr_port_id`,
+ * src/lib_base/point_parser.mll 90-110): an address (dotted quad, bracketed IPv6, or domain-like
+ * text that must still be an IP address), a required port, and an optional `#peer_id` suffix of
+ * letters and digits, returned as text. Non-canonical IPv6 text is accepted; the point is canonical.
+ *
+ * This layer does not check that the suffix is a peer id (base58check is `lib/crypto`'s, which
+ * depends on this one, not the reverse): `parsePointIdWithPeerId` of `lib/crypto/peer_id.ts` does,
+ * and is what takes a point text from a user.
+ *
+ * @param text The point text.
+ * @returns The point and the suffix text.
  * @throws {PointIdError} on anything else.
  */
-export function parsePointId(text: string): PointId {
+export function parseAddrPortId(text: string): AddrPortId {
   let end = text.length;
+  let peerIdText: string | undefined;
   const hash = text.indexOf("#");
   if (hash >= 0) {
-    // Octez accepts an expected peer id after the point, checks it is one, and ignores it.
-    try {
-      peerIdFromString(text.slice(hash + 1));
-    } catch {
-      throw new PointIdError(text, "bad peer id suffix");
-    }
+    peerIdText = text.slice(hash + 1);
+    // point_parser.mll 90: `peer_id = ['a'-'z' 'A'-'Z' '0'-'9']+`, then end of input.
+    if (!/^[A-Za-z0-9]+$/.test(peerIdText)) throw invalidPoint(text, "bad peer id suffix");
     end = hash;
   }
   let addrFrom = 0;
@@ -239,30 +294,43 @@ export function parsePointId(text: string): PointId {
   let portFrom: number;
   if (text.charCodeAt(0) === 91) { // "[v6]:port"
     const close = text.indexOf("]");
-    if (close < 0 || close > end) throw new PointIdError(text, "missing ']'");
+    if (close < 0 || close > end) throw invalidPoint(text, "missing ']'");
     addrFrom = 1;
     addrTo = close;
-    if (close + 1 === end) throw new PointIdError(text, "no port");
-    if (text.charCodeAt(close + 1) !== 58) throw new PointIdError(text, "expected ':' after ']'");
+    if (close + 1 === end) throw invalidPoint(text, "no port");
+    if (text.charCodeAt(close + 1) !== 58) throw invalidPoint(text, "expected ':' after ']'");
     portFrom = close + 2;
   } else {
     const colon = text.indexOf(":");
-    if (colon < 0 || colon > end) throw new PointIdError(text, "no port");
+    if (colon < 0 || colon > end) throw invalidPoint(text, "no port");
     addrTo = colon;
     portFrom = colon + 1;
   }
   const digits = end - portFrom;
-  if (digits === 0 || digits > 5) throw new PointIdError(text, "port must be in [0, 65535]");
+  if (digits === 0 || digits > 5) throw invalidPoint(text, "port must be in [0, 65535]");
   let port = 0;
   for (let i = portFrom; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) throw new PointIdError(text, "expected <addr>:<port>[#<peer_id>]");
+    if (c < 48 || c > 57) throw invalidPoint(text, "expected <addr>:<port>[#<peer_id>]");
     port = port * 10 + (c - 48);
   }
-  if (port > 65535) throw new PointIdError(text, "port must be in [0, 65535]");
+  if (port > 65535) throw invalidPoint(text, "port must be in [0, 65535]");
   const addr = canonicalAt(text, addrFrom, addrTo);
-  if (addr === undefined) throw new PointIdError(text, "not an IP address");
-  return { addr, port };
+  if (addr === undefined) throw invalidPoint(text, "not an IP address");
+  return { point: { addr, port }, peerIdText };
+}
+
+/**
+ * The point of a point text ({@link parseAddrPortId}), the `#peer_id` suffix checked for its
+ * characters only and dropped. For text from a user, prefer `parsePointIdWithPeerId` of
+ * `lib/crypto/peer_id.ts`, which also checks that the suffix is a peer id, as Octez does.
+ *
+ * @param text The point text.
+ * @returns The point.
+ * @throws {PointIdError} when `text` is not a point.
+ */
+export function parsePointId(text: string): PointId {
+  return parseAddrPortId(text).point;
 }
 
 /** True when two points have the same address and port. */
@@ -284,7 +352,7 @@ export function pointIdAddressBytes(point: PointId): Uint8Array {
     return out;
   }
   if (!parseIpv6At(point.addr, 0, point.addr.length)) {
-    throw new PointIdError(point.addr, "not an IP address");
+    throw invalidPoint(point.addr, "not an IP address");
   }
   for (let i = 0; i < 8; i++) {
     out[2 * i] = scratch[i] >> 8;

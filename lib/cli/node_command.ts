@@ -20,6 +20,7 @@
 
 import { parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
 import { type Identity, peerIdToString } from "../crypto/mod.ts";
+import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
 import type { DalTopic } from "../../gen/gossipsub.ts";
 import { parseDalTopic } from "../node/dal_topic.ts";
 import type { NodeEvent } from "../node/events.ts";
@@ -109,7 +110,7 @@ export function parsePeer(text: string, defaultPort: number | undefined): PeerSp
   const bad = (why: string) =>
     new CliError("usage", `--peer ${JSON.stringify(text)} is not a point: ${why}`);
   try {
-    return { kind: "point", point: parsePointId(text) };
+    return { kind: "point", point: parsePointIdWithPeerId(text).point };
   } catch { /* not IP:PORT; try the other forms */ }
   const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   if (bare.includes(":") && !text.startsWith("[") && bare.split(":").length === 2) {
@@ -179,6 +180,7 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
     throw new CliError(
       "usage",
       `--listen must be IP:PORT or [IPv6]:PORT, got ${JSON.stringify(listenText)}`,
+      {},
       { cause: e },
     );
   }
@@ -203,7 +205,7 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
         return parseDalTopic(t);
       } catch (e) {
         if (!(e instanceof RangeError)) throw e;
-        throw new CliError("usage", `--topic: ${e.message}`, { cause: e });
+        throw new CliError("usage", `--topic: ${e.message}`, {}, { cause: e });
       }
     });
   }
@@ -361,7 +363,7 @@ async function nodeIdentity(config: NodeCommandConfig, io: CliIo): Promise<Ident
     await Deno.lstat(config.identityPath);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new CliError("io", `cannot check ${config.identityPath}: ${(e as Error).message}`, {
+      throw new CliError("io", `cannot check ${config.identityPath}: ${(e as Error).message}`, {}, {
         cause: e,
       });
     }
@@ -469,6 +471,7 @@ export async function nodeCommand(
         throw new CliError(
           "io",
           `cannot listen on ${pointIdToString(config.listen)}: ${(e as Error).message}`,
+          {},
           { cause: e },
         );
       }

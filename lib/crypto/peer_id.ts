@@ -11,6 +11,7 @@ import { blake2b } from "@noble/hashes/blake2.js";
 import { base58CheckDecode, base58CheckEncode } from "./base58.ts";
 import { CryptoError } from "./errors.ts";
 import { equalBytes } from "../base/bytes.ts";
+import { parseAddrPortId, type PointId, PointIdError } from "../base/point_id.ts";
 import { toHex } from "./bytes.ts";
 
 /** Bytes in a peer id. */
@@ -68,6 +69,41 @@ export function peerIdFromString(text: string): Uint8Array {
     );
   }
   return base58CheckDecode(text, PEER_ID_PREFIX, PEER_ID_LENGTH);
+}
+
+/** A point text parsed whole: the point and, when the text names one, the expected peer id. */
+export interface PointWithPeerId {
+  /** The point. */
+  readonly point: PointId;
+  /** The 16-byte peer id after `#`, or `undefined` when the text has none. */
+  readonly peerId: Uint8Array | undefined;
+}
+
+/**
+ * Parses a point text with an optional expected peer id, `addr:port[#peer_id]`, as Octez does
+ * (`P2p_point.Id.parse_addr_port_id`, src/lib_base/point_parser.mll 66-86: the suffix must be a
+ * b58check peer id, else `Bad_id_format`). The point is parsed by `lib/base` ({@link
+ * parseAddrPortId}); the suffix is checked here, since base58check is this layer's.
+ *
+ * @param text The point text, e.g. `1.2.3.4:9732#idqjq34sB6uHWdFzJDB97zwXAdHASb`.
+ * @returns The point and the peer id, if any.
+ * @throws {PointIdError} `invalid_point` when `text` is not a point or its suffix is not a peer
+ * id (then `cause` is the {@link CryptoError}).
+ */
+export function parsePointIdWithPeerId(text: string): PointWithPeerId {
+  const { point, peerIdText } = parseAddrPortId(text);
+  if (peerIdText === undefined) return { point, peerId: undefined };
+  try {
+    return { point, peerId: peerIdFromString(peerIdText) };
+  } catch (cause) {
+    const shown = JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+    throw new PointIdError(
+      "invalid_point",
+      `invalid point ${shown}: bad peer id suffix`,
+      { text },
+      { cause },
+    );
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { parsePointIdWithPeerId } from "../../lib/crypto/peer_id.ts";
 import {
   makePointId,
+  parseAddrPortId,
   parsePointId,
   pointIdAddressBytes,
   PointIdError,
@@ -94,13 +96,23 @@ for (
     "[::ffff:1.2.3]:1",
     "1.2.3.4:1#",
     "1.2.3.4:1#id-x",
-    "1.2.3.4:1#idqjq34sB6uHWdFzJDB97zwXAdHASc",
   ]
 ) {
   Deno.test(`parsePointId() rejects ${JSON.stringify(bad)}`, () => {
     assert.throws(() => parsePointId(bad), PointIdError);
   });
 }
+
+// Whether the suffix is a peer id (base58check) is lib/crypto's to say: lib/base only checks its
+// characters, as Octez's lexer does (src/lib_base/point_parser.mll 90).
+Deno.test("parsePointIdWithPeerId() rejects a #peer_id suffix whose checksum is wrong", () => {
+  const bad = "1.2.3.4:1#idqjq34sB6uHWdFzJDB97zwXAdHASc";
+  assert.throws(() => parsePointIdWithPeerId(bad), PointIdError);
+  assert.deepEqual(parseAddrPortId(bad), {
+    point: { addr: "1.2.3.4", port: 1 },
+    peerIdText: "idqjq34sB6uHWdFzJDB97zwXAdHASc",
+  });
+});
 
 Deno.test("makePointId() and pointIdToString() refuse non-addresses", () => {
   assert.throws(() => makePointId("example.com", 1), PointIdError);

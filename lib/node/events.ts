@@ -76,12 +76,38 @@ export interface MessageDeliveredEvent {
   readonly event: "message_delivered";
   /** The topic in text form (simple: the topic; DAL: `SLOT:PKH`); absent for shell messages. */
   readonly topic: string | undefined;
-  /** The message id in text form (simple: hex; DAL: `LEVEL/SLOT/SHARD/COMMITMENT-HEX/PKH`). */
+  /** The message id in text form (simple: hex; DAL: `LEVEL/SLOT/SHARD/sh1…/tz…`). */
   readonly messageId: string | undefined;
   /** The sender's peer id, when known. */
   readonly from: string | undefined;
   /** Size of the payload in bytes. */
   readonly size: number;
+}
+
+/** A Graft or Prune sent to, or received from, a peer. */
+export interface MeshChangeEvent {
+  /** Graft (a peer joins a mesh) or Prune (it leaves). */
+  readonly event: "graft" | "prune";
+  /** `sent` by us or `received` from the peer. */
+  readonly direction: "sent" | "received";
+  /** The peer. */
+  readonly peerId: string;
+  /** The topic in text form. */
+  readonly topic: string;
+}
+
+/** One gossipsub heartbeat ran (gossip nodes; about one a second). */
+export interface HeartbeatEvent {
+  /** The event. */
+  readonly event: "heartbeat";
+  /** Heartbeats so far. */
+  readonly ticks: number;
+  /** How long the automaton and the emission took, ms. */
+  readonly durationMs: number;
+  /** Running connections. */
+  readonly connections: number;
+  /** Mesh peers summed over our topics. */
+  readonly meshPeers: number;
 }
 
 /** Everything a node reports through `onEvent`. */
@@ -90,4 +116,6 @@ export type NodeEvent =
   | ConnectionClosedEvent
   | HandshakeFailedEvent
   | HandshakeRefusedEvent
-  | MessageDeliveredEvent;
+  | MessageDeliveredEvent
+  | MeshChangeEvent
+  | HeartbeatEvent;

@@ -89,6 +89,9 @@ type Wire<T, I, M> = GossipWireMessage<T, I, M>;
 /** The options the node constructor reads (the instance comes separately). */
 export type NodeSettings<T> = Omit<NodeOptions<T, unknown, unknown>, "gossip" | "profile">;
 
+// Senders remembered for messages not delivered yet (a few seconds of a busy DAL node).
+const MAX_REMEMBERED_SENDERS = 16_384;
+
 /** A running node. Build it with {@link createNode}; stop it with {@link Node.close}. */
 export class Node<T, I, M> {
   /** This node's identity. */
@@ -109,6 +112,9 @@ export class Node<T, I, M> {
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
   readonly #onEvent: ((event: NodeEvent) => void) | undefined;
+  // First sender of each received message until it is delivered (bounded: ids that are never
+  // delivered, being invalid or duplicates, age out first).
+  readonly #senders = new Map<Key, string>();
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -202,6 +208,7 @@ export class Node<T, I, M> {
         // One reconnection schedule: the P2P layer's (the profile's back-off), not a second one
         // in the worker.
         pointContactable: (point) => this.#p2p.known.isDue(point, performance.now()),
+        onHeartbeat: this.#onEvent === undefined ? undefined : (ms) => this.#heartbeatDone(ms),
       });
       this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
     } catch (e) {
@@ -231,22 +238,70 @@ export class Node<T, I, M> {
 
   async #consumeAppOutputs(): Promise<void> {
     for await (const out of this.#worker.appOutputStream) {
-      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), out);
-      if (this.#onEvent !== undefined) {
-        const describe = this.#instance.describe;
-        try {
-          this.#onEvent({
-            event: "message_delivered",
-            topic: describe?.topic(out.topic),
-            messageId: describe?.messageId(out.messageId),
-            from: undefined,
-            size: describe?.size(out.message) ?? 0,
-          });
-        } catch {
-          // A failing observer must not stop deliveries.
-        }
-      }
+      const idKey = this.#instance.messageId.key(out.messageId);
+      const fromKey = this.#senders.get(idKey);
+      this.#senders.delete(idKey);
+      const from = fromKey === undefined
+        ? undefined
+        : (this.#p2p.pool.get(fromKey)?.peerId ?? fromHex(fromKey));
+      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), { ...out, from });
+      const describe = this.#instance.describe;
+      this.#emit(() => ({
+        event: "message_delivered",
+        topic: describe?.topic(out.topic),
+        messageId: describe?.messageId(out.messageId),
+        from: from === undefined ? undefined : peerIdToString(from),
+        size: describe?.size(out.message) ?? 0,
+      }));
     }
+  }
+
+  // Events are built only when someone listens; a failing observer must not stop the node.
+  #emit(event: () => NodeEvent): void {
+    if (this.#onEvent === undefined) return;
+    try {
+      this.#onEvent(event());
+    } catch {
+      // ignored
+    }
+  }
+
+  #meshChange(
+    kind: "graft" | "prune",
+    direction: "sent" | "received",
+    peerKey: string,
+    topic: T,
+  ): void {
+    this.#emit(() => ({
+      event: kind,
+      direction,
+      peerId: peerIdToString(this.#p2p.pool.get(peerKey)?.peerId ?? fromHex(peerKey)),
+      topic: this.#instance.describe?.topic(topic) ?? String(topic),
+    }));
+  }
+
+  #heartbeatDone(durationMs: number): void {
+    this.#emit(() => {
+      const view = this.#worker.view;
+      let meshPeers = 0;
+      for (const topic of view.joinedTopics()) meshPeers += view.meshPeers(topic).length;
+      return {
+        event: "heartbeat",
+        ticks: view.heartbeatTicks,
+        durationMs,
+        connections: this.#p2p.pool.size,
+        meshPeers,
+      };
+    });
+  }
+
+  #rememberSender(messageId: I, peerKey: string): void {
+    const key = this.#instance.messageId.key(messageId);
+    if (this.#senders.has(key)) return;
+    if (this.#senders.size >= MAX_REMEMBERED_SENDERS) {
+      this.#senders.delete(this.#senders.keys().next().value!);
+    }
+    this.#senders.set(key, peerKey);
   }
 
   #pxPeer = (peerKey: string): PxPeer | undefined => {
@@ -269,7 +324,16 @@ export class Node<T, I, M> {
     switch (out.kind) {
       case "OutMessage": {
         const link = pool.get(out.toPeer);
-        const message = toWire(out.p2pMessage, this.#pxPeer);
+        const sent = out.p2pMessage;
+        if (sent.kind === "Graft" || sent.kind === "Prune") {
+          this.#meshChange(
+            sent.kind === "Graft" ? "graft" : "prune",
+            "sent",
+            out.toPeer,
+            sent.topic,
+          );
+        }
+        const message = toWire(sent, this.#pxPeer);
         if (link === undefined || !link.send({ kind: "Message", message })) this.#outDropped++;
         return;
       }
@@ -301,6 +365,16 @@ export class Node<T, I, M> {
       return;
     }
     const p2pMessage = fromWire(message, this.#learnPx);
+    if (p2pMessage.kind === "MessageWithHeader") {
+      this.#rememberSender(p2pMessage.messageId, link.key);
+    } else if (p2pMessage.kind === "Graft" || p2pMessage.kind === "Prune") {
+      this.#meshChange(
+        p2pMessage.kind === "Graft" ? "graft" : "prune",
+        "received",
+        link.key,
+        p2pMessage.topic,
+      );
+    }
     if (!this.#worker.p2pInput({ kind: "InMessage", fromPeer: link.key, p2pMessage })) {
       this.#inDropped++;
     }

@@ -11,7 +11,10 @@ import type { AppOutput, Key } from "../gossipsub/mod.ts";
 import { OutputChannel } from "../base/output_channel.ts";
 
 /** A message delivered to a subscriber: its topic, id and payload. */
-export type Delivered<T, I, M> = AppOutput<T, I, M>;
+export type Delivered<T, I, M> = AppOutput<T, I, M> & {
+  /** The peer that sent it to us first (16 bytes), when known. */
+  readonly from?: Uint8Array;
+};
 
 /** Subscriber streams by topic key. */
 export class Subscriptions<T, I, M> {

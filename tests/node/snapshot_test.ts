@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { peerIdToString } from "../../lib/crypto/mod.ts";
 import { pointIdToString } from "../../lib/base/point_id.ts";
+import type { NodeEvent } from "../../lib/node/mod.ts";
 import { closeAll, testNode } from "./helpers.ts";
 import { waitFor } from "../support/async.ts";
 
@@ -40,6 +41,44 @@ Deno.test("snapshot() lists connections, known points and peers, and topic meshe
     assert.deepEqual(snap.bans, []);
     // The snapshot is plain data.
     assert.deepEqual(JSON.parse(JSON.stringify(snap.topics)), snap.topics);
+  } finally {
+    await closeAll([a, b]);
+  }
+});
+
+Deno.test("events report grafts both ways, heartbeats, and the sender of a delivered message", async () => {
+  const events: NodeEvent[] = [];
+  const aEvents: NodeEvent[] = [];
+  const a = await testNode({ topics: ["news"], onEvent: (e) => aEvents.push(e) });
+  const b = await testNode({ topics: ["news"], onEvent: (e) => events.push(e) });
+  try {
+    const news = b.subscribe("news").getReader();
+    await b.connect(a.listeningPoint!);
+    await waitFor(
+      "mesh",
+      () => a.meshPeers("news").length === 1 && b.meshPeers("news").length === 1,
+    );
+    a.publish("news", new TextEncoder().encode("hi"));
+    const { value } = await news.read();
+    news.releaseLock();
+    const aId = peerIdToString(a.peerId);
+    assert.equal(peerIdToString(value!.from!), aId);
+    await waitFor("heartbeat", () => events.some((e) => e.event === "heartbeat"));
+    // Whoever grafted first: its `sent` is the other's `received`.
+    const bId = peerIdToString(b.peerId);
+    const graft = (list: NodeEvent[], direction: string, peer: string) =>
+      list.some((e) => e.event === "graft" && e.direction === direction && e.peerId === peer);
+    assert.ok(
+      (graft(events, "sent", aId) && graft(aEvents, "received", bId)) ||
+        (graft(aEvents, "sent", bId) && graft(events, "received", aId)),
+    );
+    const delivered = events.find((e) => e.event === "message_delivered");
+    assert.deepEqual(
+      delivered?.event === "message_delivered" && [delivered.from, delivered.size, delivered.topic],
+      [aId, 2, "news"],
+    );
+    const beat = events.find((e) => e.event === "heartbeat");
+    assert.ok(beat?.event === "heartbeat" && beat.durationMs >= 0 && beat.connections === 1);
   } finally {
     await closeAll([a, b]);
   }

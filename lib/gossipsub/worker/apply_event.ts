@@ -75,6 +75,8 @@ export interface EventApplierOptions<P, T, I, M> {
   readonly initialPoints?: () => Iterable<string>;
   /** The P2P layer's schedule; replaces the unreachable-point table when given. */
   readonly pointContactable?: (point: string) => boolean;
+  /** Told how long each heartbeat took (automaton and emission), in ms. */
+  readonly onHeartbeat?: (durationMs: number) => void;
   /** Payload equality for batch merging. */
   readonly messageEquals: (a: M, b: M) => boolean;
 }
@@ -148,8 +150,12 @@ export class EventApplier<P, T, I, M> {
   /** Applies one event. Exceptions from application callbacks propagate. */
   apply(event: WorkerEvent<P, T, I, M>): void {
     switch (event.kind) {
-      case "Heartbeat":
-        return this.#heartbeat();
+      case "Heartbeat": {
+        if (this.#o.onHeartbeat === undefined) return this.#heartbeat();
+        const start = performance.now();
+        this.#heartbeat();
+        return this.#o.onHeartbeat(performance.now() - start);
+      }
       case "P2pInput":
         return this.#p2pInput(event.input);
       case "AppInput":

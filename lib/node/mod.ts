@@ -92,6 +92,7 @@ export {
   type ConnectionBounds,
   type DalNodeOptions,
   defaultNodeLimits,
+  type KnownPointRecord,
   type MaintenanceBounds,
   maintenanceBounds,
   type NodeOptions,

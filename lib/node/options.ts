@@ -14,6 +14,16 @@ import type { GossipInstance } from "./gossip_instance.ts";
 import type { NodeEvent } from "./events.ts";
 import type { DalMessage, DalMessageId, DalTopic } from "../../gen/gossipsub.ts";
 
+/** A point remembered from an earlier run. */
+export interface KnownPointRecord {
+  /** The point as text (`addr:port`, `[v6]:port`). */
+  readonly point: string;
+  /** The peer last seen there (`id…`). */
+  readonly peerId?: string;
+  /** A configured (trusted) point. */
+  readonly trusted?: boolean;
+}
+
 /** Connection-count bounds of the maintenance (Octez `min/expected/max_connections`). */
 export interface ConnectionBounds {
   /** Fewer connections than this (plus a third of the way to `expected`) start dialling. */
@@ -40,6 +50,12 @@ export interface NodeOptionsBase {
    * `shell`: the L1 chain name (default `"TEZOS_MAINNET"`; a DAL node announces `DAL_<name>`).
    */
   readonly chainName?: string;
+  /**
+   * Points known from an earlier run (e.g. `peers.json` of a data directory, as
+   * `snapshot().points` gave them): registered at start, with the peer last seen there; trusted
+   * ones are kept for good like configured points, the others are dial candidates.
+   */
+  readonly knownPoints?: readonly KnownPointRecord[];
   /** Called with every {@link NodeEvent}, synchronously and in order; exceptions are ignored. */
   readonly onEvent?: (event: NodeEvent) => void;
   /** Where to listen (default 127.0.0.1, port 0 = any free port); `false` to only dial. */

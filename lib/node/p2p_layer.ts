@@ -17,7 +17,13 @@
 
 import { makePointId, parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
 import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
-import { type Identity, makePowTarget, peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import {
+  type Identity,
+  makePowTarget,
+  peerIdFromString,
+  peerIdKey,
+  peerIdToString,
+} from "../crypto/mod.ts";
 import type { P2pStat } from "../connection/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { Rng } from "../base/rng.ts";
@@ -25,7 +31,12 @@ import { BanList } from "./ban_list.ts";
 import type { NodeEvent } from "./events.ts";
 import { KnownPoints } from "./known_points.ts";
 import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
-import { type MaintenanceBounds, maintenanceBounds, type NodeOptionsBase } from "./options.ts";
+import {
+  type KnownPointRecord,
+  type MaintenanceBounds,
+  maintenanceBounds,
+  type NodeOptionsBase,
+} from "./options.ts";
 import type { NodePlan } from "./plan.ts";
 import type {
   BanSnapshot,
@@ -59,6 +70,8 @@ export interface P2pLayerConfig<W, Meta> {
   readonly listen: { readonly host?: string; readonly port?: number } | false;
   /** Points dialled at start and kept in the table for good. */
   readonly bootstrapPoints: readonly PointId[];
+  /** Points remembered from an earlier run. */
+  readonly knownPoints?: readonly KnownPointRecord[];
   /** Connection thresholds. */
   readonly bounds: MaintenanceBounds;
   /** Period of the maintenance, ms; `null`: none (points are dialled at start and on demand). */
@@ -146,6 +159,7 @@ export function p2pLayerSettings<Meta>(
     remoteListeningPoint: plan.remoteListeningPoint,
     listen: options.listen ?? {},
     bootstrapPoints: (options.bootstrapPoints ?? []).map(toPoint),
+    knownPoints: options.knownPoints,
     bounds: maintenanceBounds(profile.connections),
     maintenanceMs: profile.maintenanceMs,
     connectTimeoutMs: profile.connectTimeoutMs,
@@ -233,6 +247,17 @@ export class P2pLayer<W, Meta> {
       this.known.addOwn(this.listeningPoint);
       if (addr.hostname === "0.0.0.0" || addr.hostname === "::") {
         this.known.addOwn(makePointId("127.0.0.1", addr.port));
+      }
+    }
+    for (const record of c.knownPoints ?? []) {
+      const entry = this.known.add(
+        parsePointId(record.point),
+        record.trusted ? "config" : "advertise",
+        now,
+      );
+      if (entry !== undefined && record.peerId !== undefined) {
+        const peerId = peerIdFromString(record.peerId);
+        this.known.setPeer(entry, peerIdKey(peerId), peerId);
       }
     }
     for (const point of c.bootstrapPoints) this.known.add(point, "config", now);

@@ -83,3 +83,25 @@ Deno.test("events report grafts both ways, heartbeats, and the sender of a deliv
     await closeAll([a, b]);
   }
 });
+
+Deno.test("points from an earlier run's snapshot come back, with their peer and trust", async () => {
+  const a = await testNode();
+  const b = await testNode();
+  let points;
+  try {
+    await b.connect(a.listeningPoint!);
+    points = b.snapshot().points;
+  } finally {
+    await closeAll([a, b]);
+  }
+  const again = await testNode({ knownPoints: points });
+  try {
+    const [point] = again.snapshot().points;
+    assert.deepEqual(
+      { point: point.point, peerId: point.peerId, trusted: point.trusted },
+      { point: points[0].point, peerId: points[0].peerId, trusted: true },
+    );
+  } finally {
+    await again.close();
+  }
+});

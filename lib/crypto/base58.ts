@@ -10,7 +10,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { CryptoError } from "./errors.ts";
-import { toHex } from "./bytes.ts";
+import { toHex } from "../encoding/hex.ts";
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const DIGIT_OF_CODE: Int8Array = (() => {

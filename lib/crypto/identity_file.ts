@@ -21,7 +21,7 @@
  * @module
  */
 
-import { fromHex, toHex } from "./bytes.ts";
+import { toHex, tryFromHex } from "../encoding/hex.ts";
 import { CryptoError, isCryptoError } from "./errors.ts";
 import { checkIdentity, type Identity } from "./identity.ts";
 import { peerIdFromString, peerIdOfPublicKey, peerIdToString } from "./peer_id.ts";
@@ -111,7 +111,7 @@ export function identityFromJsonObject(
   const bytesField = (field: keyof typeof HEX_LENGTHS): Uint8Array => {
     const text = record[field];
     if (text === undefined) throw invalid(`missing field "${field}"`, path, field);
-    const bytes = typeof text === "string" ? fromHex(text) : undefined;
+    const bytes = typeof text === "string" ? tryFromHex(text) : undefined;
     if (bytes === undefined || bytes.length !== HEX_LENGTHS[field]) {
       throw invalid(
         `field "${field}" must be ${2 * HEX_LENGTHS[field]} hexadecimal digits`,

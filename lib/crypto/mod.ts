@@ -42,6 +42,8 @@ export {
   type CryptoErrorDetails,
   type CryptoErrorKind,
   isCryptoError,
+  isTzError,
+  TzError,
 } from "./errors.ts";
 export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from "./base58.ts";
 export {

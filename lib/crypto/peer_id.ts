@@ -12,7 +12,7 @@ import { base58CheckDecode, base58CheckEncode } from "./base58.ts";
 import { CryptoError } from "./errors.ts";
 import { equalBytes } from "../base/bytes.ts";
 import { parseAddrPortId, type PointId, PointIdError } from "../base/point_id.ts";
-import { toHex } from "./bytes.ts";
+import { toHex } from "../encoding/hex.ts";
 
 /** Bytes in a peer id. */
 export const PEER_ID_LENGTH = 16;

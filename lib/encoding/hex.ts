@@ -1,5 +1,8 @@
 /**
- * Hexadecimal text of bytes, the form in which vectors, logs and the CLI show wire data.
+ * Hexadecimal text of bytes, the form in which vectors, logs and the CLI show wire data. One
+ * contract for reading it: {@link fromHex} throws on text that is not hexadecimal;
+ * {@link tryFromHex} is the same check for a caller that validates input (an identity file) and
+ * reports its own error.
  *
  * @module
  */
@@ -15,6 +18,9 @@ export function toHex(bytes: Uint8Array): string {
 
 /**
  * Bytes of a hex string (either case).
+ *
+ * @param hex Hexadecimal text.
+ * @returns The decoded bytes.
  * @throws {TypeError} when `hex` has an odd length or a non-hex character.
  */
 export function fromHex(hex: string): Uint8Array {
@@ -27,6 +33,20 @@ export function fromHex(hex: string): Uint8Array {
     out[i] = (hi << 4) | lo;
   }
   return out;
+}
+
+/**
+ * Bytes of a hex string (either case), or `undefined` where {@link fromHex} would throw.
+ *
+ * @param hex Hexadecimal text.
+ * @returns The decoded bytes, or `undefined` when `hex` has an odd length or a non-hex character.
+ */
+export function tryFromHex(hex: string): Uint8Array | undefined {
+  try {
+    return fromHex(hex);
+  } catch {
+    return undefined;
+  }
 }
 
 function nibble(c: number): number {

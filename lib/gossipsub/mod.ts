@@ -139,8 +139,16 @@ export {
   makeWorker,
 } from "./worker/gossipsub_worker.ts";
 export type { WorkerConfig } from "./worker/gossipsub_worker.ts";
-export { GossipsubWorkerError, isGossipsubWorkerError } from "./worker/gossipsub_worker_error.ts";
-export type { GossipsubWorkerErrorKind } from "./worker/gossipsub_worker_error.ts";
+export {
+  GossipsubWorkerError,
+  isGossipsubWorkerError,
+  isTzError,
+  TzError,
+} from "./worker/gossipsub_worker_error.ts";
+export type {
+  GossipsubWorkerErrorDetails,
+  GossipsubWorkerErrorKind,
+} from "./worker/gossipsub_worker_error.ts";
 export { formatAppOutput, formatP2pOutput, formatValue } from "./worker/format.ts";
 export type { Printers } from "./worker/format.ts";
 export type {

@@ -301,7 +301,7 @@ Deno.test("worker: an exception in a validity callback crashes the worker with a
   });
   const error = await worker.done.then(() => undefined, (e) => e);
   assert.ok(isGossipsubWorkerError(error));
-  assert.equal(error.kind, "EventFailed");
+  assert.equal(error.kind, "event_failed");
   assert.equal(error.eventKind, "P2pInput");
   assert.match(error.message, /validator exploded/);
   assert.equal(worker.status, "Crashed");

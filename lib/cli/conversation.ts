@@ -35,9 +35,7 @@ import { rejectionMotiveName } from "../base/rejection.ts";
 import {
   channelKey,
   deriveNonces,
-  incrementNonce,
   isCryptoError,
-  open,
   peerIdOfPublicKey,
   peerIdToString,
   TAG_LENGTH,
@@ -45,13 +43,12 @@ import {
 import { equalBytes } from "../base/bytes.ts";
 import {
   type AppCodec,
-  DecodeError,
   isDecodeError,
   rawAppCodec,
   type RawAppMessage,
   toHex,
 } from "../encoding/mod.ts";
-import { ByteQueue } from "./byte_queue.ts";
+import { FrameReader, isP2pError } from "../connection/mod.ts";
 import type {
   ConversationErrorKind,
   ConversationItem,
@@ -91,28 +88,16 @@ export interface ConversationOptions<M> {
   readonly metadata?: MetadataFormat<unknown>;
 }
 
-// Octez's P2P envelope limit (spec §11.1): 4-byte length + body ≤ 100 MiB.
-const P2P_MESSAGE_LIMIT = 100 * 1024 * 1024;
-
 type Stage = "connection_message" | "metadata" | "ack" | "messages" | "nacked" | "stopped";
 
-/** Where each chunk's plaintext starts in the message stream, to name a message's chunks. */
-interface ChunkMark {
-  readonly plainStart: number;
-  readonly chunk: number;
-  readonly offset: number;
-}
-
+/** One direction: its stage and the connection's one frame reader, which does all the parsing. */
 class DirectionState {
   readonly direction: Direction;
-  readonly input = new ByteQueue();
+  readonly reader = new FrameReader();
   stage: Stage = "connection_message";
   frame?: Uint8Array;
   publicKey?: Uint8Array;
-  nonce?: Uint8Array;
-  chunk = 0;
-  readonly plain = new ByteQueue();
-  marks: ChunkMark[] = [];
+  keyed = false;
 
   constructor(direction: Direction) {
     this.direction = direction;
@@ -156,12 +141,12 @@ export class ConversationDecoder<M = RawAppMessage> {
    * Feeds bytes of one direction.
    *
    * @param direction Which stream they belong to.
-   * @param bytes The bytes (kept by reference until decoded: do not modify them).
+   * @param bytes The bytes (copied: the caller may reuse them).
    * @returns The items these bytes completed, in order.
    */
   push(direction: Direction, bytes: Uint8Array): ConversationItem[] {
     const state = direction === "sent" ? this.#sent : this.#received;
-    state.input.push(bytes);
+    state.reader.push(bytes);
     this.#pump(state);
     // The other direction may have been waiting for this one's connection message.
     this.#pump(state === this.#sent ? this.#received : this.#sent);
@@ -193,7 +178,7 @@ export class ConversationDecoder<M = RawAppMessage> {
     const fatal = fields.fatal ?? true;
     this.#out.push({
       direction: state.direction,
-      offset: fields.offset ?? state.input.offset,
+      offset: fields.offset ?? state.reader.offset,
       kind: "error",
       error,
       message,
@@ -224,20 +209,17 @@ export class ConversationDecoder<M = RawAppMessage> {
         if (!this.#readConnectionMessage(state)) return;
         continue;
       }
-      if (this.#key === undefined || state.nonce === undefined) return;
-      const plaintext = this.#readChunk(state);
-      if (plaintext === undefined) return;
+      if (!state.keyed) return;
+      if (!this.#readChunk(state)) return;
     }
   }
 
   /** Reads the connection message frame; false when more bytes are needed or it failed. */
   #readConnectionMessage(state: DirectionState): boolean {
-    const input = state.input;
-    if (input.length < 2) return false;
-    const size = 2 + ((input.at(0) << 8) | input.at(1));
-    if (input.length < size) return false;
-    const offset = input.offset;
-    const frame = input.take(size);
+    const offset = state.reader.offset;
+    const frame = state.reader.connectionMessage();
+    if (frame === undefined) return false;
+    const size = frame.length;
     let message;
     try {
       message = decodeConnectionMessage(frame);
@@ -301,165 +283,134 @@ export class ConversationDecoder<M = RawAppMessage> {
       sent.stage = "stopped";
       return;
     }
+    // Each direction is read with the nonces of its writer: ours for what we sent.
     const nonces = deriveNonces(sent.frame, received.frame, this.#incoming);
-    sent.nonce = nonces.localNonce;
-    received.nonce = nonces.remoteNonce;
+    sent.reader.setChannel(this.#key, nonces.localNonce);
+    received.reader.setChannel(this.#key, nonces.remoteNonce);
+    sent.keyed = received.keyed = true;
   }
 
-  /** Reads and handles one chunk; undefined when more bytes are needed or the direction ended. */
-  #readChunk(state: DirectionState): Uint8Array | undefined {
-    const input = state.input;
-    if (input.length < 2) return undefined;
-    const clen = (input.at(0) << 8) | input.at(1);
-    const chunk = state.chunk;
-    if (clen < TAG_LENGTH) {
+  /** Reads and handles one chunk; false when more bytes are needed or the direction ended. */
+  #readChunk(state: DirectionState): boolean {
+    const reader = state.reader;
+    const offset = reader.offset;
+    const chunk = reader.chunks;
+    const nonce = toHex(reader.nonce!);
+    let plaintext: Uint8Array | undefined;
+    try {
+      if (state.stage === "messages") {
+        return reader.messageChunk((bytes) => this.#message(state, bytes));
+      }
+      plaintext = reader.chunk();
+    } catch (e) {
+      this.#frameError(state, e, { offset, chunk, nonce });
+      return false;
+    }
+    if (plaintext === undefined) return false;
+    const base = { direction: state.direction, offset, chunk, nonce } as const;
+    if (state.stage === "metadata") {
+      state.stage = "ack";
+      try {
+        const metadata = this.#metadata.codec.decode(plaintext);
+        this.#out.push({ ...base, kind: "metadata", ...this.#metadata.fields(metadata) });
+      } catch (e) {
+        const what = `the ${this.#metadata.codec.name} metadata chunk`;
+        this.#decodeError(state, what, e, { offset, chunk, fatal: false });
+      }
+      return true;
+    }
+    state.stage = "messages";
+    try {
+      const ack = decodeAckMessage(plaintext);
+      if (ack.kind === "Ack") {
+        this.#out.push({ ...base, kind: "ack" });
+      } else if (ack.kind === "Nack") {
+        state.stage = "nacked";
+        this.#out.push({
+          ...base,
+          kind: "nack",
+          form: "Nack",
+          motive: ack.motive,
+          motive_name: rejectionMotiveName(ack.motive),
+          alternative_points: ack.alternativePoints.map(pointIdToString),
+        });
+      } else {
+        state.stage = "nacked";
+        this.#out.push({
+          ...base,
+          kind: "nack",
+          form: "Nack_v_0",
+          motive: 0,
+          motive_name: rejectionMotiveName(0),
+        });
+      }
+    } catch (e) {
+      this.#decodeError(state, "the Ack/Nack chunk", e, { offset, chunk, fatal: false });
+    }
+    return true;
+  }
+
+  /**
+   * What the frame reader threw for the chunk at `offset`: a bad chunk size, a chunk that does not
+   * decrypt, or a P2P message length that does not decode (spec §7.3, §11). Each ends the
+   * direction: no later frame boundary can be trusted.
+   */
+  #frameError(
+    state: DirectionState,
+    e: unknown,
+    where: { offset: number; chunk: number; nonce: string },
+  ): void {
+    const { offset, chunk, nonce } = where;
+    if (isP2pError(e, "invalid_incoming_ciphertext_size")) {
       this.#error(
         state,
         "invalid_ciphertext_size",
-        `chunk ${chunk} announces ${clen} bytes, less than its ${TAG_LENGTH}-byte tag`,
+        `chunk ${chunk} announces ${e.details.value} bytes, less than its ${TAG_LENGTH}-byte tag`,
         { chunk },
       );
-      return undefined;
+    } else if (isP2pError(e, "decipher_error")) {
+      this.#error(state, "decipher_error", `chunk ${chunk} does not decrypt with nonce ${nonce}`, {
+        offset,
+        chunk,
+      });
+    } else if (isDecodeError(e)) {
+      this.#error(state, "decoding_error", `P2P message length does not decode: ${e.message}`, {
+        offset: state.reader.messageStartOffset,
+        chunk: state.reader.messageStartChunk,
+        decode_error: e.kind,
+        path: e.path,
+      });
+    } else {
+      throw e;
     }
-    if (input.length < 2 + clen) return undefined;
-    const offset = input.offset;
-    const box = input.take(2 + clen).subarray(2);
-    const nonce = state.nonce!;
-    state.nonce = incrementNonce(nonce); // the reader increments even on failure (spec §6.3)
-    state.chunk++;
-    let plaintext: Uint8Array;
+  }
+
+  /** Decodes one complete P2P message the frame reader delivered. */
+  #message(state: DirectionState, bytes: Uint8Array): void {
+    const reader = state.reader;
+    const offset = reader.messageStartOffset;
+    const first = reader.messageStartChunk;
+    const length = bytes.length - 4;
+    const tag = length >= 2 ? (bytes[4] << 8) | bytes[5] : -1;
     try {
-      plaintext = open(this.#key!, nonce, box);
+      const message = decodeP2pMessage(bytes, this.#app);
+      this.#out.push({
+        direction: state.direction,
+        offset,
+        kind: "p2p_message",
+        chunks: [first, reader.chunks - 1],
+        size: bytes.length,
+        ...p2pMessageFields(message, tag),
+      });
     } catch (e) {
-      if (!isCryptoError(e, "decipher_error")) throw e;
-      this.#error(
-        state,
-        "decipher_error",
-        `chunk ${chunk} does not decrypt with nonce ${toHex(nonce)}`,
-        { offset, chunk },
-      );
-      return undefined;
+      // The length was sound, so the next message starts right after this one.
+      this.#decodeError(state, "a P2P message", e, { offset, chunk: first, fatal: false });
     }
-    const base = { direction: state.direction, offset, chunk, nonce: toHex(nonce) } as const;
-    switch (state.stage) {
-      case "metadata":
-        state.stage = "ack";
-        try {
-          const metadata = this.#metadata.codec.decode(plaintext);
-          this.#out.push({ ...base, kind: "metadata", ...this.#metadata.fields(metadata) });
-        } catch (e) {
-          const what = `the ${this.#metadata.codec.name} metadata chunk`;
-          this.#decodeError(state, what, e, { offset, chunk, fatal: false });
-        }
-        break;
-      case "ack":
-        state.stage = "messages";
-        try {
-          const ack = decodeAckMessage(plaintext);
-          if (ack.kind === "Ack") {
-            this.#out.push({ ...base, kind: "ack" });
-          } else if (ack.kind === "Nack") {
-            state.stage = "nacked";
-            this.#out.push({
-              ...base,
-              kind: "nack",
-              form: "Nack",
-              motive: ack.motive,
-              motive_name: rejectionMotiveName(ack.motive),
-              alternative_points: ack.alternativePoints.map(pointIdToString),
-            });
-          } else {
-            state.stage = "nacked";
-            this.#out.push({
-              ...base,
-              kind: "nack",
-              form: "Nack_v_0",
-              motive: 0,
-              motive_name: rejectionMotiveName(0),
-            });
-          }
-        } catch (e) {
-          this.#decodeError(state, "the Ack/Nack chunk", e, { offset, chunk, fatal: false });
-        }
-        break;
-      default:
-        if (plaintext.length > 0) {
-          state.marks.push({ plainStart: state.plain.offset + state.plain.length, chunk, offset });
-          state.plain.push(plaintext);
-          this.#readMessages(state);
-        }
-    }
-    return plaintext;
-  }
-
-  /** Decodes every complete P2P message in the plaintext stream (spec §7.3, §11). */
-  #readMessages(state: DirectionState): void {
-    const plain = state.plain;
-    while (plain.length >= 4 && state.stage === "messages") {
-      const start = plain.offset;
-      const first = this.#markOf(state, start);
-      // u30 body length, checked as Octez's streaming reader does before waiting for the body.
-      const length = ((plain.at(0) << 24) | (plain.at(1) << 16) | (plain.at(2) << 8) |
-        plain.at(3)) >>> 0;
-      const header = length > 0x3fffffff
-        ? new DecodeError("invalid_int", "P2pMessage", 0, `uint30 ${length}`)
-        : 4 + length > P2P_MESSAGE_LIMIT
-        ? new DecodeError("size_limit_exceeded", "P2pMessage", 0, `needs ${4 + length} bytes`)
-        : undefined;
-      if (header !== undefined) {
-        // No way to find the next message boundary: the direction ends here.
-        this.#error(
-          state,
-          "decoding_error",
-          `P2P message length does not decode: ${header.message}`,
-          {
-            offset: first.offset,
-            chunk: first.chunk,
-            decode_error: header.kind,
-            path: header.path,
-          },
-        );
-        return;
-      }
-      if (plain.length < 4 + length) return;
-      const last = this.#markOf(state, start + 3 + length);
-      const bytes = plain.take(4 + length);
-      const tag = length >= 2 ? (bytes[4] << 8) | bytes[5] : -1;
-      try {
-        const message = decodeP2pMessage(bytes, this.#app);
-        this.#out.push({
-          direction: state.direction,
-          offset: first.offset,
-          kind: "p2p_message",
-          chunks: [first.chunk, last.chunk],
-          size: bytes.length,
-          ...p2pMessageFields(message, tag),
-        });
-      } catch (e) {
-        // The length was sound, so the next message starts right after this one.
-        this.#decodeError(state, "a P2P message", e, {
-          offset: first.offset,
-          chunk: first.chunk,
-          fatal: false,
-        });
-      }
-      while (state.marks.length > 1 && state.marks[1].plainStart <= plain.offset) {
-        state.marks.shift();
-      }
-    }
-  }
-
-  #markOf(state: DirectionState, plainOffset: number): ChunkMark {
-    let mark = state.marks[0];
-    for (const m of state.marks) {
-      if (m.plainStart > plainOffset) break;
-      mark = m;
-    }
-    return mark;
   }
 
   #finishDirection(state: DirectionState): void {
-    const left = state.input.length;
+    const reader = state.reader;
+    const left = reader.buffered;
     switch (state.stage) {
       case "stopped":
         return;
@@ -472,17 +423,16 @@ export class ConversationDecoder<M = RawAppMessage> {
         return;
       case "connection_message":
         if (left > 0) {
-          const need = left >= 2 ? 2 + ((state.input.at(0) << 8) | state.input.at(1)) : 2;
           this.#error(
             state,
             "truncated",
-            `the input ends inside the connection message: ${left} of ${need} bytes`,
+            `the input ends inside the connection message: ${left} of ${reader.needed} bytes`,
             { bytes_left: left },
           );
         }
         return;
     }
-    if (this.#key === undefined || state.nonce === undefined) {
+    if (!state.keyed) {
       if (left > 0) {
         this.#error(
           state,
@@ -494,22 +444,25 @@ export class ConversationDecoder<M = RawAppMessage> {
       return;
     }
     if (left > 0) {
-      const need = left >= 2 ? 2 + ((state.input.at(0) << 8) | state.input.at(1)) : 2;
       this.#error(
         state,
         "truncated",
-        `the input ends inside chunk ${state.chunk}: ${left} of ${need} bytes`,
-        { chunk: state.chunk, bytes_left: left },
+        `the input ends inside chunk ${reader.chunks}: ${left} of ${reader.needed} bytes`,
+        { chunk: reader.chunks, bytes_left: left },
       );
       return;
     }
-    if (state.plain.length > 0) {
-      const first = this.#markOf(state, state.plain.offset);
+    const partial = reader.messageFill;
+    if (partial > 0) {
       this.#error(
         state,
         "truncated",
-        `the input ends inside a P2P message: ${state.plain.length} bytes of it were received`,
-        { offset: first.offset, chunk: first.chunk, bytes_left: state.plain.length },
+        `the input ends inside a P2P message: ${partial} bytes of it were received`,
+        {
+          offset: reader.messageStartOffset,
+          chunk: reader.messageStartChunk,
+          bytes_left: partial,
+        },
       );
     }
   }

@@ -370,6 +370,15 @@ Deno.test("a P2P message length over the 100 MiB limit stops the direction", () 
     decode_error: "invalid_int",
     fatal: true,
   }, "negative length");
+  // Above the uint30 range but not a negative int32: data-encoding's uint30 passes it and the
+  // 100 MiB check_size refuses it (binary_stream_reader.ml 127-138, 62-66), as the live reader does.
+  for (const prefix of ["40000000", "7fffffff"]) {
+    const pieces = replacingChunk(A_BOOTSTRAP_NONCE, chunk(A_BOOTSTRAP_NONCE, fromHex(prefix)));
+    assertFields(ofDirection(decodeConversation(pieces, A.identity), "sent")[3], {
+      decode_error: "size_limit_exceeded",
+      fatal: true,
+    }, `length 0x${prefix}`);
+  }
 });
 
 Deno.test("a chunk shorter than its tag is an invalid ciphertext size", () => {

@@ -22,7 +22,12 @@ export type NodeErrorKind =
   /** A dial failed: TCP, handshake, Nack, duplicate or ban check (see `cause`). */
   | "dial_failed"
   /** The gossipsub worker refused a publication: its input queue is full. */
-  | "overloaded";
+  | "overloaded"
+  /**
+   * A data-directory file (`peers.json`, `config.json`) cannot be read, is not what it should be
+   * (not JSON, wrong shape), or cannot be written (`details.path`; `cause`: the underlying error).
+   */
+  | "data_file";
 
 /** Structured context of a {@link NodeError}. */
 export interface NodeErrorDetails {
@@ -30,6 +35,8 @@ export interface NodeErrorDetails {
   readonly point?: string;
   /** The peer involved, as text (base58). */
   readonly peer?: string;
+  /** The file involved. */
+  readonly path?: string;
 }
 
 /** An error of the node layer. */

@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { isTzError, TzError } from "../../lib/base/error.ts";
+import { isPointIdError, PointIdError, type PointIdErrorKind } from "../../lib/base/point_id.ts";
+import { CliError, type CliErrorKind, isCliError } from "../../lib/cli/errors.ts";
+import { isP2pError, P2pError, type P2pErrorKind } from "../../lib/connection/errors.ts";
+import { CryptoError, type CryptoErrorKind, isCryptoError } from "../../lib/crypto/errors.ts";
+import {
+  DecodeError,
+  type DecodeErrorKind,
+  EncodeError,
+  type EncodeErrorKind,
+  isDecodeError,
+  isEncodeError,
+} from "../../lib/encoding/errors.ts";
+import {
+  GossipsubWorkerError,
+  type GossipsubWorkerErrorKind,
+  isGossipsubWorkerError,
+} from "../../lib/gossipsub/worker/gossipsub_worker_error.ts";
+import { isNodeError, NodeError, type NodeErrorKind } from "../../lib/node/errors.ts";
+
+/**
+ * Every kind of a class, as an object whose keys the compiler checks against the kind union both
+ * ways (a missing or an unknown kind fails to type-check), so that the snake_case test below sees
+ * every kind. `string extends K` rejects a class whose `kind` is a plain string.
+ */
+type AllKinds<K extends string> = string extends K ? never : Record<K, true>;
+
+/** One error class: how to build one of a kind, its guard, and all its kinds. */
+interface Row {
+  readonly name: string;
+  readonly make: (kind: string, options?: ErrorOptions) => TzError;
+  readonly guard: (value: unknown, kind?: string) => boolean;
+  readonly kinds: readonly string[];
+}
+
+/** Erases the class's types once the compiler has checked them. */
+function row<K extends string, E extends TzError<K>>(
+  name: string,
+  kinds: AllKinds<K>,
+  make: (kind: K, options?: ErrorOptions) => E,
+  guard: (value: unknown, kind?: K) => value is E,
+): Row {
+  return {
+    name,
+    make: make as unknown as Row["make"],
+    guard: guard as unknown as Row["guard"],
+    kinds: Object.keys(kinds),
+  };
+}
+
+const rows: Row[] = [
+  row<DecodeErrorKind, DecodeError>(
+    "DecodeError",
+    {
+      not_enough_data: true,
+      extra_bytes: true,
+      unexpected_tag: true,
+      list_too_long: true,
+      size_limit_exceeded: true,
+      invalid_int: true,
+      invalid_point: true,
+      invalid_utf8: true,
+      invalid_conversion: true,
+    },
+    (kind, options) => new DecodeError(kind, "m", { path: "A.b", offset: 3 }, options),
+    isDecodeError,
+  ),
+  row<EncodeErrorKind, EncodeError>(
+    "EncodeError",
+    {
+      invalid_int: true,
+      size_limit_exceeded: true,
+      list_too_long: true,
+      invalid_size: true,
+      unexpected_case: true,
+      invalid_conversion: true,
+    },
+    (kind, options) => new EncodeError(kind, "m", { path: "A.b" }, options),
+    isEncodeError,
+  ),
+  row<CryptoErrorKind, CryptoError>(
+    "CryptoError",
+    {
+      invalid_base58: true,
+      bad_checksum: true,
+      bad_prefix: true,
+      bad_length: true,
+      identity_mismatch: true,
+      identity_keys_mismatch: true,
+      insufficient_pow: true,
+      invalid_identity_file: true,
+      no_identity_file: true,
+      identity_file_exists: true,
+      low_order_key: true,
+      decipher_error: true,
+      aborted: true,
+      worker_failed: true,
+    },
+    (kind, options) => new CryptoError(kind, "m", {}, options),
+    isCryptoError,
+  ),
+  row<P2pErrorKind, P2pError>(
+    "P2pError",
+    {
+      not_enough_proof_of_work: true,
+      myself: true,
+      connection_closed: true,
+      decipher_error: true,
+      invalid_auth: true,
+      rejected_by_nack: true,
+      rejected_socket_connection: true,
+      decoding_error: true,
+      encoding_error: true,
+      invalid_message_size: true,
+      invalid_incoming_ciphertext_size: true,
+      invalid_chunks_size: true,
+      timeout: true,
+      canceled: true,
+    },
+    (kind, options) => new P2pError(kind, "m", {}, options),
+    isP2pError,
+  ),
+  row<PointIdErrorKind, PointIdError>(
+    "PointIdError",
+    { invalid_point: true },
+    (kind, options) => new PointIdError(kind, "m", { text: "x" }, options),
+    isPointIdError,
+  ),
+  row<NodeErrorKind, NodeError>(
+    "NodeError",
+    { closed: true, invalid_point: true, dial_refused: true, dial_failed: true, overloaded: true },
+    (kind, options) => new NodeError(kind, "m", {}, options),
+    isNodeError,
+  ),
+  row<GossipsubWorkerErrorKind, GossipsubWorkerError>(
+    "GossipsubWorkerError",
+    { event_failed: true },
+    (kind, options) => new GossipsubWorkerError(kind, "m", { eventKind: "Heartbeat" }, options),
+    isGossipsubWorkerError,
+  ),
+  row<CliErrorKind, CliError>(
+    "CliError",
+    { usage: true, invalid_input: true, identity: true, io: true, interrupted: true },
+    (kind, options) => new CliError(kind, "m", {}, options),
+    isCliError,
+  ),
+];
+
+for (const { name, make, guard, kinds } of rows) {
+  Deno.test(`${name} is a TzError with its own name, the kind, details and cause it was given`, () => {
+    const cause = new Error("underneath");
+    for (const kind of kinds) {
+      const error = make(kind, { cause });
+      assert.ok(error instanceof TzError && error instanceof Error);
+      assert.equal(error.name, name);
+      assert.equal(error.kind, kind);
+      assert.equal(error.message, "m");
+      assert.equal(typeof error.details, "object");
+      assert.equal(error.cause, cause);
+      assert.ok(isTzError(error) && isTzError(error, kind));
+    }
+    assert.equal("cause" in make(kinds[0]), false);
+  });
+
+  Deno.test(`${name}: every kind is snake_case`, () => {
+    for (const kind of kinds) assert.match(kind, /^[a-z]+(_[a-z0-9]+)*$/);
+  });
+
+  Deno.test(`${name}'s guard narrows by kind, and refuses other errors`, () => {
+    const error = make(kinds[0]);
+    assert.equal(guard(error), true);
+    assert.equal(guard(error, kinds[0]), true);
+    if (kinds.length > 1) assert.equal(guard(error, kinds[1]), false);
+    assert.equal(guard(new Error(error.message)), false);
+    assert.equal(guard({ name, kind: kinds[0], details: {} }), false);
+    for (const other of rows) {
+      if (other.name !== name) assert.equal(guard(other.make(other.kinds[0])), false, other.name);
+    }
+  });
+}
+
+Deno.test("every error class has its own name", () => {
+  assert.equal(new Set(rows.map((r) => r.name)).size, rows.length);
+});
+
+Deno.test("isTzError() refuses plain errors and look-alikes, and narrows by kind", () => {
+  assert.equal(isTzError(new Error("x")), false);
+  assert.equal(isTzError(new TypeError("x")), false);
+  assert.equal(isTzError({ kind: "closed", details: {} }), false);
+  const error = new NodeError("closed", "the node is closed");
+  assert.equal(isTzError(error, "closed"), true);
+  assert.equal(isTzError(error, "dial_failed"), false);
+});
+
+Deno.test("DecodeError and EncodeError keep path and offset as properties, read from details", () => {
+  const decode = DecodeError.at("extra_bytes", "Ack", 1, "2 bytes left");
+  assert.deepEqual(decode.details, { path: "Ack", offset: 1 });
+  assert.equal(decode.path, "Ack");
+  assert.equal(decode.offset, 1);
+  assert.equal(decode.message, "extra_bytes at Ack (offset 1): 2 bytes left");
+  const encode = EncodeError.at("invalid_int", "", "70000");
+  assert.deepEqual(encode.details, { path: "" });
+  assert.equal(encode.path, "");
+  assert.equal(encode.message, "invalid_int at <top>: 70000");
+});
+
+Deno.test("the former positional DecodeError/EncodeError form builds the same error as .at()", () => {
+  assert.deepEqual(
+    new DecodeError("invalid_int", "P2pMessage", 0, "uint30 -1"),
+    DecodeError.at("invalid_int", "P2pMessage", 0, "uint30 -1"),
+  );
+  const legacy = new EncodeError("unexpected_case", "P2pMessage", "kind X");
+  assert.equal(legacy.message, EncodeError.at("unexpected_case", "P2pMessage", "kind X").message);
+  assert.deepEqual(legacy.details, { path: "P2pMessage" });
+});
+
+Deno.test("CliError, GossipsubWorkerError and PointIdError keep their properties, read from details", () => {
+  assert.equal(new CliError("invalid_input", "line 4: bad", { line: 4 }).line, 4);
+  assert.equal(new CliError("usage", "bad").line, undefined);
+  assert.equal(new CliError("usage", "bad").exitCode, 2);
+  const crash = new GossipsubWorkerError("event_failed", "m", { eventKind: "P2pInput" });
+  assert.equal(crash.eventKind, "P2pInput");
+  assert.equal(new PointIdError("invalid_point", "m", { text: "1.2.3.4" }).text, "1.2.3.4");
+});

@@ -33,8 +33,6 @@ import {
   type ShellMessage,
 } from "../../gen/shell.ts";
 
-export type { BlockHeader, Operation, ShellMessage };
-
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -90,3 +90,13 @@ export {
   type SupportedVersions,
   type VersionSelection,
 } from "./version.ts";
+
+// Types this entry point's API uses, defined in other entry points: re-exported so that it documents
+// itself on its own (`deno doc --lint lib/connection/mod.ts`).
+export { isTzError, TzError } from "../base/error.ts";
+export type { PointId } from "../base/point_id.ts";
+export type { RejectionMotiveCode } from "../base/rejection.ts";
+export type { Identity } from "../crypto/identity.ts";
+export type { NetworkVersion, PeerId, Point } from "../../gen/base.ts";
+export type * from "../../gen/p2p_message.ts";
+export type * from "../encoding/mod.ts";

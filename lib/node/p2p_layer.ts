@@ -15,7 +15,13 @@
  * @module
  */
 
-import { makePointId, parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
+import {
+  isPointIdError,
+  makePointId,
+  parsePointId,
+  type PointId,
+  pointIdToString,
+} from "../base/point_id.ts";
 import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
 import {
   type Identity,
@@ -24,10 +30,12 @@ import {
   peerIdKey,
   peerIdToString,
 } from "../crypto/mod.ts";
+import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
 import type { P2pStat } from "../connection/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { Rng } from "../base/rng.ts";
 import { BanList } from "./ban_list.ts";
+import { NodeError } from "./errors.ts";
 import type { NodeEvent } from "./events.ts";
 import { KnownPoints } from "./known_points.ts";
 import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
@@ -175,7 +183,7 @@ export function p2pLayerSettings<Meta>(
 }
 
 function toPoint(p: PointId | string): PointId {
-  return typeof p === "string" ? parsePointId(p) : makePointId(p.addr, p.port);
+  return typeof p === "string" ? parsePointIdWithPeerId(p).point : makePointId(p.addr, p.port);
 }
 
 function peerInfo<W, Meta>(link: PeerLink<W, Meta>): PeerInfo {
@@ -443,10 +451,20 @@ export class P2pLayer<W, Meta> {
    *
    * @param point The point, as `{addr, port}` or text.
    * @returns The new peer once the connection runs.
-   * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
+   * @throws {NodeError} `invalid_point` when `point` is not a point (or its `#peer_id` not a peer
+   * id; the `PointIdError` is the `cause`), `closed`, `dial_refused` or `dial_failed`.
    */
   async connect(point: PointId | string): Promise<PeerInfo> {
-    return peerInfo(await this.pool.dial(toPoint(point), "config"));
+    let target: PointId;
+    try {
+      target = toPoint(point);
+    } catch (e) {
+      if (!isPointIdError(e)) throw e;
+      throw new NodeError("invalid_point", `connect: ${e.message}`, { point: e.text }, {
+        cause: e,
+      });
+    }
+    return peerInfo(await this.pool.dial(target, "config"));
   }
 
   /**

@@ -119,9 +119,10 @@ export class ShellNode {
   /**
    * Dials a point now.
    *
-   * @param point The point, as `{addr, port}` or text.
+   * @param point The point, as `{addr, port}` or text (`addr:port[#peer_id]`).
    * @returns The new peer once the connection runs.
-   * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
+   * @throws {NodeError} `invalid_point` when `point` is not a point (the `PointIdError` is the
+   * `cause`), `closed`, `dial_refused` or `dial_failed`.
    */
   connect(point: PointId | string): Promise<PeerInfo> {
     return this.#p2p.connect(point);

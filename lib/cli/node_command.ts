@@ -321,7 +321,12 @@ async function resolveDns(host: string): Promise<string[]> {
   const addresses = results.flatMap((r) => r.status === "fulfilled" ? r.value : []);
   if (addresses.length === 0) {
     const reason = results.find((r) => r.status === "rejected")?.reason;
-    throw new Error(reason instanceof Error ? reason.message : "no address");
+    throw new CliError(
+      "io",
+      reason instanceof Error ? reason.message : "no address",
+      {},
+      reason === undefined ? undefined : { cause: reason },
+    );
   }
   return addresses;
 }

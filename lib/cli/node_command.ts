@@ -25,6 +25,20 @@ import type { DalTopic } from "../../gen/gossipsub.ts";
 import { parseDalTopic } from "../node/dal_topic.ts";
 import type { NodeEvent } from "../node/events.ts";
 import { createNode, createShellNode } from "../node/mod.ts";
+import {
+  CONFIG_FILE_NAME,
+  IDENTITY_FILE_NAME,
+  loadConfigFile,
+  loadPeersFile,
+  type NodeConfigFile,
+  PEERS_FILE_NAME,
+  type PeersSaver,
+  startPeersSaver,
+} from "../node/data_dir.ts";
+import type { KnownPointRecord } from "../node/options.ts";
+import { isNodeError } from "../node/errors.ts";
+import { nodeMetrics } from "../node/metrics.ts";
+import { type OpsNode, type OpsServer, serveOps } from "../node/ops_server.ts";
 import { numberOption, parseArgs } from "./args.ts";
 import { CliError, isCliError } from "./errors.ts";
 import { identityGenerate, loadIdentity } from "./identity_command.ts";
@@ -35,7 +49,8 @@ import { powBitsReached } from "./pow_bits.ts";
 export const NODE_USAGE: string = `\
 tzp2p node [--profile shell|dal|simple] [--chain NAME] [--identity FILE] [--listen HOST:PORT]
            [--peer POINT]... [--expected-pow N] [--topic TOPIC]... [--bootstrap-peer]
-           [--log text|json]
+           [--log text|json] [--metrics HOST:PORT [--rpc-acl]] [--data-dir DIR]
+           [--save-every-ms MS]
     Runs a node until SIGINT or SIGTERM (then exits 0).
     --profile  shell: an Octez L1 peer; dal: an Octez DAL peer; simple (default): tzp2p's own
                gossip with string topics, for your own applications (no Octez node speaks it).
@@ -54,6 +69,22 @@ tzp2p node [--profile shell|dal|simple] [--chain NAME] [--identity FILE] [--list
                first {"event":"listening","point":…,"peer_id":…,"pid":…}, then
                connection_established, connection_closed, handshake_failed, handshake_refused,
                message_delivered (snake_case keys, null when unknown), last {"event":"stopped"}.
+    --metrics  serve Prometheus metrics at http://HOST:PORT/metrics and a read-only RPC
+               (/network/connections, /network/peers, /network/points, /network/stat,
+               /network/greylist/ips, /gossipsub/topics|mesh|scores) in Octez's JSON shapes;
+               port 0 picks a free port; the listening event carries "metrics_url".
+    --rpc-acl  with --metrics: also serve the routes that change the node (DELETE
+               /network/connections/<peer_id>, PATCH /network/peers/<peer_id> {"acl":"ban"},
+               PUT /network/points/<point>).
+    --data-dir a directory (created if missing) holding identity.json (the default --identity),
+               peers.json (known points: loaded at start, saved every --save-every-ms and at
+               exit) and config.json (options, under Octez's keys where Octez has the option:
+               p2p.listen-addr, p2p.bootstrap-peers, p2p.expected-proof-of-work,
+               network.chain_name, metrics_addr; tzp2p.profile, tzp2p.topics,
+               tzp2p.bootstrap-peer, tzp2p.log, tzp2p.rpc-acl, tzp2p.save-every-ms otherwise).
+               An option on the command line replaces the file's. A corrupt peers.json stops the
+               node (exit 1), a bad config.json too (exit 2); neither is overwritten.
+    --save-every-ms  period of the peers.json saves (default 60000).
 `;
 
 /** The profiles of the command. */
@@ -84,6 +115,14 @@ export interface NodeCommandConfig {
   readonly bootstrapPeer: boolean;
   /** How to report. */
   readonly log: "text" | "json";
+  /** Where to serve metrics and the RPC (`undefined`: nowhere). */
+  readonly metrics: PointId | undefined;
+  /** Serve the RPC routes that change the node. */
+  readonly rpcAcl: boolean;
+  /** The data directory (`--data-dir`), if any. */
+  readonly dataDir: string | undefined;
+  /** Period of the `peers.json` saves in ms (`--save-every-ms`). */
+  readonly saveEveryMs: number;
 }
 
 // Octez's default ports: L1 `default_p2p_port` (src/lib_node_config/config_file.ml 43), DAL
@@ -142,8 +181,18 @@ export function parsePeer(text: string, defaultPort: number | undefined): PeerSp
  */
 export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
   const parsed = parseArgs(args, {
-    flags: ["bootstrap-peer"],
-    options: ["profile", "chain", "identity", "listen", "expected-pow", "log"],
+    flags: ["bootstrap-peer", "rpc-acl"],
+    options: [
+      "profile",
+      "chain",
+      "identity",
+      "listen",
+      "expected-pow",
+      "log",
+      "metrics",
+      "data-dir",
+      "save-every-ms",
+    ],
     repeatable: ["peer", "topic"],
   });
   if (parsed.positional.length > 0) {
@@ -216,17 +265,179 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
   if (bootstrapPeer && profile !== "dal") {
     throw new CliError("usage", "--bootstrap-peer is for the dal profile only");
   }
+  const metricsText = parsed.options.get("metrics");
+  let metrics: PointId | undefined;
+  if (metricsText !== undefined) {
+    try {
+      metrics = parsePointId(metricsText);
+    } catch (e) {
+      throw new CliError(
+        "usage",
+        `--metrics must be HOST:PORT (an IP address; port 0: any free port), got ${
+          JSON.stringify(metricsText)
+        }`,
+        {},
+        { cause: e },
+      );
+    }
+  }
+  const rpcAcl = parsed.flags.has("rpc-acl");
+  if (rpcAcl && metrics === undefined) {
+    throw new CliError("usage", "--rpc-acl needs --metrics HOST:PORT (the server it applies to)");
+  }
+  const dataDir = parsed.options.get("data-dir");
+  if (dataDir === "") throw new CliError("usage", "--data-dir must not be empty");
+  const saveEveryMs = numberOption(
+    parsed.options.get("save-every-ms"),
+    "save-every-ms",
+    60_000,
+    (n) => Number.isInteger(n) && n >= 1,
+    "a whole number of milliseconds ≥ 1",
+  );
   return {
     profile,
     chain,
-    identityPath: parsed.options.get("identity") ?? "identity.json",
+    identityPath: parsed.options.get("identity") ??
+      (dataDir === undefined ? IDENTITY_FILE_NAME : `${dataDir}/${IDENTITY_FILE_NAME}`),
     listen,
     peers,
     expectedPow,
     topics,
     bootstrapPeer,
     log,
+    metrics,
+    rpcAcl,
+    dataDir,
+    saveEveryMs,
   };
+}
+
+/** Where a `config.json` key goes on the command line. */
+interface ConfigKey {
+  /** The option (`listen` for `--listen`). */
+  readonly option: string;
+  /** The key in the file (`p2p.listen-addr`). */
+  readonly key: string;
+  /** Its value in a file, if given. */
+  readonly value: (
+    file: NodeConfigFile,
+  ) => string | number | boolean | readonly string[] | undefined;
+}
+
+// Every option a config.json can give, under Octez's key where Octez has the option
+// (src/lib_node_config/config_file.ml: p2p 536-560, network's chain_name 323, metrics_addr 867).
+const CONFIG_KEYS: readonly ConfigKey[] = [
+  { option: "listen", key: "p2p.listen-addr", value: (f) => f.p2p?.listenAddr },
+  { option: "peer", key: "p2p.bootstrap-peers", value: (f) => f.p2p?.bootstrapPeers },
+  {
+    option: "expected-pow",
+    key: "p2p.expected-proof-of-work",
+    value: (f) => f.p2p?.expectedProofOfWork,
+  },
+  { option: "chain", key: "network.chain_name", value: (f) => f.network?.chainName },
+  { option: "metrics", key: "metrics_addr", value: (f) => f.metricsAddr },
+  { option: "profile", key: "tzp2p.profile", value: (f) => f.tzp2p?.profile },
+  { option: "topic", key: "tzp2p.topics", value: (f) => f.tzp2p?.topics },
+  { option: "bootstrap-peer", key: "tzp2p.bootstrap-peer", value: (f) => f.tzp2p?.bootstrapPeer },
+  { option: "log", key: "tzp2p.log", value: (f) => f.tzp2p?.log },
+  { option: "rpc-acl", key: "tzp2p.rpc-acl", value: (f) => f.tzp2p?.rpcAcl },
+  { option: "save-every-ms", key: "tzp2p.save-every-ms", value: (f) => f.tzp2p?.saveEveryMs },
+];
+
+/** The options of a command line, by name, whatever their value (`--x v`, `--x=v`, `--flag`). */
+function optionsGiven(args: readonly string[]): Set<string> {
+  const given = new Set<string>();
+  for (const arg of args) {
+    if (arg === "--") break;
+    if (arg.startsWith("--")) given.add(arg.slice(2).split("=")[0]);
+  }
+  return given;
+}
+
+/**
+ * The command line a `config.json` stands for, without the options `args` gives (an option on
+ * the command line replaces the file's, a repeatable one as a whole).
+ *
+ * @param file The file's options.
+ * @param args The command line.
+ * @param path The file, for messages.
+ * @returns The file's arguments and, by option name, the file key each came from.
+ * @throws {CliError} `usage` naming `path` when `metrics_addr` has more than one address.
+ */
+export function configFileArgs(
+  file: NodeConfigFile,
+  args: readonly string[],
+  path: string,
+): { readonly args: string[]; readonly keys: ReadonlyMap<string, string> } {
+  const given = optionsGiven(args);
+  const out: string[] = [];
+  const keys = new Map<string, string>();
+  for (const { option, key, value } of CONFIG_KEYS) {
+    const v = value(file);
+    if (v === undefined || given.has(option)) continue;
+    if (key === "metrics_addr" && Array.isArray(v) && v.length > 1) {
+      throw new CliError(
+        "usage",
+        `${path}: metrics_addr: tzp2p serves metrics on one address, got ${v.length}`,
+      );
+    }
+    keys.set(option, key);
+    if (typeof v === "boolean") {
+      if (v) out.push(`--${option}`);
+    } else if (Array.isArray(v)) {
+      for (const item of v) out.push(`--${option}=${item}`);
+    } else out.push(`--${option}=${v}`);
+  }
+  return { args: out, keys };
+}
+
+/**
+ * The configuration of a command line and, with `--data-dir`, its `config.json` (the directory is
+ * created if missing, as Octez's node creates its data directory).
+ *
+ * @param args The arguments after `node`.
+ * @returns The configuration.
+ * @throws {CliError} `usage` on bad options, in the file too (naming it and the key).
+ */
+export async function nodeConfig(args: readonly string[]): Promise<NodeCommandConfig> {
+  const dataDir = parseNodeArgs(["--profile=simple", ...dataDirArgs(args)]).dataDir;
+  if (dataDir === undefined) return parseNodeArgs(args);
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+  } catch (e) {
+    throw new CliError("io", `cannot create --data-dir ${dataDir}: ${(e as Error).message}`, {}, {
+      cause: e,
+    });
+  }
+  const path = `${dataDir}/${CONFIG_FILE_NAME}`;
+  let file: NodeConfigFile;
+  try {
+    file = await loadConfigFile(path);
+  } catch (e) {
+    if (!isNodeError(e, "data_file")) throw e;
+    throw new CliError("usage", e.message, {}, { cause: e });
+  }
+  const fromFile = configFileArgs(file, args, path);
+  try {
+    return parseNodeArgs([...fromFile.args, ...args]);
+  } catch (e) {
+    // Name the file's key when the option at fault came from it.
+    const option = isCliError(e, "usage") ? /--([a-z-]+)/.exec(e.message)?.[1] : undefined;
+    const key = option === undefined ? undefined : fromFile.keys.get(option);
+    if (key === undefined || !isCliError(e)) throw e;
+    throw new CliError("usage", `${path}: ${key}: ${e.message}`, {}, { cause: e });
+  }
+}
+
+/** Only the `--data-dir` of a command line (the last one), to find the file before the rest. */
+function dataDirArgs(args: readonly string[]): string[] {
+  let found: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") break;
+    if (args[i] === "--data-dir" && i + 1 < args.length) found = [args[i], args[++i]];
+    else if (args[i].startsWith("--data-dir=")) found = [args[i]];
+  }
+  return found;
 }
 
 /** A camelCase key in snake_case (`peerId` → `peer_id`). */
@@ -290,7 +501,27 @@ export function formatEventText(event: NodeEvent): string {
       return `message ${event.topic === undefined ? "" : `on ${event.topic} `}${
         event.messageId === undefined ? "" : `${event.messageId} `
       }(${event.size} bytes)${event.from === undefined ? "" : ` from ${event.from}`}`;
+    case "graft":
+    case "prune":
+      return `${event.event} ${
+        event.direction === "sent" ? "sent to" : "received from"
+      } ${event.peerId} on ${event.topic}`;
+    case "heartbeat":
+      return `heartbeat ${event.ticks}: ${
+        event.durationMs.toFixed(2)
+      } ms, ${event.connections} connections, ${event.meshPeers} mesh peers`;
   }
+}
+
+/**
+ * Whether an event is logged: heartbeats (one a second) only as a summary every minute, so that
+ * a log stays readable; a metrics endpoint has every one.
+ *
+ * @param event The event.
+ * @returns Whether to print it.
+ */
+export function isLogged(event: NodeEvent | CommandEvent): boolean {
+  return event.event !== "heartbeat" || event.ticks % 60 === 0;
 }
 
 /** The command's own events, around the node's. */
@@ -300,11 +531,13 @@ export type CommandEvent =
     readonly point: string | null;
     readonly peerId: string;
     readonly pid: number;
+    /** `http://HOST:PORT/metrics`: present only with `--metrics`. */
+    readonly metricsUrl?: string;
   }
   | { readonly event: "stopped" };
 
 /** What the command needs of a running node, whatever its profile. */
-interface RunningNode {
+interface RunningNode extends OpsNode {
   readonly listeningPoint: PointId | undefined;
   readonly peerId: Uint8Array;
   close(): Promise<void>;
@@ -398,6 +631,7 @@ async function startNode(
   config: NodeCommandConfig,
   identity: Identity,
   bootstrapPoints: readonly PointId[],
+  knownPoints: readonly KnownPointRecord[],
   onEvent: (event: NodeEvent) => void,
 ): Promise<RunningNode> {
   const common = {
@@ -407,6 +641,7 @@ async function startNode(
     onEvent,
     listen: { host: config.listen.addr, port: config.listen.port },
     bootstrapPoints,
+    knownPoints,
   };
   switch (config.profile) {
     case "shell":
@@ -445,13 +680,27 @@ export async function nodeCommand(
   io: CliIo,
   resolve: Resolver = resolveDns,
 ): Promise<void> {
-  const config = parseNodeArgs(args);
+  const config = await nodeConfig(args);
+  // peers.json before the identity: a corrupt file stops the node before a long PoW search.
+  const peersPath = config.dataDir === undefined
+    ? undefined
+    : `${config.dataDir}/${PEERS_FILE_NAME}`;
+  let knownPoints: KnownPointRecord[] = [];
+  if (peersPath !== undefined) {
+    try {
+      knownPoints = await loadPeersFile(peersPath);
+    } catch (e) {
+      if (!isNodeError(e, "data_file")) throw e;
+      throw new CliError("invalid_input", e.message, {}, { cause: e });
+    }
+  }
   const identity = await nodeIdentity(config, io);
   const bootstrapPoints = await resolvePeers(config.peers, resolve, (t) => io.err(`${t}\n`));
 
   // Events arrive synchronously; stdout writes are asynchronous, so they are chained in order.
   let written = Promise.resolve();
   const emit = (event: NodeEvent | CommandEvent) => {
+    if (!isLogged(event)) return;
     if (config.log === "json") {
       const line = formatEventJson(event);
       written = written.then(() => io.out(line)).catch(() => {});
@@ -460,13 +709,18 @@ export async function nodeCommand(
     }
   };
 
+  // Built before the node: it counts the node's events from the first.
+  const metrics = config.metrics === undefined ? undefined : nodeMetrics();
   const stop = Promise.withResolvers<void>();
   const onSignal = () => stop.resolve();
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
   try {
     let node: RunningNode;
     try {
-      node = await startNode(config, identity, bootstrapPoints, emit);
+      node = await startNode(config, identity, bootstrapPoints, knownPoints, (event) => {
+        metrics?.onEvent(event);
+        emit(event);
+      });
     } catch (e) {
       if (isCliError(e)) throw e;
       if (
@@ -482,19 +736,68 @@ export async function nodeCommand(
       }
       throw e;
     }
+    let ops: OpsServer | undefined;
+    if (config.metrics !== undefined) {
+      try {
+        ops = serveOps(node, {
+          hostname: config.metrics.addr,
+          port: config.metrics.port,
+          metrics,
+          rpcAcl: config.rpcAcl,
+        });
+      } catch (e) {
+        await node.close();
+        throw new CliError(
+          "io",
+          `cannot serve --metrics on ${pointIdToString(config.metrics)}: ${(e as Error).message}`,
+          {},
+          { cause: e },
+        );
+      }
+    }
     const point = node.listeningPoint === undefined ? null : pointIdToString(node.listeningPoint);
     const peerId = peerIdToString(node.peerId);
-    emit({ event: "listening", point, peerId, pid: Deno.pid });
+    const metricsUrl = ops === undefined ? undefined : `${ops.url}metrics`;
+    emit({
+      event: "listening",
+      point,
+      peerId,
+      pid: Deno.pid,
+      ...(metricsUrl === undefined ? {} : { metricsUrl }),
+    });
     if (config.log === "text") {
       io.err(
-        `${new Date().toISOString()} ${config.profile} node ${peerId} listening on ${point}\n`,
+        `${new Date().toISOString()} ${config.profile} node ${peerId} listening on ${point}${
+          metricsUrl === undefined ? "" : `, metrics at ${metricsUrl}`
+        }\n`,
       );
     }
+    let saver: PeersSaver | undefined;
+    if (peersPath !== undefined) {
+      const running = node;
+      saver = startPeersSaver(peersPath, () => running.snapshot().points, {
+        everyMs: config.saveEveryMs,
+        onError: (e) => io.err(`${new Date().toISOString()} warning: ${e.message}\n`),
+      });
+      if (config.log === "text") {
+        io.err(
+          `${new Date().toISOString()} data directory ${config.dataDir}: ${knownPoints.length} ` +
+            `known points loaded\n`,
+        );
+      }
+    }
     await stop.promise;
+    // The last save before closing: a closed node has no connections left to record.
+    let saveError: unknown;
+    await saver?.close().catch((e) => saveError = e);
+    await ops?.close();
     await node.close();
     emit({ event: "stopped" });
     if (config.log === "text") io.err(`${new Date().toISOString()} stopped\n`);
     await written;
+    if (saveError !== undefined) {
+      throw new CliError("io", (saveError as Error).message, {}, { cause: saveError });
+    }
   } finally {
     for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, onSignal);
   }

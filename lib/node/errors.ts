@@ -23,6 +23,10 @@ export type NodeErrorKind =
   | "dial_failed"
   /** The gossipsub worker refused a publication: its input queue is full. */
   | "overloaded"
+  /** A publication reached no peer (no mesh, fanout or direct peer on its topic). */
+  | "no_peers_subscribed"
+  /** A publication's message id was already published or seen. */
+  | "already_published"
   /**
    * A data-directory file (`peers.json`, `config.json`) cannot be read, is not what it should be
    * (not JSON, wrong shape), or cannot be written (`details.path`; `cause`: the underlying error).

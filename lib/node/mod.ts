@@ -21,7 +21,8 @@
  *
  * // Wait until alice has grafted bob into her mesh, then publish.
  * while (alice.meshPeers("news").length === 0) await new Promise((r) => setTimeout(r, 20));
- * alice.publish("news", new TextEncoder().encode("hello"));
+ * const { recipients } = await alice.publish("news", new TextEncoder().encode("hello"));
+ * console.log(recipients.length); // 1
  * const { value } = await news.read();
  * console.log(new TextDecoder().decode(value!.message)); // "hello"
  *
@@ -32,7 +33,15 @@
  * @module
  */
 
-export { createNode, Node, type NodeStats, type PeerInfo } from "./node.ts";
+export {
+  Node,
+  type NodeStats,
+  type PeerInfo,
+  type PublishOptions,
+  type PublishResult,
+} from "./node.ts";
+export { createNode } from "./create_node.ts";
+export type { TopicValidator, ValidationRequest } from "./validation.ts";
 export {
   createShellNode,
   type ShellMessage,
@@ -141,3 +150,23 @@ export type {
 } from "../../gen/gossipsub.ts";
 export type { PeerId, Point } from "../../gen/base.ts";
 export type * from "../encoding/mod.ts";
+
+// A node's data directory: peers.json and config.json, replaced atomically.
+export {
+  CONFIG_FILE_NAME,
+  type ConfigFileP2p,
+  type ConfigFileTzp2p,
+  IDENTITY_FILE_NAME,
+  loadConfigFile,
+  loadPeersFile,
+  type NodeConfigFile,
+  parseConfigJson,
+  parsePeersJson,
+  PEERS_FILE_NAME,
+  peersJson,
+  type PeersSaver,
+  type PeersSaverOptions,
+  savePeersFile,
+  startPeersSaver,
+  writeFileAtomic,
+} from "./data_dir.ts";

@@ -16,22 +16,20 @@
  */
 
 import { parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
+import { Rng } from "../base/rng.ts";
 import { type Identity, peerIdKey, peerIdToString } from "../crypto/mod.ts";
-import type { NodeSnapshot } from "./snapshot.ts";
 import { fromHex } from "../encoding/hex.ts";
-import type { DalMessage, DalMessageId, DalTopic, PxPeer } from "../../gen/gossipsub.ts";
+import type { PxPeer } from "../../gen/gossipsub.ts";
 import {
-  dalLimits,
   type GossipsubView,
   type GossipsubWorker,
   type Key,
   makeWorker,
+  type MessageModule,
   type P2pOutput,
+  type Validity,
   type WorkerStats,
 } from "../gossipsub/mod.ts";
-import { Rng } from "../base/rng.ts";
-import { dalGossip } from "./dal_gossip.ts";
-import { formatDalMessageId, formatDalTopic } from "./dal_topic.ts";
 import { NodeError } from "./errors.ts";
 import type { NodeEvent } from "./events.ts";
 import {
@@ -41,22 +39,17 @@ import {
   toWire,
 } from "./gossip_instance.ts";
 import type { MaintenanceStats } from "./maintenance.ts";
-import {
-  type DalNodeOptions,
-  defaultNodeLimits,
-  duration,
-  type NodeOptions,
-  type SimpleNodeOptions,
-} from "./options.ts";
+import { defaultNodeLimits, duration, type NodeOptions } from "./options.ts";
 import { P2pLayer, p2pLayerSettings, type PeerInfo } from "./p2p_layer.ts";
+import type { PeerLink } from "./peer_link.ts";
+import type { NodePlan } from "./plan.ts";
+import type { PoolStats } from "./pool.ts";
+import type { NetworkProfile } from "./profiles.ts";
+import type { NodeSnapshot } from "./snapshot.ts";
+import { type Delivered, Subscriptions } from "./subscriptions.ts";
+import { type TopicValidator, TopicValidators } from "./validation.ts";
 
 export type { PeerInfo };
-import type { PeerLink } from "./peer_link.ts";
-import { dalPlan, identityFor, type NodePlan, resolveProfile, shellPlan } from "./plan.ts";
-import type { PoolStats } from "./pool.ts";
-import { dalProfile, type NetworkProfile, simpleProfile } from "./profiles.ts";
-import { simpleGossip } from "./simple_gossip.ts";
-import { type Delivered, Subscriptions } from "./subscriptions.ts";
 
 /** Counters of a node. */
 export interface NodeStats {
@@ -85,6 +78,32 @@ export interface NodeStats {
 }
 
 type Wire<T, I, M> = GossipWireMessage<T, I, M>;
+
+/** Options of {@link Node.publish}. */
+export interface PublishOptions<I> {
+  /** The id; required when the instance does not mint ids (the DAL names its shards). */
+  readonly messageId?: I;
+  /**
+   * Resolve even when no peer receives the message (it stays in our cache for gossip); by
+   * default that rejects with `no_peers_subscribed`, as js-libp2p gossipsub does.
+   */
+  readonly allowNoPeers?: boolean;
+}
+
+/** What {@link Node.publish} did. */
+export interface PublishResult<I> {
+  /** The message id. */
+  readonly messageId: I;
+  /** The peers it was handed to (mesh or fanout peers, and direct peers). */
+  readonly recipients: readonly Uint8Array[];
+}
+
+interface PendingPublish<I> {
+  readonly messageId: I;
+  readonly allowNoPeers: boolean;
+  resolve(result: PublishResult<I>): void;
+  reject(error: unknown): void;
+}
 
 /** The options the node constructor reads (the instance comes separately). */
 export type NodeSettings<T> = Omit<NodeOptions<T, unknown, unknown>, "gossip" | "profile">;
@@ -115,6 +134,8 @@ export class Node<T, I, M> {
   // First sender of each received message until it is delivered (bounded: ids that are never
   // delivered, being invalid or duplicates, age out first).
   readonly #senders = new Map<Key, string>();
+  readonly #validators: TopicValidators<T, I, M>;
+  readonly #publishing = new Map<Key, PendingPublish<I>>();
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -162,10 +183,20 @@ export class Node<T, I, M> {
     };
     this.#kickBanMs = profile.kickBanMs;
     for (const topic of options.topics ?? []) instance.checkTopic(topic);
+    this.#validators = new TopicValidators(
+      duration("validationTimeoutMs", options.validationTimeoutMs, 10_000),
+    );
     const trusted = new Set<string>();
+    const direct = new Set<string>();
 
+    const settings = p2pLayerSettings(identity, profile, options, plan);
+    const directPoints = (options.directPeers ?? []).map((p) =>
+      typeof p === "string" ? parsePointId(p) : p
+    );
+    for (const point of directPoints) direct.add(pointIdToString(point));
     this.#p2p = new P2pLayer<Wire<T, I, M>, unknown>({
-      ...p2pLayerSettings(identity, profile, options, plan),
+      ...settings,
+      bootstrapPoints: [...settings.bootstrapPoints, ...directPoints],
       codec: instance.codec,
       rng,
       onEvent: options.onEvent,
@@ -173,7 +204,7 @@ export class Node<T, I, M> {
         this.#worker.p2pInput({
           kind: "NewConnection",
           peer: link.key,
-          direct: false,
+          direct: link.point !== undefined && direct.has(link.point.text),
           // Octez's DAL node counts trusted peers as outbound (`gossipsub_worker.ml` 933,
           // `gs_transport_connection.ml` 61-86); elsewhere outbound means we dialled.
           outbound: profile.trustConfiguredPoints
@@ -197,7 +228,12 @@ export class Node<T, I, M> {
         peer: { key: (p) => p, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
         topic: instance.topic,
         messageId: instance.messageId,
-        message: instance.message,
+        message: this.#checkedMessages(instance.message),
+        peerFilter: options.peerFilter === undefined
+          ? undefined
+          : (peer, action) =>
+            options.peerFilter!(this.#p2p.pool.get(peer)?.peerId ?? fromHex(peer), action),
+        onPublished: (messageId, recipients) => this.#published(messageId, recipients),
         rng: seed,
         self: this.#key,
         messageHandling: profile.batchValidationMs === undefined
@@ -292,6 +328,62 @@ export class Node<T, I, M> {
         connections: this.#p2p.pool.size,
         meshPeers,
       };
+    });
+  }
+
+  // The instance's checks, then the application's topic validator.
+  #checkedMessages(base: MessageModule<string, T, I, M>): MessageModule<string, T, I, M> {
+    const validBatch = base.validBatch;
+    return {
+      valid: (message, messageId) =>
+        this.#validity(base.valid(message, messageId), message, messageId),
+      validBatch: validBatch === undefined ? undefined : (batch) => {
+        const results = validBatch(batch);
+        if (results.length !== batch.length) return results; // the worker handles the mismatch
+        return results.map((v, i) => this.#validity(v, batch[i].message, batch[i].messageId));
+      },
+    };
+  }
+
+  #validity(base: Validity, message: M, messageId: I): Validity {
+    if (base !== "Valid") return base;
+    const topic = this.#instance.messageId.getTopic(messageId);
+    const idKey = this.#instance.messageId.key(messageId);
+    return this.#validators.validity(this.#instance.topic.key(topic), idKey, () => {
+      const sender = this.#senders.get(idKey);
+      const from = sender === undefined
+        ? undefined
+        : (this.#p2p.pool.get(sender)?.peerId ?? fromHex(sender));
+      return { topic, messageId, message, from };
+    });
+  }
+
+  #published(messageId: I, recipients: readonly string[] | undefined): void {
+    const key = this.#instance.messageId.key(messageId);
+    const pending = this.#publishing.get(key);
+    if (pending === undefined) return;
+    this.#publishing.delete(key);
+    if (recipients === undefined) {
+      pending.reject(
+        new NodeError(
+          "already_published",
+          "publish: this message id was already published or seen",
+        ),
+      );
+      return;
+    }
+    if (recipients.length === 0 && !pending.allowNoPeers) {
+      pending.reject(
+        new NodeError(
+          "no_peers_subscribed",
+          "publish: no peer received the message (no mesh, fanout or direct peer on its topic)",
+        ),
+      );
+      return;
+    }
+    pending.resolve({
+      messageId,
+      recipients: recipients.map((k) => this.#p2p.pool.get(k)?.peerId ?? fromHex(k)),
     });
   }
 
@@ -390,24 +482,75 @@ export class Node<T, I, M> {
    *
    * @param topic The topic.
    * @param payload The payload.
-   * @param messageId The id; required when the instance does not mint ids (the simple one does).
-   * @returns The message id.
+   * @param options The id (required when the instance does not mint ids; the simple one does),
+   * and whether a publication that reaches no peer is acceptable.
+   * @returns Resolves once the worker has handed the message to its peers, with the id and the
+   * peers; rejects with `NodeError` `no_peers_subscribed` (unless `allowNoPeers`),
+   * `already_published`, or `closed` if the node closes first.
    * @throws {NodeError} `closed`, or `overloaded` when the worker's input queue is full.
    * @throws {TypeError | RangeError} On a topic the instance refuses, or a missing id.
    */
-  publish(topic: T, payload: M, messageId?: I): I {
+  publish(topic: T, payload: M, options: PublishOptions<I> = {}): Promise<PublishResult<I>> {
     this.#checkOpen("publish");
     this.#instance.checkTopic(topic);
-    const id = messageId ??
+    const id = options.messageId ??
       this.#instance.newMessageId?.(topic, payload, this.peerId, this.#sequence++);
     if (id === undefined) {
       throw new TypeError(`publish: the ${this.#instance.name} instance needs a messageId`);
+    }
+    const key = this.#instance.messageId.key(id);
+    if (this.#publishing.has(key)) {
+      throw new NodeError("already_published", "publish: this message id is being published");
     }
     const input = { kind: "PublishMessage" as const, topic, messageId: id, message: payload };
     if (!this.#worker.appInput(input)) {
       throw new NodeError("overloaded", "publish: the gossipsub input queue is full");
     }
-    return id;
+    return new Promise((resolve, reject) => {
+      this.#publishing.set(key, {
+        messageId: id,
+        allowNoPeers: options.allowNoPeers ?? false,
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Sets (or, with `undefined`, removes) the application's validator of a topic. It is asked about
+   * each received message of the topic that passed the instance's own checks, and told its first
+   * sender; it answers a validity or a promise of one (see `validation.ts` for the timing).
+   *
+   * @param topic The topic.
+   * @param validator The validator.
+   * @throws {TypeError | RangeError} On a topic the instance refuses.
+   */
+  setTopicValidator(topic: T, validator: TopicValidator<T, I, M> | undefined): void {
+    this.#instance.checkTopic(topic);
+    this.#validators.set(this.#instance.topic.key(topic), validator);
+  }
+
+  /**
+   * Reports the validity of a message whose validator answered `Unknown` and decided later.
+   *
+   * @param messageId The message id.
+   * @param validity The verdict.
+   * @returns Whether a verdict was owed for that id.
+   */
+  reportValidation(messageId: I, validity: Validity): boolean {
+    return this.#validators.report(this.#instance.messageId.key(messageId), validity);
+  }
+
+  /**
+   * Sets a peer's application-specific score (gossipsub P5, weighted by the limits'
+   * `appSpecificWeight`).
+   *
+   * @param peerId The peer.
+   * @param score The score (finite).
+   * @throws {RangeError} On a non-finite score.
+   */
+  setApplicationScore(peerId: Uint8Array, score: number): void {
+    this.#worker.setApplicationScore(peerIdKey(peerId), score);
   }
 
   /**
@@ -560,88 +703,12 @@ export class Node<T, I, M> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
     await this.#p2p.close();
     await this.#worker.shutdown();
+    this.#validators.close();
+    for (const pending of this.#publishing.values()) {
+      pending.reject(new NodeError("closed", "publish: the node closed first"));
+    }
+    this.#publishing.clear();
     await Promise.all(this.#loops);
     this.#subscriptions.closeAll();
   }
-}
-
-/**
- * Creates and starts a gossip node of the `simple` profile (string topics, byte payloads; not an
- * Octez network): it listens (unless `listen: false`), joins `topics`, dials `bootstrapPoints`,
- * and runs the connection maintenance.
- *
- * @param options The options.
- * @returns The running node.
- * @throws {RangeError | TypeError} On invalid options.
- * @throws {Deno.errors.AddrInUse} When the listening port is taken.
- */
-export function createNode(
-  options?: SimpleNodeOptions,
-): Promise<Node<string, Uint8Array, Uint8Array>>;
-/**
- * Creates and starts a node of the `dal` profile: a peer of an Octez DAL network.
- *
- * @param options The options, with `profile: "dal"`.
- * @returns The running node.
- */
-export function createNode(
-  options: DalNodeOptions,
-): Promise<Node<DalTopic, DalMessageId, DalMessage>>;
-/**
- * Creates and starts a node for a custom gossipsub instance (with the `simple` profile's P2P
- * settings).
- *
- * @param options The options, with `gossip` the instance.
- * @returns The running node.
- */
-export function createNode<T, I, M>(options: NodeOptions<T, I, M>): Promise<Node<T, I, M>>;
-export async function createNode<T, I, M>(
-  options: SimpleNodeOptions | DalNodeOptions | NodeOptions<T, I, M> = {},
-): Promise<
-  | Node<T, I, M>
-  | Node<string, Uint8Array, Uint8Array>
-  | Node<DalTopic, DalMessageId, DalMessage>
-> {
-  if (options.profile === "dal") {
-    const dal = options as DalNodeOptions;
-    const profile = resolveProfile(dalProfile(dal.chainName), dal);
-    const identity = await identityFor(dal, profile);
-    const instance = dal.gossip ?? dalGossip();
-    return new Node<DalTopic, DalMessageId, DalMessage>(
-      identity,
-      withDalDescription(instance),
-      { ...dal, limits: dal.limits ?? dalLimits<DalTopic>() },
-      profile,
-      dalPlan(dal) as NodePlan<unknown>,
-    );
-  }
-  if (options.profile !== undefined && options.profile !== "simple") {
-    throw new RangeError(
-      `createNode: profile ${options.profile} is not a gossip profile (simple, dal); ` +
-        "an L1 peer is createShellNode",
-    );
-  }
-  const profile = resolveProfile(simpleProfile(options.chainName), options);
-  const identity = await identityFor(options, profile);
-  const plan = shellPlan(false, false) as NodePlan<unknown>;
-  if (options.gossip === undefined || options.gossip === "simple") {
-    return new Node(identity, simpleGossip(), options as SimpleNodeOptions, profile, plan);
-  }
-  const custom = options as NodeOptions<T, I, M>;
-  return new Node(identity, custom.gossip, custom, profile, plan);
-}
-
-// Text forms of DAL topics and ids for the `message_delivered` events.
-function withDalDescription(
-  instance: GossipInstance<DalTopic, DalMessageId, DalMessage>,
-): GossipInstance<DalTopic, DalMessageId, DalMessage> {
-  if (instance.describe !== undefined) return instance;
-  return {
-    ...instance,
-    describe: {
-      topic: formatDalTopic,
-      messageId: formatDalMessageId,
-      size: (message) => message.share.length * 32 + message.shardProof.length,
-    },
-  };
 }

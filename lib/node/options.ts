@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dalLimits, type Limits } from "../gossipsub/mod.ts";
+import { dalLimits, type Limits, type PeerFilterAction } from "../gossipsub/mod.ts";
 import type { Identity } from "../crypto/identity.ts";
 import type { PointId } from "../base/point_id.ts";
 import type { GossipInstance } from "./gossip_instance.ts";
@@ -56,6 +56,19 @@ export interface NodeOptionsBase {
    * ones are kept for good like configured points, the others are dial candidates.
    */
   readonly knownPoints?: readonly KnownPointRecord[];
+  /**
+   * Direct peers (gossipsub's explicit peering): points dialled at start and kept like configured
+   * ones; a connection with one of them is `direct` for gossipsub (always sent our messages, never
+   * in a mesh, not scored by P3).
+   */
+  readonly directPeers?: readonly (PointId | string)[];
+  /**
+   * Octez's `peer_filter`: returning false drops an IHave id or an IWant id from that peer, or
+   * refuses its Graft. Default: accept all (as the DAL node).
+   */
+  readonly peerFilter?: (peerId: Uint8Array, action: PeerFilterAction<unknown>) => boolean;
+  /** How long an asynchronous topic validator is awaited, ms (default 10 000). */
+  readonly validationTimeoutMs?: number;
   /** Called with every {@link NodeEvent}, synchronously and in order; exceptions are ignored. */
   readonly onEvent?: (event: NodeEvent) => void;
   /** Where to listen (default 127.0.0.1, port 0 = any free port); `false` to only dial. */
@@ -143,8 +156,17 @@ export interface DalNodeOptions extends NodeOptionsBase {
  * Options of `createShellNode`: an L1 peer (shell metadata, distributed-db versions 0–2, Octez L1
  * pool defaults, peer discovery and swaps); application messages are the shell's, kept as bytes.
  */
-export interface ShellNodeOptions
-  extends Omit<NodeOptionsBase, "topics" | "limits" | "heartbeatMs" | "seed"> {
+export interface ShellNodeOptions extends
+  Omit<
+    NodeOptionsBase,
+    | "topics"
+    | "limits"
+    | "heartbeatMs"
+    | "seed"
+    | "directPeers"
+    | "peerFilter"
+    | "validationTimeoutMs"
+  > {
   /** Promise not to send mempool content (`disable_mempool` of the metadata; default false). */
   readonly disableMempool?: boolean;
   /** Announce private mode (`private_node` of the metadata; default false). */

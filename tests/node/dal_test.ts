@@ -52,7 +52,8 @@ Deno.test("two DAL nodes exchange a shard in Octez's DAL layout", async () => {
       share: [new Uint8Array(32).fill(9), new Uint8Array(32).fill(8)],
       shardProof: bls12_381.G1.Point.BASE.multiply(11n).toBytes(true),
     };
-    a.publish(topic, shard, shardId(12));
+    const published = await a.publish(topic, shard, { messageId: shardId(12) });
+    assert.deepEqual(published.recipients, [b.peerId]);
     const { value } = await shards.read();
     assert.equal(value?.messageId.shardIndex, 12);
     assert.deepEqual(value?.message.share.map((s) => s[0]), [9, 8]);

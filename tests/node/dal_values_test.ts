@@ -290,14 +290,18 @@ Deno.test("a malformed commitment, proof or share is neither delivered nor forwa
     // Well-formed shards until the path is up (the meshes form within a few heartbeats).
     let next = 0;
     await waitFor("a first shard through the relay", () => {
-      if (atReader.length === 0) publisher.publish(topic, shard(share), id(next++));
+      if (atReader.length === 0) {
+        void publisher.publish(topic, shard(share), { messageId: id(next++), allowNoPeers: true });
+      }
       return atReader.length > 0;
     });
     const badCommitment = id(1000, new Uint8Array(48).fill(1));
-    publisher.publish(topic, shard(share), badCommitment);
-    publisher.publish(topic, shard(share, new Uint8Array(48).fill(5)), id(1001));
-    publisher.publish(topic, shard([share[0], leBytes(R)]), id(1002));
-    publisher.publish(topic, shard(share), id(1003));
+    await publisher.publish(topic, shard(share), { messageId: badCommitment });
+    await publisher.publish(topic, shard(share, new Uint8Array(48).fill(5)), {
+      messageId: id(1001),
+    });
+    await publisher.publish(topic, shard([share[0], leBytes(R)]), { messageId: id(1002) });
+    await publisher.publish(topic, shard(share), { messageId: id(1003) });
     await waitFor(
       "the last well-formed shard",
       () => atReader.some((d) => d.messageId.shardIndex === 1003),

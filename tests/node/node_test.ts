@@ -7,7 +7,7 @@ import { defaultNodeLimits, isNodeError } from "../../lib/node/mod.ts";
 import { trackTimers } from "../gossipsub/worker_fixture.ts";
 import { collect, sleep, waitFor } from "../support/async.ts";
 import { text, untext } from "../support/bytes.ts";
-import { assertPortFree, closeAll, freePort, testNode } from "./helpers.ts";
+import { assertPortFree, closeAll, freePort, type SimpleNode, testNode } from "./helpers.ts";
 
 Deno.test("two nodes exchange messages both ways on two topics", async () => {
   const alice = await testNode();
@@ -24,9 +24,9 @@ Deno.test("two nodes exchange messages both ways on two topics", async () => {
           alice.meshPeers(t).length === 1 && bob.meshPeers(t).length === 1
         ),
     );
-    alice.publish("news", text("from alice"));
-    bob.publish("news", text("from bob"));
-    bob.publish("sport", text("goal"));
+    await alice.publish("news", text("from alice"));
+    await bob.publish("news", text("from bob"));
+    await bob.publish("sport", text("goal"));
     await waitFor(
       "deliveries",
       () =>
@@ -58,7 +58,8 @@ Deno.test("message ids are unique per publication, even for equal payloads", asy
     const news = collect(bob.subscribe("news"));
     alice.subscribe("news").cancel();
     await waitFor("mesh", () => alice.meshPeers("news").length === 1);
-    const ids = [0, 1, 2].map(() => alice.publish("news", text("same")));
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await alice.publish("news", text("same"))).messageId);
     assert.equal(new Set(ids.map(toHex)).size, 3);
     await waitFor("three deliveries", () => news.items.length === 3);
     assert.deepEqual(news.items.map((m) => toHex(m.messageId)), ids.map(toHex));
@@ -76,7 +77,8 @@ Deno.test("a node publishes on a topic it has not joined through fanout peers", 
       "alice sees bob's subscription",
       () => alice.gossipView.topicSubscribers("news").length === 1,
     );
-    alice.publish("news", text("fanout"));
+    const fanout = await alice.publish("news", text("fanout"));
+    assert.deepEqual(fanout.recipients, [bob.peerId]);
     await waitFor("delivery", () => news.items.length === 1);
     assert.equal(untext(news.items[0].message), "fanout");
     assert.deepEqual(alice.gossipView.fanoutTopics(), ["news"]);
@@ -120,7 +122,7 @@ Deno.test("a full subscriber stream drops messages without holding back the othe
     bob.subscribe("news"); // never read
     const read = collect(bob.subscribe("news"));
     await waitFor("subscription", () => alice.gossipView.topicSubscribers("news").length === 1);
-    for (let i = 0; i < 10; i++) alice.publish("news", text(`m${i}`));
+    for (let i = 0; i < 10; i++) await alice.publish("news", text(`m${i}`));
     await waitFor("all ten on the read stream", () => read.items.length === 10);
     assert.equal(bob.stats().deliveriesDropped, 7);
   } finally {
@@ -138,7 +140,7 @@ Deno.test("closing aborts the node through its signal and stops every timer it s
     const news = collect(carol.subscribe("news"));
     bob.subscribe("news");
     await waitFor("mesh", () => bob.meshPeers("news").length > 0);
-    bob.publish("news", text("hi"));
+    await bob.publish("news", text("hi"));
     await waitFor("delivery", () => news.items.length === 1);
     await sleep(250); // a few heartbeats and maintenance rounds
     assert.ok(timers.created() > 0);
@@ -172,3 +174,80 @@ Deno.test("createNode() refuses invalid options without leaking its listener", a
   await assert.rejects(testNode({ listen, limits }), RangeError);
   assertPortFree(port);
 });
+
+Deno.test("publish() rejects with no_peers_subscribed when nobody gets it, unless allowed", async () => {
+  const alice = await testNode();
+  try {
+    await assert.rejects(
+      alice.publish("news", text("alone")),
+      (e) => isNodeError(e, "no_peers_subscribed"),
+    );
+    const result = await alice.publish("news", text("alone"), { allowNoPeers: true });
+    assert.deepEqual(result.recipients, []);
+    // The same id twice: the second is refused.
+    const id = result.messageId;
+    await assert.rejects(
+      alice.publish("news", text("alone"), { messageId: id, allowNoPeers: true }),
+      (e) => isNodeError(e, "already_published"),
+    );
+  } finally {
+    await alice.close();
+  }
+});
+
+Deno.test("topic validators decide (sync, async, deferred) and see the sender", async () => {
+  const alice = await testNode({ topics: ["news"] });
+  const bob = await testNode({ topics: ["news"], bootstrapPoints: [alice.listeningPoint!] });
+  try {
+    const news = collect(bob.subscribe("news"));
+    const seen: string[] = [];
+    let deferred: Uint8Array | undefined;
+    bob.setTopicValidator("news", ({ message, from, messageId }) => {
+      seen.push(toHex(from!));
+      const word = untext(message);
+      if (word === "bad") return "Invalid";
+      if (word === "later") return new Promise((r) => setTimeout(() => r("Valid"), 20));
+      if (word === "deferred") {
+        deferred = messageId;
+        return "Unknown";
+      }
+      return "Valid";
+    });
+    await waitFor("mesh", () => alice.meshPeers("news").length === 1);
+    for (const word of ["bad", "good", "later", "deferred"]) {
+      await alice.publish("news", text(word));
+    }
+    await waitFor("deferred asked", () => deferred !== undefined);
+    assert.equal(bob.reportValidation(deferred!, "Valid"), true);
+    await waitFor("three deliveries", () => news.items.length === 3);
+    assert.deepEqual(news.items.map((m) => untext(m.message)).sort(), [
+      "deferred",
+      "good",
+      "later",
+    ]);
+    assert.ok(seen.every((s) => s === toHex(alice.peerId)));
+    // The invalid message counts against alice (P4 in bob's score of her).
+    assert.equal(bob.stats().gossip.countRecvInvalidAppMessages, 1);
+    const topics = bob.gossipView.scoreDetails(peerKey(alice))?.topics ?? [];
+    assert.ok(topics.some((t) => t.invalidMessages > 0));
+  } finally {
+    await closeAll([alice, bob]);
+  }
+});
+
+Deno.test("setApplicationScore() moves a peer's gossipsub score (P5)", async () => {
+  const alice = await testNode();
+  const bob = await testNode({ bootstrapPoints: [alice.listeningPoint!] });
+  try {
+    await waitFor("connected", () => bob.peers().length === 1);
+    bob.setApplicationScore(alice.peerId, -5);
+    await waitFor("score", () => bob.gossipView.peerScore(peerKey(alice)) < 0);
+    assert.throws(() => bob.setApplicationScore(alice.peerId, NaN), RangeError);
+  } finally {
+    await closeAll([alice, bob]);
+  }
+});
+
+function peerKey(node: SimpleNode): string {
+  return toHex(node.peerId);
+}

@@ -200,7 +200,7 @@ Deno.test("two nodes dialling each other at once keep one connection, the same o
       const news = collect(bob.subscribe("news"));
       alice.subscribe("news");
       await waitFor("mesh", () => alice.meshPeers("news").length === 1);
-      alice.publish("news", text("hi"));
+      await alice.publish("news", text("hi"));
       await waitFor("delivery", () => news.items.length === 1);
     } finally {
       await closeAll([alice, bob]);
@@ -230,7 +230,7 @@ Deno.test("a peer that does not read does not hold back the others", async () =>
     // stuck peer would stop that progress.
     const count = 400;
     for (let i = 0; i < count; i += 10) {
-      for (let k = 0; k < 10; k++) node.publish("news", payload);
+      for (let k = 0; k < 10; k++) await node.publish("news", payload);
       await waitFor(`message ${i + 10} at the reading peer`, () => news.items.length === i + 10);
     }
     assert.ok(node.stats().outMessagesDropped > 0, "the stuck peer's queue should overflow");

@@ -58,7 +58,7 @@ Deno.test("events report grafts both ways, heartbeats, and the sender of a deliv
       "mesh",
       () => a.meshPeers("news").length === 1 && b.meshPeers("news").length === 1,
     );
-    a.publish("news", new TextEncoder().encode("hi"));
+    await a.publish("news", new TextEncoder().encode("hi"));
     const { value } = await news.read();
     news.releaseLock();
     const aId = peerIdToString(a.peerId);

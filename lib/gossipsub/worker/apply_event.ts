@@ -77,6 +77,8 @@ export interface EventApplierOptions<P, T, I, M> {
   readonly pointContactable?: (point: string) => boolean;
   /** Told how long each heartbeat took (automaton and emission), in ms. */
   readonly onHeartbeat?: (durationMs: number) => void;
+  /** Told the peers a local publication goes to (`undefined`: it was already published). */
+  readonly onPublished?: (messageId: I, recipients: readonly P[] | undefined) => void;
   /** Payload equality for batch merging. */
   readonly messageEquals: (a: M, b: M) => boolean;
 }
@@ -164,6 +166,9 @@ export class EventApplier<P, T, I, M> {
         return this.#checkUnknownMessages();
       case "ProcessBatch":
         return this.#processBatch(event.batch);
+      case "SetApplicationScore":
+        this.#gs.setApplicationScore({ peer: event.peer, score: event.score });
+        return;
       case "SubscribeTopicCapExceeded":
       case "P2pQueueDrop":
       case "OutputQueueDrop":
@@ -227,19 +232,21 @@ export class EventApplier<P, T, I, M> {
    * bootstrap peer, which are silently not sent (Octez). Sent-counters count
    * only what entered the output stream.
    */
-  #send(toPeer: P, message: PeerMessage<P, T, I, M>): void {
+  /** Emits `message` to `toPeer`; false when it was not sent (a bootstrap peer, a full output). */
+  #send(toPeer: P, message: PeerMessage<P, T, I, M>): boolean {
     const kind = message.kind;
     if (
       (kind === "MessageWithHeader" || kind === "IHave" || kind === "IWant") &&
       this.#bootstrapPeers.has(this.#peerKey(toPeer))
-    ) return;
-    if (!this.#output({ kind: "OutMessage", toPeer, p2pMessage: message })) return;
+    ) return false;
+    if (!this.#output({ kind: "OutMessage", toPeer, p2pMessage: message })) return false;
     const s = this.stats;
     if (kind === "Graft") s.countSentGrafts++;
     else if (kind === "Prune") s.countSentPrunes++;
     else if (kind === "IHave") s.countSentIhaves++;
     else if (kind === "IWant") s.countSentIwants++;
     else if (kind === "MessageWithHeader") s.countSentAppMessages++;
+    return true;
   }
 
   #emitApp(output: AppOutput<T, I, M>): void {
@@ -255,11 +262,14 @@ export class EventApplier<P, T, I, M> {
       case "PublishMessage": {
         const { topic, messageId, message } = input;
         const out = this.#gs.publishMessage({ topic, messageId, message });
-        if (out.kind === "AlreadyPublished") return;
+        if (out.kind === "AlreadyPublished") return this.#o.onPublished?.(messageId, undefined);
+        const sent: P[] = [];
         for (const peer of out.toPublish) {
-          this.#send(peer, { kind: "MessageWithHeader", message, topic, messageId });
+          if (this.#send(peer, { kind: "MessageWithHeader", message, topic, messageId })) {
+            sent.push(peer);
+          }
         }
-        return;
+        return this.#o.onPublished?.(messageId, sent);
       }
       case "Join": {
         const topic = input.topic;
@@ -375,8 +385,9 @@ export class EventApplier<P, T, I, M> {
   }
 
   #graft(peer: P, topic: T, out: GraftOutput): void {
-    const prune = (px: P[]) =>
+    const prune = (px: P[]) => {
       this.#send(peer, { kind: "Prune", topic, px, backoff: this.#gs.limits.pruneBackoff });
+    };
     switch (out.kind) {
       case "PeerAlreadyInMesh":
       case "UnexpectedGraftingPeer":

@@ -104,6 +104,13 @@ export interface WorkerConfig<P, T, I, M> extends Omit<GossipsubConfig<P, T, I, 
    * `setUnreachablePoint` is ignored, so one dial failure sets one schedule.
    */
   readonly pointContactable?: (point: string) => boolean;
+  /** Told how long each heartbeat took (the automaton's and the emission's work), in ms. */
+  readonly onHeartbeat?: (durationMs: number) => void;
+  /**
+   * Told, while the publication is applied, the peers a local publication was handed to
+   * (`undefined` when its id was already published or seen).
+   */
+  readonly onPublished?: (messageId: I, recipients: readonly P[] | undefined) => void;
   /**
    * Payload equality used to merge receipts of one message in a batch;
    * defaults to byte equality for `Uint8Array` and `===` otherwise.
@@ -189,6 +196,8 @@ export class GossipsubWorker<P, T, I, M> {
       reachablePoint: config.reachablePoint,
       initialPoints: config.initialPoints,
       pointContactable: config.pointContactable,
+      onHeartbeat: config.onHeartbeat,
+      onPublished: config.onPublished,
       messageEquals: config.messageEquals ?? defaultMessageEquals,
     });
     this.#done = new Promise<void>((resolve, reject) => {
@@ -340,6 +349,22 @@ export class GossipsubWorker<P, T, I, M> {
     return true;
   }
 
+  /**
+   * Sets a peer's application score (P5), in order with the other inputs. Returns false after
+   * shutdown.
+   *
+   * @param peer The peer.
+   * @param score The application-specific score (weighted by `appSpecificWeight`).
+   */
+  setApplicationScore(peer: P, score: number): boolean {
+    if (this.#stopping) return false;
+    if (!Number.isFinite(score)) {
+      throw new RangeError(`setApplicationScore: score must be finite, got ${score}`);
+    }
+    this.#push({ kind: "SetApplicationScore", peer, score });
+    return true;
+  }
+
   /** Whether `topic` is joined, as of the events processed so far. */
   isSubscribed(topic: T): boolean {
     return this.#automaton.view.hasJoined(topic);
@@ -441,7 +466,15 @@ export class GossipsubWorker<P, T, I, M> {
       this.#core.apply(event);
       return true;
     } catch (cause) {
-      this.#crash(new GossipsubWorkerError("EventFailed", event.kind, cause));
+      const why = cause instanceof Error ? cause.message : String(cause);
+      this.#crash(
+        new GossipsubWorkerError(
+          "event_failed",
+          `gossipsub worker: applying a ${event.kind} event failed: ${why}`,
+          { eventKind: event.kind },
+          { cause },
+        ),
+      );
       return false;
     }
   }

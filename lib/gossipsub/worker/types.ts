@@ -126,6 +126,11 @@ export type WorkerEvent<P, T, I, M> =
   | { readonly kind: "CheckUnknownMessages" }
   /** A batch of received messages whose accumulation time is over. */
   | { readonly kind: "ProcessBatch"; readonly batch: readonly BatchEntry<P, T, I, M>[] }
+  /**
+   * The application scores a peer (P5; Octez's automaton `Set_application_score`, which its worker
+   * does not expose: queued here so it applies in order with everything else).
+   */
+  | { readonly kind: "SetApplicationScore"; readonly peer: P; readonly score: number }
   /** A peer subscribed to more than `maxTopicsPerPeer` topics (logged at most once per `dropEventInterval`). */
   | { readonly kind: "SubscribeTopicCapExceeded"; readonly peer: P; readonly maxTopics: number }
   /** An `InMessage` was dropped because the input queue held `depth` events (rate-limited). */

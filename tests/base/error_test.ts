@@ -20,13 +20,17 @@ import {
 import { isNodeError, NodeError, type NodeErrorKind } from "../../lib/node/errors.ts";
 
 /**
- * Every kind of a class, as an object whose keys the compiler checks against the kind union both
- * ways (a missing or an unknown kind fails to type-check), so that the snake_case test below sees
- * every kind. `string extends K` rejects a class whose `kind` is a plain string.
+ * `K` when every kind of the union is a literal in snake_case (no upper case, no `-`, no space),
+ * `never` otherwise: a class whose `kind` is a plain string, or that gains a kind such as
+ * `"EventFailed"`, makes its row below fail to type-check. The compiler checks every kind this
+ * way, so a row lists only the kinds its tests use.
  */
-type AllKinds<K extends string> = string extends K ? never : Record<K, true>;
+type SnakeKinds<K extends string> = string extends K ? never
+  : [K] extends [Lowercase<K>]
+    ? [Extract<K, `${string}${"-" | " "}${string}`>] extends [never] ? K : never
+  : never;
 
-/** One error class: how to build one of a kind, its guard, and all its kinds. */
+/** One error class: how to build one of a kind, its guard, and kinds to test it with. */
 interface Row {
   readonly name: string;
   readonly make: (kind: string, options?: ErrorOptions) => TzError;
@@ -37,7 +41,7 @@ interface Row {
 /** Erases the class's types once the compiler has checked them. */
 function row<K extends string, E extends TzError<K>>(
   name: string,
-  kinds: AllKinds<K>,
+  kinds: readonly [SnakeKinds<K>, ...SnakeKinds<K>[]],
   make: (kind: K, options?: ErrorOptions) => E,
   guard: (value: unknown, kind?: K) => value is E,
 ): Row {
@@ -45,103 +49,103 @@ function row<K extends string, E extends TzError<K>>(
     name,
     make: make as unknown as Row["make"],
     guard: guard as unknown as Row["guard"],
-    kinds: Object.keys(kinds),
+    kinds,
   };
 }
 
 const rows: Row[] = [
   row<DecodeErrorKind, DecodeError>(
     "DecodeError",
-    {
-      not_enough_data: true,
-      extra_bytes: true,
-      unexpected_tag: true,
-      list_too_long: true,
-      size_limit_exceeded: true,
-      invalid_int: true,
-      invalid_point: true,
-      invalid_utf8: true,
-      invalid_conversion: true,
-    },
+    [
+      "not_enough_data",
+      "extra_bytes",
+      "unexpected_tag",
+      "list_too_long",
+      "size_limit_exceeded",
+      "invalid_int",
+      "invalid_point",
+      "invalid_utf8",
+      "invalid_conversion",
+    ],
     (kind, options) => new DecodeError(kind, "m", { path: "A.b", offset: 3 }, options),
     isDecodeError,
   ),
   row<EncodeErrorKind, EncodeError>(
     "EncodeError",
-    {
-      invalid_int: true,
-      size_limit_exceeded: true,
-      list_too_long: true,
-      invalid_size: true,
-      unexpected_case: true,
-      invalid_conversion: true,
-    },
+    [
+      "invalid_int",
+      "size_limit_exceeded",
+      "list_too_long",
+      "invalid_size",
+      "unexpected_case",
+      "invalid_conversion",
+    ],
     (kind, options) => new EncodeError(kind, "m", { path: "A.b" }, options),
     isEncodeError,
   ),
   row<CryptoErrorKind, CryptoError>(
     "CryptoError",
-    {
-      invalid_base58: true,
-      bad_checksum: true,
-      bad_prefix: true,
-      bad_length: true,
-      identity_mismatch: true,
-      identity_keys_mismatch: true,
-      insufficient_pow: true,
-      invalid_identity_file: true,
-      no_identity_file: true,
-      identity_file_exists: true,
-      low_order_key: true,
-      decipher_error: true,
-      aborted: true,
-      worker_failed: true,
-    },
+    [
+      "invalid_base58",
+      "bad_checksum",
+      "bad_prefix",
+      "bad_length",
+      "identity_mismatch",
+      "identity_keys_mismatch",
+      "insufficient_pow",
+      "invalid_identity_file",
+      "no_identity_file",
+      "identity_file_exists",
+      "low_order_key",
+      "decipher_error",
+      "aborted",
+      "worker_failed",
+    ],
     (kind, options) => new CryptoError(kind, "m", {}, options),
     isCryptoError,
   ),
   row<P2pErrorKind, P2pError>(
     "P2pError",
-    {
-      not_enough_proof_of_work: true,
-      myself: true,
-      connection_closed: true,
-      decipher_error: true,
-      invalid_auth: true,
-      rejected_by_nack: true,
-      rejected_socket_connection: true,
-      decoding_error: true,
-      encoding_error: true,
-      invalid_message_size: true,
-      invalid_incoming_ciphertext_size: true,
-      invalid_chunks_size: true,
-      timeout: true,
-      canceled: true,
-    },
+    [
+      "not_enough_proof_of_work",
+      "myself",
+      "connection_closed",
+      "decipher_error",
+      "invalid_auth",
+      "rejected_by_nack",
+      "rejected_socket_connection",
+      "decoding_error",
+      "encoding_error",
+      "invalid_message_size",
+      "invalid_incoming_ciphertext_size",
+      "invalid_chunks_size",
+      "timeout",
+      "canceled",
+    ],
     (kind, options) => new P2pError(kind, "m", {}, options),
     isP2pError,
   ),
   row<PointIdErrorKind, PointIdError>(
     "PointIdError",
-    { invalid_point: true },
+    ["invalid_point"],
     (kind, options) => new PointIdError(kind, "m", { text: "x" }, options),
     isPointIdError,
   ),
   row<NodeErrorKind, NodeError>(
     "NodeError",
-    { closed: true, invalid_point: true, dial_refused: true, dial_failed: true, overloaded: true },
+    ["closed", "invalid_point", "dial_refused", "dial_failed", "overloaded"],
     (kind, options) => new NodeError(kind, "m", {}, options),
     isNodeError,
   ),
   row<GossipsubWorkerErrorKind, GossipsubWorkerError>(
     "GossipsubWorkerError",
-    { event_failed: true },
+    ["event_failed"],
     (kind, options) => new GossipsubWorkerError(kind, "m", { eventKind: "Heartbeat" }, options),
     isGossipsubWorkerError,
   ),
   row<CliErrorKind, CliError>(
     "CliError",
-    { usage: true, invalid_input: true, identity: true, io: true, interrupted: true },
+    ["usage", "invalid_input", "identity", "io", "interrupted"],
     (kind, options) => new CliError(kind, "m", {}, options),
     isCliError,
   ),

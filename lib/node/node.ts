@@ -641,9 +641,10 @@ export class Node<T, I, M> {
   /**
    * Dials a point now (the maintenance also dials known points by itself).
    *
-   * @param point The point, as `{addr, port}` or text.
+   * @param point The point, as `{addr, port}` or text (`addr:port[#peer_id]`).
    * @returns Resolves with the new peer once the connection runs.
-   * @throws {NodeError} `closed`, `dial_refused` or `dial_failed`.
+   * @throws {NodeError} `invalid_point` when `point` is not a point (the `PointIdError` is the
+   * `cause`), `closed`, `dial_refused` or `dial_failed`.
    */
   connect(point: PointId | string): Promise<PeerInfo> {
     return this.#p2p.connect(point);

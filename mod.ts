@@ -3,8 +3,8 @@
  * Octez nodes.
  *
  * This entry point re-exports the generated wire codecs (connection message, metadata, Ack/Nack,
- * the P2P envelope, gossipsub messages), the codec runtime they run on, and the base types (points,
- * rejection motives). Sub-modules: `@tzp2p/tzp2p/encoding` (codec runtime),
+ * the P2P envelope, gossipsub messages, the shell's distributed-db messages with their Octez JSON
+ * form), the codec runtime they run on, and the base types (points, rejection motives). Sub-modules: `@tzp2p/tzp2p/encoding` (codec runtime),
  * `@tzp2p/tzp2p/codegen` (schema language and generator).
  *
  * ```ts
@@ -26,6 +26,9 @@ export * from "./gen/base.ts";
 export * from "./gen/connection.ts";
 export * from "./gen/p2p_message.ts";
 export * from "./gen/gossipsub.ts";
+export * from "./gen/shell.ts";
+export * from "./lib/encoding/shell_json.ts";
 export * from "./lib/encoding/mod.ts";
 export * from "./lib/base/point_id.ts";
 export * from "./lib/base/rejection.ts";
+export type { P2pAddr } from "./lib/connection/p2p_addr.ts";

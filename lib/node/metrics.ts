@@ -564,6 +564,12 @@ export class NodeMetrics {
       help: "Grafts and Prunes, sent or received.",
       labelNames: ["kind", "direction"],
     });
+    // Known label sets start at 0, so that a rate() sees the first event.
+    for (const direction of ["incoming", "outgoing"]) this.#established.inc({ direction }, 0);
+    for (const kind of ["graft", "prune"]) {
+      for (const direction of ["sent", "received"]) this.#meshChanges.inc({ kind, direction }, 0);
+    }
+    this.#delivered.inc(undefined, 0);
     this.#heartbeat = r.histogram({
       name: "tzp2p_gossipsub_heartbeat_duration_seconds",
       help: "Duration of gossipsub heartbeats (automaton and emission).",

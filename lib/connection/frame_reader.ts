@@ -293,17 +293,19 @@ export function decryptChunk(
   nonce: Uint8Array,
   frame: Uint8Array,
 ): Uint8Array {
-  const reader = new FrameReader();
-  reader.push(frame);
-  reader.setChannel(channelKey, nonce.slice());
-  const needed = reader.needed;
-  const plaintext = reader.chunk();
-  if (plaintext === undefined || reader.buffered > 0) {
-    throw new RangeError(
-      frame.length < FRAME_HEADER_LENGTH
-        ? `a chunk frame has at least 2 bytes, got ${frame.length}`
-        : `chunk prefix says ${needed - FRAME_HEADER_LENGTH} bytes, frame has ${frame.length - 2}`,
-    );
+  if (frame.length < FRAME_HEADER_LENGTH) {
+    throw new RangeError(`a chunk frame has at least 2 bytes, got ${frame.length}`);
   }
+  const reader = new FrameReader();
+  reader.setChannel(channelKey, nonce.slice());
+  // The prefix alone first: a clen < 16 is refused before the length is compared.
+  reader.push(frame.subarray(0, FRAME_HEADER_LENGTH));
+  reader.chunk();
+  if (reader.needed !== frame.length) {
+    const clen = reader.needed - FRAME_HEADER_LENGTH;
+    throw new RangeError(`chunk prefix says ${clen} bytes, frame has ${frame.length - 2}`);
+  }
+  reader.push(frame.subarray(FRAME_HEADER_LENGTH));
+  const plaintext = reader.chunk()!;
   return plaintext.slice();
 }

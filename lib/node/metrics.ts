@@ -61,8 +61,8 @@ export interface HistogramValue {
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** A metric and its series, keyed by their label values. */
-abstract class Metric<V> {
+/** What counters, gauges and histograms share: a name, a help line, labels, and series. */
+export abstract class Metric<V> {
   /** The name. */
   readonly name: string;
   /** The help line. */
@@ -73,6 +73,12 @@ abstract class Metric<V> {
   abstract readonly type: MetricType;
   readonly #series = new Map<string, { labels: readonly string[]; value: V }>();
 
+  /**
+   * Checks and records the name and label names.
+   *
+   * @param options Name, help and label names.
+   * @throws {TypeError} On a name or label name the format does not allow.
+   */
   constructor(options: MetricOptions) {
     if (!METRIC_NAME.test(options.name)) {
       throw new TypeError(`metric name ${JSON.stringify(options.name)} is not a Prometheus name`);
@@ -91,7 +97,14 @@ abstract class Metric<V> {
     this.labelNames = labelNames;
   }
 
-  // The series of these labels: every label name given, no other (a RangeError otherwise).
+  /**
+   * The series of these labels, created if new.
+   *
+   * @param labels Every label name, no other.
+   * @param create Its initial value.
+   * @returns The series.
+   * @throws {RangeError} On missing or extra labels.
+   */
   protected series(labels: Labels | undefined, create: () => V): { value: V } {
     const values = this.labelNames.map((name) => {
       const value = labels?.[name];
@@ -115,6 +128,12 @@ abstract class Metric<V> {
     return entry;
   }
 
+  /**
+   * The series of these labels, if it exists.
+   *
+   * @param labels The labels.
+   * @returns Its value.
+   */
   protected find(labels: Labels | undefined): V | undefined {
     const values = this.labelNames.map((name) => labels?.[name] ?? "");
     return this.#series.get(JSON.stringify(values))?.value;
@@ -133,9 +152,18 @@ abstract class Metric<V> {
     }));
   }
 
-  /** The metric's lines in the text format, without the trailing newline of the last. */
+  /**
+   * The metric's series in the text format.
+   *
+   * @returns One line per sample, without newlines.
+   */
   abstract renderSeries(): string[];
 
+  /**
+   * The series with their label values in label-name order.
+   *
+   * @returns The rows.
+   */
   protected rows(): { labels: readonly string[]; value: V }[] {
     return [...this.#series.values()];
   }
@@ -177,7 +205,11 @@ export class Counter extends Metric<{ total: number }> {
     return this.find(labels)?.total ?? 0;
   }
 
-  /** @inheritdoc */
+  /**
+   * The metric's series in the text format.
+   *
+   * @returns One line per sample, without newlines.
+   */
   renderSeries(): string[] {
     return this.rows().map((row) =>
       `${this.name}${labelText(this.labelNames, row.labels)} ${number(row.value.total)}`
@@ -220,7 +252,11 @@ export class Gauge extends Metric<{ value: number }> {
     return this.find(labels)?.value ?? 0;
   }
 
-  /** @inheritdoc */
+  /**
+   * The metric's series in the text format.
+   *
+   * @returns One line per sample, without newlines.
+   */
   renderSeries(): string[] {
     return this.rows().map((row) =>
       `${this.name}${labelText(this.labelNames, row.labels)} ${number(row.value.value)}`
@@ -235,6 +271,12 @@ export class Histogram extends Metric<{ counts: number[]; sum: number; count: nu
   /** The bucket bounds, increasing, without `+Inf`. */
   readonly buckets: readonly number[];
 
+  /**
+   * Checks the buckets; use {@link MetricsRegistry.histogram}.
+   *
+   * @param options Name, help, label names and buckets.
+   * @throws {TypeError | RangeError} On a bad name, or buckets not finite and increasing.
+   */
   constructor(options: HistogramOptions) {
     super(options);
     const buckets = options.buckets.filter((b) => b !== Infinity);
@@ -280,7 +322,11 @@ export class Histogram extends Metric<{ counts: number[]; sum: number; count: nu
     return { buckets: this.buckets, counts, sum: series?.sum ?? 0, count: series?.count ?? 0 };
   }
 
-  /** @inheritdoc */
+  /**
+   * The metric's series in the text format.
+   *
+   * @returns One line per sample, without newlines.
+   */
   renderSeries(): string[] {
     const lines: string[] = [];
     for (const row of this.rows()) {

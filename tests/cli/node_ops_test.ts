@@ -165,3 +165,28 @@ Deno.test("tzp2p node --metrics --rpc-acl: DELETE /network/connections/<peer_id>
     }
   });
 });
+
+Deno.test("tzp2p node --metrics on a port in use: says so on stderr and exits 1 before listening", async () => {
+  await withTempDir(async (dir) => {
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    const node = new CliNode([
+      "--identity",
+      `${dir}/identity.json`,
+      "--expected-pow",
+      "0",
+      "--metrics",
+      `127.0.0.1:${port}`,
+      "--log",
+      "json",
+    ]);
+    try {
+      assert.equal(await node.exit(), 1);
+      assert.match(node.stderr, new RegExp(`cannot serve --metrics on 127\\.0\\.0\\.1:${port}`));
+      assert.ok(!node.events.some((e) => e.event === "listening"), JSON.stringify(node.events));
+    } finally {
+      taken.close();
+      await node.dispose();
+    }
+  });
+});

@@ -191,6 +191,7 @@ function peerInfo(
   const point = snapshot.points.find((p) => p.peerId === peer.peerId);
   return {
     score: peer.score ?? 1.0,
+    // Octez trusts peers by ACL; tzp2p trusts configured points, so a peer is trusted at one.
     trusted: peer.point !== undefined && trusted.has(peer.point),
     conn_metadata: conn === undefined ? undefined : jsonValue(conn.remoteMetadata),
     state: peer.state === "pending" ? "accepted" : peer.state,

@@ -24,6 +24,7 @@ import {
 } from "../../lib/node/mod.ts";
 import { SWAP_REQUEST_SPACING_MS } from "../../lib/node/maintenance.ts";
 import { OctezShellListener, OctezShellPeer } from "../support/octez_shell_peer.ts";
+import { encodeShellMessage } from "../../gen/shell.ts";
 import { freePort, testNode } from "./helpers.ts";
 import { sleep, waitFor } from "../support/async.ts";
 import { Inbox, rawPeer } from "./raw_peer.ts";
@@ -34,6 +35,14 @@ const GHOSTNET = "TEZOS_ITHACANET_2022-01-25T15:00:00Z";
 // A Get_current_branch body: mainnet's chain id NetXdQprcVkpaWU (4 bytes).
 const GET_CURRENT_BRANCH = 0x10;
 const MAINNET_CHAIN_ID = Uint8Array.of(0x7a, 0x06, 0xa7, 0x70);
+// A Get_block_headers body (tag 0x20): a 4-byte list length, then 32-byte hashes.
+const GET_BLOCK_HEADERS = 0x20;
+const getBlockHeadersBody = (hashes: Uint8Array[]) => {
+  const body = new Uint8Array(4 + 32 * hashes.length);
+  new DataView(body.buffer).setUint32(0, 32 * hashes.length);
+  hashes.forEach((h, i) => body.set(h, 4 + 32 * i));
+  return body;
+};
 
 function shellOptions(events: NodeEvent[], extra: ShellNodeOptions = {}): ShellNodeOptions {
   return {
@@ -73,22 +82,24 @@ Deno.test("an Octez-style L1 peer dials a shell node: metadata, version (2, 1) a
     assert.equal(event.direction, "incoming");
     assert.deepEqual(event.metadata, { disableMempool: true, privateNode: false });
 
-    const long = crypto.getRandomValues(new Uint8Array(300));
+    const hashes = [1, 2, 3].map(() => crypto.getRandomValues(new Uint8Array(32)));
     await peer.send(GET_CURRENT_BRANCH, MAINNET_CHAIN_ID);
-    await peer.send(0x12, long);
+    await peer.send(GET_BLOCK_HEADERS, getBlockHeadersBody(hashes));
     const first = await messages.read();
     const second = await messages.read();
-    assert.equal(first.value?.message.tag, GET_CURRENT_BRANCH);
-    assert.deepEqual(first.value?.message.body, MAINNET_CHAIN_ID);
-    assert.deepEqual(first.value?.peerId, identity.peerId);
-    assert.equal(second.value?.message.tag, 0x12);
-    assert.deepEqual(second.value?.message.body, long);
+    assert.deepEqual(first.value, {
+      peerId: identity.peerId,
+      message: { kind: "GetCurrentBranch", chainId: MAINNET_CHAIN_ID },
+    });
+    assert.deepEqual(second.value?.message, { kind: "GetBlockHeaders", hashes });
 
-    const answer = Uint8Array.of(1, 2, 3, 4, 5);
-    assert.equal(node.send(identity.peerId, { kind: "Raw", tag: 0x11, body: answer }), true);
+    assert.equal(
+      node.send(identity.peerId, { kind: "GetCurrentHead", chainId: MAINNET_CHAIN_ID }),
+      true,
+    );
     await waitFor("the node's message at the peer", () => peer.received.length === 1);
-    assert.equal(peer.received[0].tag, 0x11);
-    assert.deepEqual(peer.received[0].body, answer);
+    assert.equal(peer.received[0].tag, 0x13);
+    assert.deepEqual(peer.received[0].body, MAINNET_CHAIN_ID);
   } finally {
     messages.releaseLock();
     await peer.close();
@@ -124,14 +135,16 @@ Deno.test("a shell node dials an Octez-style L1 peer: metadata, version (2, 1) a
 
     await peer.send(GET_CURRENT_BRANCH, MAINNET_CHAIN_ID);
     const { value } = await messages.read();
-    assert.equal(value?.message.tag, GET_CURRENT_BRANCH);
-    assert.deepEqual(value?.message.body, MAINNET_CHAIN_ID);
+    assert.deepEqual(value?.message, { kind: "GetCurrentBranch", chainId: MAINNET_CHAIN_ID });
 
-    const answer = Uint8Array.of(9, 8, 7);
-    assert.equal(node.send(identity.peerId, { kind: "Raw", tag: 0x11, body: answer }), true);
+    const deactivate = { kind: "Deactivate", chainId: MAINNET_CHAIN_ID } as const;
+    assert.equal(node.send(identity.peerId, deactivate), true);
     await waitFor("the node's message at the peer", () => peer!.received.length === 1);
-    assert.equal(peer.received[0].tag, 0x11);
-    assert.deepEqual(peer.received[0].body, answer);
+    // The peer reads the bytes alone: tag then body, as the generated codec writes them.
+    const bytes = encodeShellMessage(deactivate);
+    assert.equal(peer.received[0].tag, 0x12);
+    assert.deepEqual(peer.received[0].body, bytes.subarray(2));
+    assert.deepEqual(peer.received[0].body, MAINNET_CHAIN_ID);
   } finally {
     messages.releaseLock();
     await peer?.close();

@@ -3,6 +3,8 @@
 // the node with one error line and stay as they were, and peers.json survives SIGKILL mid-save.
 
 import assert from "node:assert/strict";
+import { configFileArgs, parseNodeArgs } from "../../lib/cli/node_command.ts";
+import { isCliError } from "../../lib/cli/errors.ts";
 import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import { createNode } from "../../lib/node/mod.ts";
 import { parsePeersJson } from "../../lib/node/data_dir.ts";
@@ -20,6 +22,42 @@ async function readPeers(path: string): Promise<Record<string, unknown>[]> {
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
 }
+
+Deno.test("config.json stands for command-line options, minus those the command line gives", () => {
+  const file = {
+    p2p: {
+      listenAddr: "127.0.0.2:0",
+      bootstrapPeers: ["127.0.0.3:9732", "127.0.0.4:9732"],
+      expectedProofOfWork: 0,
+    },
+    network: { chainName: "TEZOS_MAINNET" },
+    metricsAddr: ["127.0.0.1:0"],
+    tzp2p: { profile: "dal", topics: [], bootstrapPeer: true, log: "json", rpcAcl: true },
+  };
+  const cli = ["--listen", "127.0.0.1:0", "--peer=127.0.0.5:1"];
+  const { args, keys } = configFileArgs(file, cli, "c.json");
+  assert.deepEqual(args, [
+    "--expected-pow=0",
+    "--chain=TEZOS_MAINNET",
+    "--metrics=127.0.0.1:0",
+    "--profile=dal",
+    "--bootstrap-peer",
+    "--log=json",
+    "--rpc-acl",
+  ]);
+  assert.equal(keys.get("metrics"), "metrics_addr");
+  assert.equal(keys.get("listen"), undefined);
+  const config = parseNodeArgs([...args, ...cli]);
+  assert.deepEqual(config.listen, { addr: "127.0.0.1", port: 0 });
+  assert.deepEqual(config.peers, [{ kind: "point", point: { addr: "127.0.0.5", port: 1 } }]);
+  assert.equal(config.profile, "dal");
+  assert.equal(config.rpcAcl, true);
+  assert.deepEqual(config.metrics, { addr: "127.0.0.1", port: 0 });
+  assert.throws(
+    () => configFileArgs({ metricsAddr: ["127.0.0.1:1", "127.0.0.1:2"] }, [], "c.json"),
+    (e) => isCliError(e, "usage") && e.message.startsWith("c.json: metrics_addr:"),
+  );
+});
 
 Deno.test("a node restarted on its data directory keeps its peer id and dials its known point", async () => {
   await withTempDir(async (dir) => {

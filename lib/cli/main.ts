@@ -7,6 +7,7 @@
  * deno task tzp2p identity show identity.json
  * deno task tzp2p decode --identity identity.json conversation.jsonl
  * deno task tzp2p node --profile dal --topic 0:tz1… --peer 198.51.100.7:11732 --log json
+ * deno task tzp2p crawl --chain TEZOS_MAINNET --peer boot.tzbeta.net > points.jsonl
  * ```
  *
  * Exit codes: 0 on success (also when `decode` reports `error` items: the input was read, and when
@@ -21,9 +22,10 @@ import { CliError, isCliError } from "./errors.ts";
 import { IDENTITY_USAGE, identityGenerate, identityShow } from "./identity_command.ts";
 import { type CliIo, denoIo } from "./io.ts";
 import { NODE_USAGE, nodeCommand } from "./node_command.ts";
+import { CRAWL_USAGE, crawlCommand } from "./crawl_command.ts";
 
 /** The full usage text. */
-export const USAGE: string = `usage:\n${IDENTITY_USAGE}${DECODE_USAGE}${NODE_USAGE}`;
+export const USAGE: string = `usage:\n${IDENTITY_USAGE}${DECODE_USAGE}${NODE_USAGE}${CRAWL_USAGE}`;
 
 /**
  * Runs one command line.
@@ -43,6 +45,7 @@ export async function main(args: readonly string[], io: CliIo = denoIo()): Promi
     else if (command === "identity" && sub === "show") await identityShow(rest, io);
     else if (command === "decode") await decodeCommand(args.slice(1), io);
     else if (command === "node") await nodeCommand(args.slice(1), io);
+    else if (command === "crawl") await crawlCommand(args.slice(1), io);
     else if (command === "identity") {
       throw new CliError("usage", `identity takes generate or show, got ${JSON.stringify(sub)}`);
     } else throw new CliError("usage", `unknown command ${JSON.stringify(command)}`);

@@ -20,14 +20,13 @@ import {
   blockHash,
   chainIdOfBlockHash,
   computeBlockLocator,
-  createShellNode,
   locatorSteps,
   merklePath,
   merkleRoot,
   operationHash,
   operationsHashOf,
-  type ShellNode,
-} from "../../lib/node/mod.ts";
+} from "../../lib/node/shell_chain.ts";
+import { createShellNode, type ShellNode } from "../../lib/node/shell_node.ts";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { OctezShellPeer, type ShellPeerMetadata } from "../support/octez_shell_peer.ts";
 import { generateTestChain, type TestChain } from "../support/test_chain.ts";

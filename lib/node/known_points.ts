@@ -177,7 +177,8 @@ export class KnownPoints {
    */
   connected(entry: KnownPoint, privateNode: boolean, now: number): void {
     entry.connected = true;
-    entry.public ||= !privateNode;
+    // The latest connection's flag wins (Octez `P2p_point_state.set_private`).
+    entry.public = !privateNode;
     entry.lastSeen = now;
     entry.retryDelay = this.#limits.initialRetryDelay;
   }
@@ -225,6 +226,16 @@ export class KnownPoints {
     return entry === undefined || (!entry.connected && entry.nextAttempt <= now);
   }
 
+  /**
+   * Forgets a point (e.g. one of another network), unless it is connected.
+   *
+   * @param text The point's text.
+   */
+  remove(text: string): void {
+    if (this.#points.get(text)?.connected) return;
+    this.#forget(text);
+  }
+
   #forget(text: string): void {
     const entry = this.#points.get(text);
     if (entry === undefined) return;
@@ -252,11 +263,17 @@ export class KnownPoints {
    * @param size How many points at most (Octez: 50).
    * @param rng The random generator.
    * @param isBanned Points whose peer is banned are left out.
+   * @param isAddrBanned Points whose address is greylisted or blacklisted are left out.
    * @returns The points.
    */
-  list(size: number, rng: Rng, isBanned: (peerKey: string) => boolean): PointId[] {
+  list(
+    size: number,
+    rng: Rng,
+    isBanned: (peerKey: string) => boolean,
+    isAddrBanned: (addr: string) => boolean = () => false,
+  ): PointId[] {
     const candidates = [...this.#points.values()].filter((p) =>
-      p.public && (p.peerKey === undefined || !isBanned(p.peerKey))
+      p.public && (p.peerKey === undefined || !isBanned(p.peerKey)) && !isAddrBanned(p.point.addr)
     );
     const seen = (p: KnownPoint) => p.lastSeen ?? -Infinity;
     const connected = candidates.filter((p) => p.connected).sort((a, b) => seen(a) - seen(b));

@@ -91,7 +91,8 @@ export class Maintenance<W, Meta = unknown> {
     this.#c = config;
   }
 
-  #banned = (key: string): boolean => this.#c.bans.get(key, performance.now()) !== undefined;
+  #banned = (key: string): boolean => this.#c.pool.isPeerRefused(key);
+  #addrBanned = (addr: string): boolean => this.#c.pool.isAddrRefused(addr);
 
   /** One maintenance round: dial below the minimum, trim above the maximum, else maybe swap. */
   round(): void {
@@ -103,7 +104,8 @@ export class Maintenance<W, Meta = unknown> {
     if (count < bounds.minThreshold) {
       const wanted = bounds.minTarget - count;
       const candidates = known.dialCandidates(now, this.#banned, pool.dialling)
-        .filter((p) => p.peerKey === undefined || pool.get(p.peerKey) === undefined);
+        .filter((p) => p.peerKey === undefined || pool.get(p.peerKey) === undefined)
+        .filter((p) => !this.#addrBanned(p.point.addr));
       rng.shuffle(candidates, wanted);
       for (const p of candidates.slice(0, wanted)) pool.dial(p.point, p.source).catch(() => {});
       if (candidates.length < wanted && this.#c.peerDiscovery) {
@@ -130,7 +132,12 @@ export class Maintenance<W, Meta = unknown> {
    */
   onBootstrap(link: PeerLink<W, Meta>): void {
     if (!this.#c.peerDiscovery || link.privateNode) return;
-    const points = this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, this.#banned);
+    const points = this.#c.known.list(
+      ADVERTISED_POINTS,
+      this.#c.rng,
+      this.#banned,
+      this.#addrBanned,
+    );
     if (points.length > 0 && link.send({ kind: "Advertise", points })) {
       this.stats.advertisesSent++;
     }

@@ -49,6 +49,7 @@ export {
   type ShellNodeStats,
 } from "./shell_node.ts";
 export type { P2pLayerStats } from "./p2p_layer.ts";
+export { GREYLISTING_KINDS, type NodeAcl, PEER_GREYLIST_SIZE } from "./acl.ts";
 export type {
   BanSnapshot,
   ConnectionSnapshot,
@@ -75,6 +76,8 @@ export type {
   Direction,
   HandshakeFailedEvent,
   HandshakeRefusedEvent,
+  HeartbeatEvent,
+  MeshChangeEvent,
   MessageDeliveredEvent,
   NodeEvent,
 } from "./events.ts";
@@ -170,3 +173,47 @@ export {
   startPeersSaver,
   writeFileAtomic,
 } from "./data_dir.ts";
+
+// Operating a node: Prometheus metrics and the read-only RPC.
+export {
+  Counter,
+  Gauge,
+  HEARTBEAT_BUCKETS,
+  Histogram,
+  type HistogramOptions,
+  type HistogramValue,
+  type Labels,
+  Metric,
+  type MetricOptions,
+  MetricsRegistry,
+  type MetricType,
+  NodeMetrics,
+  nodeMetrics,
+  type NodeMetricsOptions,
+  type ObservedNode,
+  PROMETHEUS_CONTENT_TYPE,
+  type TrafficTotals,
+} from "./metrics.ts";
+export { type OpsNode, type OpsServer, type OpsServerOptions, serveOps } from "./ops_server.ts";
+
+// An L1 peer's typed shell messages and the chain it answers from.
+export type { ReceivedShellMessage, ShellNodeServeOptions } from "./shell_node.ts";
+export {
+  blockHash,
+  chainIdOfBlockHash,
+  computeBlockLocator,
+  EMPTY_MEMPOOL,
+  type LocatorSeed,
+  locatorSteps,
+  MAX_LOCATOR_SIZE,
+  type MaybePromise,
+  merklePath,
+  merkleRoot,
+  operationHash,
+  operationsHashOf,
+  type ShellChain,
+  type ShellChainHead,
+  type ShellRequester,
+  ShellResponder,
+} from "./shell_chain.ts";
+export type * from "../../gen/shell.ts";

@@ -31,6 +31,7 @@ import {
   type WorkerStats,
 } from "../gossipsub/mod.ts";
 import { NodeError } from "./errors.ts";
+import type { NodeAcl } from "./acl.ts";
 import type { NodeEvent } from "./events.ts";
 import {
   fromWire,
@@ -121,6 +122,8 @@ export class Node<T, I, M> {
   readonly listeningPoint: PointId | undefined;
   /** The profile the node runs, with the options' overrides applied. */
   readonly profile: NetworkProfile;
+  /** Greylists and blacklists: list, add, remove, clear. */
+  readonly acl: NodeAcl;
   readonly #key: string;
   readonly #instance: GossipInstance<T, I, M>;
   readonly #worker: GossipsubWorker<string, T, I, M>;
@@ -216,6 +219,7 @@ export class Node<T, I, M> {
       onMessage: (link, message) => this.#onMessage(link, message),
     });
     this.listeningPoint = this.#p2p.listeningPoint;
+    this.acl = this.#p2p.aclApi();
     if (profile.trustConfiguredPoints) {
       for (const point of this.#p2p.bootstrapPoints) trusted.add(pointIdToString(point));
     }

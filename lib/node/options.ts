@@ -93,8 +93,11 @@ export interface NodeOptionsBase {
   readonly swapLingerMs?: number | null;
   /** How long a kicked peer is refused, in ms (default 10 minutes). */
   readonly kickBanMs?: number;
-  /** How long a peer that sent a malformed message is refused, in ms (default 10 minutes). */
-  readonly greylistMs?: number;
+  /**
+   * How long an address that failed authentication or sent a malformed message is refused, ms
+   * (Octez `ip_greylist_cleanup_delay`: 86 400 000, a day).
+   */
+  readonly ipGreylistMs?: number;
   /** Time limit of an outgoing connection, TCP connect and handshake, in ms (Octez: 10 000). */
   readonly connectTimeoutMs?: number;
   /** Time limit of an incoming handshake in ms (Octez: 5 000). */

@@ -34,6 +34,7 @@ import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
 import type { P2pStat } from "../connection/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { Rng } from "../base/rng.ts";
+import { Acl, type NodeAcl } from "./acl.ts";
 import { BanList } from "./ban_list.ts";
 import { NodeError } from "./errors.ts";
 import type { NodeEvent } from "./events.ts";
@@ -97,8 +98,8 @@ export interface P2pLayerConfig<W, Meta> {
   readonly maxIncomingHandshakes: number;
   /** Outgoing queue bound of each connection, bytes. */
   readonly outgoingQueueSize: number;
-  /** How long a peer that sent a malformed message is refused, ms. */
-  readonly greylistMs: number;
+  /** How long a greylisted address is refused, ms. */
+  readonly ipGreylistMs: number;
   /** When to dial a point again after a failure or a disconnection. */
   readonly reconnection: ReconnectionSchedule;
   /** Send and answer Bootstrap, learn from Advertise. */
@@ -174,7 +175,7 @@ export function p2pLayerSettings<Meta>(
     authenticationTimeoutMs: profile.authenticationTimeoutMs,
     maxIncomingHandshakes: profile.maxIncomingHandshakes,
     outgoingQueueSize: profile.outgoingQueueSize,
-    greylistMs: profile.greylistMs,
+    ipGreylistMs: profile.ipGreylistMs,
     reconnection: profile.reconnection,
     peerDiscovery: profile.peerDiscovery,
     swapLingerMs: profile.swapLingerMs,
@@ -216,8 +217,10 @@ export class P2pLayer<W, Meta> {
   readonly listeningPoint: PointId | undefined;
   /** The known points (shared with the gossip layer for PX and `Connect`). */
   readonly known: KnownPoints;
-  /** Refused peers. */
+  /** Kicked peers (timed bans). */
   readonly bans: BanList = new BanList();
+  /** Greylists and blacklists of addresses and peers. */
+  readonly acl: Acl;
   /** The pool. */
   readonly pool: Pool<W, Meta>;
   readonly #maintenance: Maintenance<W, Meta>;
@@ -237,6 +240,7 @@ export class P2pLayer<W, Meta> {
     const selfKey = peerIdKey(c.identity.peerId);
     const now = performance.now();
     const { reconnection } = c;
+    this.acl = new Acl({ ipGreylistMs: c.ipGreylistMs });
     this.known = new KnownPoints({
       maxKnownPoints: 400,
       targetKnownPoints: 300,
@@ -290,7 +294,7 @@ export class P2pLayer<W, Meta> {
         authenticationTimeoutMs: c.authenticationTimeoutMs,
         maxIncomingHandshakes: c.maxIncomingHandshakes,
         outgoingQueueSize: c.outgoingQueueSize,
-        greylistMs: c.greylistMs,
+        acl: this.acl,
         reconnectDelayMs: reconnection.afterDisconnectionMs,
         remoteListeningPoint: c.remoteListeningPoint,
         peerDiscovery: c.peerDiscovery,
@@ -360,7 +364,11 @@ export class P2pLayer<W, Meta> {
       connections: this.pool.size,
       pendingConnections: this.pool.pending,
       knownPoints: this.known.size,
-      pool: { ...this.pool.stats },
+      pool: {
+        ...this.pool.stats,
+        handshakeFailures: { ...this.pool.stats.handshakeFailures },
+        nacks: { ...this.pool.stats.nacks },
+      },
       maintenance: { ...this.#maintenance.stats },
     };
   }
@@ -438,7 +446,57 @@ export class P2pLayer<W, Meta> {
       reason: ban.reason,
       until: Number.isFinite(ban.until) ? wall(ban.until) : null,
     }));
-    return { connections, points, peers: [...peers.values()], bans, greylistedIps: [] };
+    for (const key of this.acl.bannedPeers()) {
+      bans.push({ peerId: peerIdToString(fromHex(key)), reason: "blacklisted", until: null });
+    }
+    for (const key of this.acl.greylistedPeers()) {
+      bans.push({ peerId: peerIdToString(fromHex(key)), reason: "greylisted", until: null });
+    }
+    const greylistedIps = this.acl.greylistedIps(now).map(([addr]) => addr);
+    return { connections, points, peers: [...peers.values()], bans, greylistedIps };
+  }
+
+  /** The refusal lists as the application sees them (addresses canonical, peers base58). */
+  aclApi(): NodeAcl {
+    const now = () => performance.now();
+    const key = (peerId: Uint8Array | string) =>
+      peerIdKey(typeof peerId === "string" ? peerIdFromString(peerId) : peerId);
+    const addrOf = (addr: string) => makePointId(addr, 1).addr; // canonical, or a PointIdError
+    const text = (k: string) => peerIdToString(fromHex(k));
+    return {
+      greylistedIps: () => this.acl.greylistedIps(now()).map(([addr]) => addr),
+      greylistIp: (addr) => this.acl.greylistIp(addrOf(addr), now()),
+      greylistedPeers: () => this.acl.greylistedPeers().map(text),
+      clearGreylist: () => this.acl.clearGreylists(),
+      banIp: (addr) => this.banIp(addrOf(addr)),
+      unbanIp: (addr) => this.acl.unbanIp(addrOf(addr)),
+      bannedIps: () => this.acl.bannedIps(),
+      banPeer: (peerId) => this.banPeer(key(peerId)),
+      unbanPeer: (peerId) => this.acl.unbanPeer(key(peerId)),
+      bannedPeers: () => this.acl.bannedPeers().map(text),
+    };
+  }
+
+  /**
+   * Blacklists a peer until unbanned and closes its connection (Octez `P2p_pool.Peers.ban`).
+   *
+   * @param peerKey The peer's key.
+   */
+  banPeer(peerKey: string): void {
+    this.acl.banPeer(peerKey);
+    this.pool.disconnect(peerKey).catch(() => {});
+  }
+
+  /**
+   * Blacklists an address until unbanned and closes the connections from it.
+   *
+   * @param addr The address (canonical text).
+   */
+  banIp(addr: string): void {
+    this.acl.banIp(addr);
+    for (const link of this.pool.links()) {
+      if (link.conn.info.remoteAddress === addr) this.pool.disconnect(link.key).catch(() => {});
+    }
   }
 
   /** The connected peers. */

@@ -60,7 +60,7 @@ export function resolveProfile(base: NetworkProfile, options: NodeOptionsBase): 
       "authenticationTimeoutMs",
       "swapLingerMs",
       "kickBanMs",
-      "greylistMs",
+      "ipGreylistMs",
     ] as const
   ) {
     checkDuration(name, options[name]);
@@ -76,7 +76,7 @@ export function resolveProfile(base: NetworkProfile, options: NodeOptionsBase): 
     swapLingerMs: options.swapLingerMs === undefined ? base.swapLingerMs : options.swapLingerMs,
     maintenanceMs: options.maintenanceMs ?? base.maintenanceMs,
     kickBanMs: options.kickBanMs ?? base.kickBanMs,
-    greylistMs: options.greylistMs ?? base.greylistMs,
+    ipGreylistMs: options.ipGreylistMs ?? base.ipGreylistMs,
     outgoingQueueSize: options.outgoingQueueSize ?? base.outgoingQueueSize,
   };
 }

@@ -45,6 +45,7 @@ import { NodeError } from "./errors.ts";
 import type { KnownPoint, KnownPoints, PointSource } from "./known_points.ts";
 import type { MaintenanceBounds } from "./options.ts";
 import { PeerLink } from "./peer_link.ts";
+import { type Acl, GREYLISTING_KINDS } from "./acl.ts";
 import type { Direction, NodeEvent } from "./events.ts";
 import { rejectionMotiveName } from "../base/rejection.ts";
 
@@ -61,8 +62,10 @@ export interface PoolConfig<W, Meta> {
   readonly codec: AppCodec<W>;
   /** Known points. */
   readonly known: KnownPoints;
-  /** Refused peers. */
+  /** Kicked peers (timed bans). */
   readonly bans: BanList;
+  /** Greylists and blacklists of addresses and peers. */
+  readonly acl: Acl;
   /** Random choices (Nack point lists). */
   readonly rng: Rng;
   /** Connection cap. */
@@ -75,8 +78,6 @@ export interface PoolConfig<W, Meta> {
   readonly maxIncomingHandshakes: number;
   /** Outgoing queue bound of each connection, bytes. */
   readonly outgoingQueueSize: number;
-  /** Greylist duration after a malformed message, ms. */
-  readonly greylistMs: number;
   /** Delay before dialling a point again after its connection ended, ms. */
   readonly reconnectDelayMs: number;
   /** Where the remote listens, when the metadata says it (else the connection message's port). */
@@ -105,6 +106,12 @@ export interface PoolStats {
   refused: number;
   /** Connections established (both directions). */
   established: number;
+  /** Incoming sockets closed at once because their address is greylisted or blacklisted. */
+  refusedAddresses: number;
+  /** Handshakes that failed, by Octez error name (`Not_enough_proof_of_work`, …). */
+  handshakeFailures: Record<string, number>;
+  /** Nacks, by side (`local`, `remote`) and Octez motive name (`local:Too_many_connections`). */
+  nacks: Record<string, number>;
 }
 
 /** The connection pool. */
@@ -125,6 +132,9 @@ export class Pool<W, Meta = unknown> {
     incoming: 0,
     refused: 0,
     established: 0,
+    refusedAddresses: 0,
+    handshakeFailures: {},
+    nacks: {},
   };
 
   /**
@@ -187,6 +197,13 @@ export class Pool<W, Meta = unknown> {
       socket.close();
       return;
     }
+    const from = socketPoint(socket);
+    // Octez drops a banned address before reading a byte (`P2p_connect_handler.accept`).
+    if (from !== undefined && this.#c.acl.isIpBanned(from.addr, performance.now())) {
+      this.stats.refusedAddresses++;
+      socket.close();
+      return;
+    }
     this.#incomingHandshakes++;
     this.#track((async () => {
       let auth: AuthenticatedConnection<Meta>;
@@ -198,14 +215,21 @@ export class Pool<W, Meta = unknown> {
           signal: this.#abort.signal,
         });
       } catch (e) {
-        // Octez greylists the IP here; a failed handshake only costs this socket.
-        this.#failed("incoming", socketPoint(socket), e);
+        this.#failed("incoming", from, e);
+        // An exception that is not a connection error greylists the address too (Octez
+        // `accept`'s exception handler).
+        if (from !== undefined && !(e instanceof P2pError)) {
+          this.#c.acl.greylistIp(from.addr, performance.now());
+        }
         return;
       } finally {
         this.#incomingHandshakes--;
       }
-      const point = auth.info.remoteListeningPoint ?? socketPoint(socket);
-      await this.#establish(auth, undefined).catch((e) => this.#failed("incoming", point, e));
+      const point = auth.info.remoteListeningPoint ?? from;
+      await this.#establish(auth, undefined).catch((e) => {
+        this.#failed("incoming", point, e);
+        this.#learnAlternatives(e);
+      });
     })());
   }
 
@@ -220,7 +244,17 @@ export class Pool<W, Meta = unknown> {
   // Reports a handshake that did not end in a running connection. Refusals of ours were
   // reported where they were decided (#refuse).
   #failed(direction: Direction, point: PointId | undefined, e: unknown): void {
-    if (this.#c.onEvent === undefined || e instanceof NodeError) return;
+    if (e instanceof NodeError) return;
+    if (e instanceof P2pError && point !== undefined && GREYLISTING_KINDS.has(e.kind)) {
+      this.#c.acl.greylistIp(point.addr, performance.now());
+    }
+    if (e instanceof P2pError && e.kind === "myself" && point !== undefined) {
+      this.#c.known.addOwn(point); // Octez `may_register_my_id_point`, both directions
+    }
+    if (isP2pError(e, "rejected_by_nack")) {
+      count(this.stats.nacks, `remote:${rejectionMotiveName(e.details.motive ?? 0)}`);
+    } else count(this.stats.handshakeFailures, octezErrorName(e));
+    if (this.#c.onEvent === undefined) return;
     const pointText = point === undefined ? undefined : pointIdToString(point);
     const peer = e instanceof P2pError ? e.details.peerId : undefined;
     const peerId = peer === undefined ? undefined : peerIdToString(peer);
@@ -266,16 +300,16 @@ export class Pool<W, Meta = unknown> {
       return Promise.reject(new NodeError("closed", "the node is closed", { point: text }));
     }
     if (this.#c.known.isOwn(text)) return refuse("it is this node");
+    if (this.#c.acl.isIpBanned(point.addr, performance.now())) return refuse("address banned");
     if (this.#dialling.has(text)) return refuse("already being dialled");
     const entry = this.#c.known.add(point, source, performance.now());
     if (entry === undefined) return refuse("not a dialable point");
     if (entry.connected) return refuse("already connected");
     const peer = expectedPeerKey ?? entry.peerKey;
     if (peer !== undefined && this.#links.has(peer)) return refuse("peer already connected");
-    if (peer !== undefined && this.#c.bans.get(peer, performance.now()) !== undefined) {
-      return refuse("peer banned");
-    }
-    if (this.#links.size + this.pending >= this.#c.bounds.maxConnections) {
+    if (peer !== undefined && this.#banned(peer)) return refuse("peer banned");
+    // Octez counts running connections only (`P2p_connect_handler.connect`).
+    if (this.#links.size >= this.#c.bounds.maxConnections) {
       return refuse("too many connections");
     }
     this.stats.dials++;
@@ -292,10 +326,8 @@ export class Pool<W, Meta = unknown> {
       } catch (e) {
         this.stats.dialFailures++;
         this.#failed("outgoing", point, e);
-        if (isP2pError(e, "myself")) this.#c.known.addOwn(point);
-        else this.#c.known.failed(entry, performance.now());
-        const alternatives = isP2pError(e, "rejected_by_nack") ? e.details.alternativePoints : [];
-        for (const p of alternatives ?? []) this.#c.known.add(p, "nack", performance.now());
+        if (!isP2pError(e, "myself")) this.#c.known.failed(entry, performance.now());
+        this.#learnAlternatives(e);
         if (e instanceof NodeError) throw e;
         throw new NodeError("dial_failed", `dialling ${text} failed: ${String(e)}`, {
           point: text,
@@ -321,12 +353,23 @@ export class Pool<W, Meta = unknown> {
       by: "local",
       motive: motive === undefined ? `closed without Nack: ${why}` : rejectionMotiveName(motive),
     });
+    if (motive !== undefined) count(this.stats.nacks, `local:${rejectionMotiveName(motive)}`);
+    // A point of another network is forgotten, not greylisted: a node of ours may share its
+    // address (Octez `authenticate`, `Rejected_no_common_protocol`).
+    if (point !== undefined && motive !== undefined && NO_COMMON_PROTOCOL.has(motive)) {
+      this.#c.known.remove(pointIdToString(point));
+    }
     if (motive === undefined) auth.close();
     else {
       // Octez sends up to 50 known points with every Nack, none when peer discovery is off
       // (`p2p_connect_handler.ml` 512-518).
       const points = this.#c.peerDiscovery
-        ? this.#c.known.list(ADVERTISED_POINTS, this.#c.rng, (k) => this.#banned(k))
+        ? this.#c.known.list(
+          ADVERTISED_POINTS,
+          this.#c.rng,
+          (k) => this.#banned(k),
+          (addr) => this.#c.acl.isIpBanned(addr, performance.now()),
+        )
         : [];
       await nack(auth, motive, points, { graceMs: 200 });
     }
@@ -337,8 +380,39 @@ export class Pool<W, Meta = unknown> {
     );
   }
 
+  /**
+   * Whether a peer is refused: kicked, greylisted or blacklisted.
+   *
+   * @param key The peer's key.
+   * @returns `true` when refused.
+   */
+  isPeerRefused(key: string): boolean {
+    return this.#banned(key);
+  }
+
+  /**
+   * Whether an address is refused: greylisted or blacklisted.
+   *
+   * @param addr The address.
+   * @returns `true` when refused.
+   */
+  isAddrRefused(addr: string): boolean {
+    return this.#c.acl.isIpBanned(addr, performance.now());
+  }
+
   #banned(key: string): boolean {
-    return this.#c.bans.get(key, performance.now()) !== undefined;
+    return this.#c.acl.isPeerBanned(key) || this.#c.bans.get(key, performance.now()) !== undefined;
+  }
+
+  // Alternative points of a Nack we received, in either direction (Octez registers them unless
+  // peer discovery is off).
+  #learnAlternatives(e: unknown): void {
+    if (!this.#c.peerDiscovery || !isP2pError(e, "rejected_by_nack")) return;
+    for (const p of e.details.alternativePoints ?? []) {
+      if (!this.#c.acl.isIpBanned(p.addr, performance.now())) {
+        this.#c.known.add(p, "nack", performance.now());
+      }
+    }
   }
 
   async #establish(
@@ -363,7 +437,9 @@ export class Pool<W, Meta = unknown> {
     if (info.versionSelection.kind === "rejected") {
       return this.#refuse(auth, info.versionSelection.motive);
     }
-    if (this.#links.size + this.pending >= this.#c.bounds.maxConnections) {
+    // Octez compares running connections with max_connections (`raw_authenticate`; it also lets
+    // one more in at random, which we do not: the cap stays deterministic).
+    if (this.#links.size >= this.#c.bounds.maxConnections) {
       return this.#refuse(auth, RejectionMotive.TooManyConnections);
     }
     const initiator = info.incoming ? key : this.#c.selfKey;
@@ -441,7 +517,10 @@ export class Pool<W, Meta = unknown> {
       this.#c.known.disconnected(link.point, now, this.#c.reconnectDelayMs);
     }
     if (isP2pError(error, "decoding_error")) {
-      this.#c.bans.ban(link.key, "greylisted", this.#c.greylistMs, now);
+      // Octez greylists both the address and the peer (`p2p_conn.ml` 112-114).
+      this.#c.acl.greylistPeer(link.key);
+      const addr = link.conn.info.remoteAddress;
+      if (addr !== undefined) this.#c.acl.greylistIp(addr, now);
     }
     this.#emit({
       event: "connection_closed",
@@ -503,4 +582,15 @@ export function octezErrorName(e: unknown): string {
   if (e instanceof P2pError) return e.kind[0].toUpperCase() + e.kind.slice(1);
   if (e instanceof Deno.errors.ConnectionRefused) return "Connection_refused";
   return e instanceof Error ? e.name : "Unknown_error";
+}
+
+// Nack motives that mean another network: the point is forgotten.
+const NO_COMMON_PROTOCOL: ReadonlySet<number> = new Set([
+  RejectionMotive.UnknownChainName,
+  RejectionMotive.DeprecatedP2pVersion,
+  RejectionMotive.DeprecatedDistributedDbVersion,
+]);
+
+function count(counters: Record<string, number>, key: string): void {
+  counters[key] = (counters[key] ?? 0) + 1;
 }

@@ -61,8 +61,8 @@ export interface NetworkProfile {
   readonly maintenanceMs: number | null;
   /** How long a kicked peer is refused, ms (`Infinity`: until unbanned, as Octez's DAL). */
   readonly kickBanMs: number;
-  /** How long a peer that sent a malformed message is refused, ms. */
-  readonly greylistMs: number;
+  /** How long a greylisted address is refused, ms (Octez `ip_greylist_cleanup_delay`). */
+  readonly ipGreylistMs: number;
   /** Bound of each connection's outgoing queue, bytes. */
   readonly outgoingQueueSize: number;
   /** Configured (bootstrap) points are trusted: gossipsub counts them as `outbound` (DAL). */
@@ -116,7 +116,7 @@ export function shellProfile(chainName: string = MAINNET_CHAIN_NAME): NetworkPro
     swapLingerMs: 30_000,
     maintenanceMs: 120_000,
     kickBanMs: 600_000,
-    greylistMs: 600_000,
+    ipGreylistMs: 86_400_000,
     outgoingQueueSize: 8 * MIB,
     trustConfiguredPoints: false,
     batchValidationMs: undefined,
@@ -160,7 +160,7 @@ export function dalProfile(l1ChainName: string = MAINNET_CHAIN_NAME): NetworkPro
     swapLingerMs: null,
     maintenanceMs: null,
     kickBanMs: Infinity,
-    greylistMs: 600_000,
+    ipGreylistMs: 86_400_000,
     outgoingQueueSize: 8 * MIB,
     trustConfiguredPoints: true,
     batchValidationMs: 100,

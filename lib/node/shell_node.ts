@@ -13,6 +13,7 @@
 import { type PointId, pointIdToString } from "../base/point_id.ts";
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
+import type { NodeAcl } from "./acl.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { shellCodec, type ShellMessage } from "../../gen/shell.ts";
 import { Rng } from "../base/rng.ts";
@@ -77,6 +78,8 @@ export class ShellNode {
   readonly listeningPoint: PointId | undefined;
   /** The profile the node runs, with the options' overrides applied. */
   readonly profile: NetworkProfile;
+  /** Greylists and blacklists: list, add, remove, clear. */
+  readonly acl: NodeAcl;
   /** The shell messages received, in arrival order; ends when the node closes. */
   readonly messages: ReadableStream<ReceivedShellMessage>;
   readonly #p2p: P2pLayer<ShellMessage, ConnectionMetadata>;
@@ -119,6 +122,7 @@ export class ShellNode {
       onMessage: (link, message) => this.#receive(link, message),
     });
     this.listeningPoint = this.#p2p.listeningPoint;
+    this.acl = this.#p2p.aclApi();
     this.#p2p.start();
   }
 

@@ -59,6 +59,8 @@ export const handShellMetadataCodec: MetadataCodec<ShellPeerMetadata> = {
 
 /** Options of a test L1 peer. */
 export interface OctezShellPeerOptions {
+  /** Where a listener binds (default 127.0.0.1; another loopback address keeps ACLs apart). */
+  readonly hostname?: string;
   /** The chain name announced (default `TEZOS_MAINNET`). */
   readonly chainName?: string;
   /** Our metadata (default: both flags false, as an Octez node by default). */
@@ -163,8 +165,9 @@ export class OctezShellListener {
   constructor(options: OctezShellPeerOptions = {}) {
     this.#options = options;
     this.#identity = options.identity ?? generateIdentitySync(2);
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.point = makePointId("127.0.0.1", (this.#listener.addr as Deno.NetAddr).port);
+    const hostname = options.hostname ?? "127.0.0.1";
+    this.#listener = Deno.listen({ hostname, port: 0 });
+    this.point = makePointId(hostname, (this.#listener.addr as Deno.NetAddr).port);
   }
 
   /**

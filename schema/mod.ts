@@ -84,6 +84,7 @@ export type {
   MergeNode,
   Node,
   SchemaFile,
+  Size,
   UnionNode,
 } from "../lib/codegen/dsl.ts";
 

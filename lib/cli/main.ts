@@ -21,6 +21,8 @@ import { DECODE_USAGE, decodeCommand } from "./decode_command.ts";
 import { CliError, isCliError } from "./errors.ts";
 import { IDENTITY_USAGE, identityGenerate, identityShow } from "./identity_command.ts";
 import { type CliIo, denoIo } from "./io.ts";
+
+export type { CliIo };
 import { NODE_USAGE, nodeCommand } from "./node_command.ts";
 import { CRAWL_USAGE, crawlCommand } from "./crawl_command.ts";
 

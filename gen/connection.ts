@@ -301,11 +301,7 @@ export function sizeOfAckMessage(v: AckMessage): number {
       break;
     }
     default:
-      throw new EncodeError(
-        "unexpected_case",
-        "AckMessage",
-        `kind ${(v as { kind: string }).kind}`,
-      );
+      throw EncodeError.at("unexpected_case", "AckMessage", `kind ${(v as { kind: string }).kind}`);
   }
   return size;
 }

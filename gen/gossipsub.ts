@@ -556,7 +556,7 @@ export function sizeOfDalGossipMessage(v: DalGossipMessage): number {
       break;
     }
     default:
-      throw new EncodeError(
+      throw EncodeError.at(
         "unexpected_case",
         "DalGossipMessage",
         `kind ${(v as { kind: string }).kind}`,
@@ -947,7 +947,7 @@ export function sizeOfSimpleGossipMessage(v: SimpleGossipMessage): number {
       break;
     }
     default:
-      throw new EncodeError(
+      throw EncodeError.at(
         "unexpected_case",
         "SimpleGossipMessage",
         `kind ${(v as { kind: string }).kind}`,

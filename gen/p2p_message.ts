@@ -114,11 +114,7 @@ export function sizeOfP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): number 
       break;
     }
     default:
-      throw new EncodeError(
-        "unexpected_case",
-        "P2pMessage",
-        `kind ${(v as { kind: string }).kind}`,
-      );
+      throw EncodeError.at("unexpected_case", "P2pMessage", `kind ${(v as { kind: string }).kind}`);
   }
   return size;
 }

@@ -726,7 +726,7 @@ export function sizeOfOperationListListPath(v: OperationListListPath): number {
       break;
     }
     default:
-      throw new EncodeError(
+      throw EncodeError.at(
         "unexpected_case",
         "OperationListListPath",
         `kind ${(v as { kind: string }).kind}`,
@@ -1426,7 +1426,7 @@ export function sizeOfShellMessage(v: ShellMessage): number {
       break;
     }
     default:
-      throw new EncodeError(
+      throw EncodeError.at(
         "unexpected_case",
         "ShellMessage",
         `kind ${(v as { kind: string }).kind}`,

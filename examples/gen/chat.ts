@@ -164,7 +164,7 @@ export function sizeOfChatMessage(v: ChatMessage): number {
       break;
     }
     default:
-      throw new EncodeError(
+      throw EncodeError.at(
         "unexpected_case",
         "ChatMessage",
         `kind ${(v as { kind: string }).kind}`,

@@ -79,7 +79,7 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
         }
         f.line("default:");
         f.indent(() =>
-          f.list(`throw new ${e.rt("EncodeError")}(`, [
+          f.list(`throw ${e.rt("EncodeError")}.at(`, [
             `"unexpected_case"`,
             `"${path}"`,
             `\`kind \${(${v} as { kind: string }).kind}\``,

@@ -153,10 +153,10 @@ export class MessageAssembler {
     // A uint30 read as a signed int32, as data-encoding does: ≥ 0x80000000 is negative.
     const length = (h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
     if (length < 0) {
-      throw new DecodeError("invalid_int", "P2pMessage", 0, `uint30 ${length}`);
+      throw DecodeError.at("invalid_int", "P2pMessage", 0, `uint30 ${length}`);
     }
     if (length > MAX_P2P_MESSAGE_SIZE - P2P_LENGTH_PREFIX) {
-      throw new DecodeError(
+      throw DecodeError.at(
         "size_limit_exceeded",
         "P2pMessage",
         0,

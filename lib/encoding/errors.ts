@@ -84,28 +84,8 @@ export class DecodeError extends TzError<DecodeErrorKind, DecodeErrorDetails> {
     message: string,
     details: DecodeErrorDetails,
     options?: ErrorOptions,
-  );
-  /**
-   * The former positional form, kept while its last callers move to {@link DecodeError.at}.
-   *
-   * @deprecated Use `DecodeError.at(kind, path, offset, detail)`.
-   */
-  constructor(kind: DecodeErrorKind, path: string, offset: number, detail?: string);
-  constructor(
-    kind: DecodeErrorKind,
-    text: string,
-    details: DecodeErrorDetails | number,
-    last?: ErrorOptions | string,
   ) {
-    const legacy = typeof details === "number";
-    super(
-      kind,
-      legacy
-        ? decodeMessage(kind, text, details, typeof last === "string" ? last : undefined)
-        : text,
-      legacy ? { path: text, offset: details } : details,
-      typeof last === "object" ? last : undefined,
-    );
+    super(kind, message, details, options);
   }
 
   /**
@@ -155,27 +135,8 @@ export class EncodeError extends TzError<EncodeErrorKind, EncodeErrorDetails> {
     message: string,
     details: EncodeErrorDetails,
     options?: ErrorOptions,
-  );
-  /**
-   * The former positional form, kept while its last callers (generated code) move to
-   * {@link EncodeError.at}.
-   *
-   * @deprecated Use `EncodeError.at(kind, path, detail)`.
-   */
-  constructor(kind: EncodeErrorKind, path: string, detail?: string);
-  constructor(
-    kind: EncodeErrorKind,
-    text: string,
-    details?: EncodeErrorDetails | string,
-    options?: ErrorOptions,
   ) {
-    const legacy = typeof details !== "object";
-    super(
-      kind,
-      legacy ? encodeMessage(kind, text, details) : text,
-      legacy ? { path: text } : details,
-      legacy ? undefined : options,
-    );
+    super(kind, message, details, options);
   }
 
   /**

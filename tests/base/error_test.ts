@@ -209,16 +209,6 @@ Deno.test("DecodeError and EncodeError keep path and offset as properties, read 
   assert.equal(encode.message, "invalid_int at <top>: 70000");
 });
 
-Deno.test("the former positional DecodeError/EncodeError form builds the same error as .at()", () => {
-  assert.deepEqual(
-    new DecodeError("invalid_int", "P2pMessage", 0, "uint30 -1"),
-    DecodeError.at("invalid_int", "P2pMessage", 0, "uint30 -1"),
-  );
-  const legacy = new EncodeError("unexpected_case", "P2pMessage", "kind X");
-  assert.equal(legacy.message, EncodeError.at("unexpected_case", "P2pMessage", "kind X").message);
-  assert.deepEqual(legacy.details, { path: "P2pMessage" });
-});
-
 Deno.test("CliError, GossipsubWorkerError and PointIdError keep their properties, read from details", () => {
   assert.equal(new CliError("invalid_input", "line 4: bad", { line: 4 }).line, 4);
   assert.equal(new CliError("usage", "bad").line, undefined);

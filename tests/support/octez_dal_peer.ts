@@ -50,7 +50,7 @@ export interface DalPeerMetadata {
 }
 
 function fail(kind: "not_enough_data" | "extra_bytes" | "invalid_conversion", at: number): never {
-  throw new DecodeError(kind, "DalPeerMetadata", at);
+  throw DecodeError.at(kind, "DalPeerMetadata", at);
 }
 
 function readBool(bytes: Uint8Array, at: number): boolean {

@@ -36,11 +36,11 @@ export interface ShellPeerMetadata {
 }
 
 function readBool(bytes: Uint8Array, at: number): boolean {
-  if (at >= bytes.length) throw new DecodeError("not_enough_data", "ShellPeerMetadata", at);
+  if (at >= bytes.length) throw DecodeError.at("not_enough_data", "ShellPeerMetadata", at);
   if (bytes[at] === 0x00) return false;
   if (bytes[at] === 0xff) return true;
   // data_encoding's bool is 00 or FF only.
-  throw new DecodeError("invalid_conversion", "ShellPeerMetadata", at);
+  throw DecodeError.at("invalid_conversion", "ShellPeerMetadata", at);
 }
 
 /** The shell metadata codec, by hand from the Octez encoding above. */
@@ -50,7 +50,7 @@ export const handShellMetadataCodec: MetadataCodec<ShellPeerMetadata> = {
   decode(bytes) {
     const disableMempool = readBool(bytes, 0);
     const privateNode = readBool(bytes, 1);
-    if (bytes.length !== 2) throw new DecodeError("extra_bytes", "ShellPeerMetadata", 2);
+    if (bytes.length !== 2) throw DecodeError.at("extra_bytes", "ShellPeerMetadata", 2);
     return { disableMempool, privateNode };
   },
   // src/lib_shell/p2p_node.ml 42: the private flag is the metadata's `private_node`.

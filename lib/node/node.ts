@@ -25,41 +25,40 @@ import {
   type GossipsubWorker,
   type Key,
   makeWorker,
-  type MessageModule,
   type P2pOutput,
   type Validity,
   type WorkerStats,
 } from "../gossipsub/mod.ts";
 import { NodeError } from "./errors.ts";
 import type { NodeAcl } from "./acl.ts";
-import type { NodeEvent } from "./events.ts";
+import { GossipEvents } from "./gossip_events.ts";
 import {
   fromWire,
   type GossipInstance,
   type GossipWireMessage,
   toWire,
 } from "./gossip_instance.ts";
-import type { MaintenanceStats } from "./maintenance.ts";
 import { defaultNodeLimits, duration, type NodeOptions } from "./options.ts";
-import { P2pLayer, p2pLayerSettings, type PeerInfo } from "./p2p_layer.ts";
+import { P2pLayer, p2pLayerSettings, type P2pLayerStats, type PeerInfo } from "./p2p_layer.ts";
 import type { PeerLink } from "./peer_link.ts";
 import type { NodePlan } from "./plan.ts";
-import type { PoolStats } from "./pool.ts";
 import type { NetworkProfile } from "./profiles.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
 import { type Delivered, Subscriptions } from "./subscriptions.ts";
-import { type TopicValidator, TopicValidators } from "./validation.ts";
+import { type TopicValidator, TopicValidators, validatedMessages } from "./validation.ts";
+import {
+  FirstSenders,
+  Publications,
+  type PublishOptions,
+  type PublishResult,
+} from "./publications.ts";
+
+export type { PublishOptions, PublishResult };
 
 export type { PeerInfo };
 
-/** Counters of a node. */
-export interface NodeStats {
-  /** Running connections. */
-  readonly connections: number;
-  /** Connections being dialled or handshaken. */
-  readonly pendingConnections: number;
-  /** Points in the known-points table. */
-  readonly knownPoints: number;
+/** Counters of a node: its P2P layer's, and the gossip side's. */
+export interface NodeStats extends P2pLayerStats {
   /** Gossip messages not sent: no connection, or its outgoing queue was full. */
   readonly outMessagesDropped: number;
   /** Received gossip messages refused by the instance's `accept` check. */
@@ -70,47 +69,14 @@ export interface NodeStats {
   readonly delivered: number;
   /** Messages a subscriber stream dropped because it was full. */
   readonly deliveriesDropped: number;
-  /** Pool counters. */
-  readonly pool: Readonly<PoolStats>;
-  /** Maintenance and peer-exchange counters. */
-  readonly maintenance: Readonly<MaintenanceStats>;
   /** Gossipsub worker counters. */
   readonly gossip: Readonly<WorkerStats>;
 }
 
 type Wire<T, I, M> = GossipWireMessage<T, I, M>;
 
-/** Options of {@link Node.publish}. */
-export interface PublishOptions<I> {
-  /** The id; required when the instance does not mint ids (the DAL names its shards). */
-  readonly messageId?: I;
-  /**
-   * Resolve even when no peer receives the message (it stays in our cache for gossip); by
-   * default that rejects with `no_peers_subscribed`, as js-libp2p gossipsub does.
-   */
-  readonly allowNoPeers?: boolean;
-}
-
-/** What {@link Node.publish} did. */
-export interface PublishResult<I> {
-  /** The message id. */
-  readonly messageId: I;
-  /** The peers it was handed to (mesh or fanout peers, and direct peers). */
-  readonly recipients: readonly Uint8Array[];
-}
-
-interface PendingPublish<I> {
-  readonly messageId: I;
-  readonly allowNoPeers: boolean;
-  resolve(result: PublishResult<I>): void;
-  reject(error: unknown): void;
-}
-
 /** The options the node constructor reads (the instance comes separately). */
 export type NodeSettings<T> = Omit<NodeOptions<T, unknown, unknown>, "gossip" | "profile">;
-
-// Senders remembered for messages not delivered yet (a few seconds of a busy DAL node).
-const MAX_REMEMBERED_SENDERS = 16_384;
 
 /** A running node. Build it with {@link createNode}; stop it with {@link Node.close}. */
 export class Node<T, I, M> {
@@ -133,12 +99,12 @@ export class Node<T, I, M> {
   readonly #kickBanMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
-  readonly #onEvent: ((event: NodeEvent) => void) | undefined;
+  readonly #events: GossipEvents<T, I, M>;
   // First sender of each received message until it is delivered (bounded: ids that are never
   // delivered, being invalid or duplicates, age out first).
-  readonly #senders = new Map<Key, string>();
+  readonly #senders = new FirstSenders();
   readonly #validators: TopicValidators<T, I, M>;
-  readonly #publishing = new Map<Key, PendingPublish<I>>();
+  readonly #publishing = new Publications<I>();
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -168,7 +134,11 @@ export class Node<T, I, M> {
     this.profile = profile;
     this.#key = peerIdKey(identity.peerId);
     this.#instance = instance;
-    this.#onEvent = options.onEvent;
+    this.#events = new GossipEvents(
+      options.onEvent,
+      instance.describe,
+      (key) => peerIdToString(this.#peerId(key)),
+    );
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
     const rng = new Rng(seed ^ 0x5bd1e995);
     const heartbeatMs = duration("heartbeatMs", options.heartbeatMs, 1000);
@@ -232,11 +202,19 @@ export class Node<T, I, M> {
         peer: { key: (p) => p, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0) },
         topic: instance.topic,
         messageId: instance.messageId,
-        message: this.#checkedMessages(instance.message),
+        message: validatedMessages(
+          instance.message,
+          this.#validators,
+          instance.topic,
+          instance.messageId,
+          (idKey) => {
+            const sender = this.#senders.get(idKey);
+            return sender === undefined ? undefined : this.#peerId(sender);
+          },
+        ),
         peerFilter: options.peerFilter === undefined
           ? undefined
-          : (peer, action) =>
-            options.peerFilter!(this.#p2p.pool.get(peer)?.peerId ?? fromHex(peer), action),
+          : (peer, action) => options.peerFilter!(this.#peerId(peer), action),
         onPublished: (messageId, recipients) => this.#published(messageId, recipients),
         rng: seed,
         self: this.#key,
@@ -248,7 +226,9 @@ export class Node<T, I, M> {
         // One reconnection schedule: the P2P layer's (the profile's back-off), not a second one
         // in the worker.
         pointContactable: (point) => this.#p2p.known.isDue(point, performance.now()),
-        onHeartbeat: this.#onEvent === undefined ? undefined : (ms) => this.#heartbeatDone(ms),
+        onHeartbeat: this.#events.listening
+          ? (ms) => this.#events.heartbeat(this.#worker.view, this.#p2p.pool.size, ms)
+          : undefined,
       });
       this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
     } catch (e) {
@@ -279,125 +259,23 @@ export class Node<T, I, M> {
   async #consumeAppOutputs(): Promise<void> {
     for await (const out of this.#worker.appOutputStream) {
       const idKey = this.#instance.messageId.key(out.messageId);
-      const fromKey = this.#senders.get(idKey);
-      this.#senders.delete(idKey);
-      const from = fromKey === undefined
-        ? undefined
-        : (this.#p2p.pool.get(fromKey)?.peerId ?? fromHex(fromKey));
+      const fromKey = this.#senders.take(idKey);
+      const from = fromKey === undefined ? undefined : this.#peerId(fromKey);
       this.#subscriptions.deliver(this.#instance.topic.key(out.topic), { ...out, from });
-      const describe = this.#instance.describe;
-      this.#emit(() => ({
-        event: "message_delivered",
-        topic: describe?.topic(out.topic),
-        messageId: describe?.messageId(out.messageId),
-        from: from === undefined ? undefined : peerIdToString(from),
-        size: describe?.size(out.message) ?? 0,
-      }));
+      this.#events.delivered(out, fromKey);
     }
   }
 
-  // Events are built only when someone listens; a failing observer must not stop the node.
-  #emit(event: () => NodeEvent): void {
-    if (this.#onEvent === undefined) return;
-    try {
-      this.#onEvent(event());
-    } catch {
-      // ignored
-    }
-  }
-
-  #meshChange(
-    kind: "graft" | "prune",
-    direction: "sent" | "received",
-    peerKey: string,
-    topic: T,
-  ): void {
-    this.#emit(() => ({
-      event: kind,
-      direction,
-      peerId: peerIdToString(this.#p2p.pool.get(peerKey)?.peerId ?? fromHex(peerKey)),
-      topic: this.#instance.describe?.topic(topic) ?? String(topic),
-    }));
-  }
-
-  #heartbeatDone(durationMs: number): void {
-    this.#emit(() => {
-      const view = this.#worker.view;
-      let meshPeers = 0;
-      for (const topic of view.joinedTopics()) meshPeers += view.meshPeers(topic).length;
-      return {
-        event: "heartbeat",
-        ticks: view.heartbeatTicks,
-        durationMs,
-        connections: this.#p2p.pool.size,
-        meshPeers,
-      };
-    });
-  }
-
-  // The instance's checks, then the application's topic validator.
-  #checkedMessages(base: MessageModule<string, T, I, M>): MessageModule<string, T, I, M> {
-    const validBatch = base.validBatch;
-    return {
-      valid: (message, messageId) =>
-        this.#validity(base.valid(message, messageId), message, messageId),
-      validBatch: validBatch === undefined ? undefined : (batch) => {
-        const results = validBatch(batch);
-        if (results.length !== batch.length) return results; // the worker handles the mismatch
-        return results.map((v, i) => this.#validity(v, batch[i].message, batch[i].messageId));
-      },
-    };
-  }
-
-  #validity(base: Validity, message: M, messageId: I): Validity {
-    if (base !== "Valid") return base;
-    const topic = this.#instance.messageId.getTopic(messageId);
-    const idKey = this.#instance.messageId.key(messageId);
-    return this.#validators.validity(this.#instance.topic.key(topic), idKey, () => {
-      const sender = this.#senders.get(idKey);
-      const from = sender === undefined
-        ? undefined
-        : (this.#p2p.pool.get(sender)?.peerId ?? fromHex(sender));
-      return { topic, messageId, message, from };
-    });
+  // A peer's id from its key: the connection's copy when connected.
+  #peerId(key: string): Uint8Array {
+    return this.#p2p.pool.get(key)?.peerId ?? fromHex(key);
   }
 
   #published(messageId: I, recipients: readonly string[] | undefined): void {
-    const key = this.#instance.messageId.key(messageId);
-    const pending = this.#publishing.get(key);
-    if (pending === undefined) return;
-    this.#publishing.delete(key);
-    if (recipients === undefined) {
-      pending.reject(
-        new NodeError(
-          "already_published",
-          "publish: this message id was already published or seen",
-        ),
-      );
-      return;
-    }
-    if (recipients.length === 0 && !pending.allowNoPeers) {
-      pending.reject(
-        new NodeError(
-          "no_peers_subscribed",
-          "publish: no peer received the message (no mesh, fanout or direct peer on its topic)",
-        ),
-      );
-      return;
-    }
-    pending.resolve({
-      messageId,
-      recipients: recipients.map((k) => this.#p2p.pool.get(k)?.peerId ?? fromHex(k)),
-    });
-  }
-
-  #rememberSender(messageId: I, peerKey: string): void {
-    const key = this.#instance.messageId.key(messageId);
-    if (this.#senders.has(key)) return;
-    if (this.#senders.size >= MAX_REMEMBERED_SENDERS) {
-      this.#senders.delete(this.#senders.keys().next().value!);
-    }
-    this.#senders.set(key, peerKey);
+    this.#publishing.applied(
+      this.#instance.messageId.key(messageId),
+      recipients?.map((k) => this.#peerId(k)),
+    );
   }
 
   #pxPeer = (peerKey: string): PxPeer | undefined => {
@@ -422,7 +300,7 @@ export class Node<T, I, M> {
         const link = pool.get(out.toPeer);
         const sent = out.p2pMessage;
         if (sent.kind === "Graft" || sent.kind === "Prune") {
-          this.#meshChange(
+          this.#events.meshChange(
             sent.kind === "Graft" ? "graft" : "prune",
             "sent",
             out.toPeer,
@@ -462,9 +340,9 @@ export class Node<T, I, M> {
     }
     const p2pMessage = fromWire(message, this.#learnPx);
     if (p2pMessage.kind === "MessageWithHeader") {
-      this.#rememberSender(p2pMessage.messageId, link.key);
+      this.#senders.remember(this.#instance.messageId.key(p2pMessage.messageId), link.key);
     } else if (p2pMessage.kind === "Graft" || p2pMessage.kind === "Prune") {
-      this.#meshChange(
+      this.#events.meshChange(
         p2pMessage.kind === "Graft" ? "graft" : "prune",
         "received",
         link.key,
@@ -510,14 +388,7 @@ export class Node<T, I, M> {
     if (!this.#worker.appInput(input)) {
       throw new NodeError("overloaded", "publish: the gossipsub input queue is full");
     }
-    return new Promise((resolve, reject) => {
-      this.#publishing.set(key, {
-        messageId: id,
-        allowNoPeers: options.allowNoPeers ?? false,
-        resolve,
-        reject,
-      });
-    });
+    return this.#publishing.wait(key, id, options.allowNoPeers ?? false);
   }
 
   /**
@@ -605,9 +476,7 @@ export class Node<T, I, M> {
    * @returns Their peer ids.
    */
   meshPeers(topic: T): Uint8Array[] {
-    return this.#worker.view.meshPeers(topic).map((key) =>
-      this.#p2p.pool.get(key)?.peerId ?? fromHex(key)
-    );
+    return this.#worker.view.meshPeers(topic).map((key) => this.#peerId(key));
   }
 
   /**
@@ -618,8 +487,7 @@ export class Node<T, I, M> {
    */
   snapshot(): NodeSnapshot {
     const view = this.#worker.view;
-    const text = (peer: string) =>
-      peerIdToString(this.#p2p.pool.get(peer)?.peerId ?? fromHex(peer));
+    const text = (peer: string) => peerIdToString(this.#peerId(peer));
     const topicText = this.#instance.describe?.topic ?? ((t: T) => String(t));
     return {
       peerId: peerIdToString(this.peerId),
@@ -709,10 +577,7 @@ export class Node<T, I, M> {
     await this.#p2p.close();
     await this.#worker.shutdown();
     this.#validators.close();
-    for (const pending of this.#publishing.values()) {
-      pending.reject(new NodeError("closed", "publish: the node closed first"));
-    }
-    this.#publishing.clear();
+    this.#publishing.close();
     await Promise.all(this.#loops);
     this.#subscriptions.closeAll();
   }

@@ -13,7 +13,13 @@
  * @module
  */
 
-import type { Key, Validity } from "../gossipsub/mod.ts";
+import type {
+  Key,
+  MessageIdModule,
+  MessageModule,
+  TopicModule,
+  Validity,
+} from "../gossipsub/mod.ts";
 
 /** What a validator is shown. */
 export interface ValidationRequest<T, I, M> {
@@ -152,4 +158,43 @@ export class TopicValidators<T, I, M> {
     this.#timers.clear();
     this.#verdicts.clear();
   }
+}
+
+/**
+ * A message module that asks the instance's own checks first, then the topic's validator.
+ *
+ * @param base The instance's message module.
+ * @param validators The topic validators.
+ * @param topic The topic module.
+ * @param messageId The message-id module.
+ * @param senderOf The first sender of a message, by id key.
+ * @returns The combined module.
+ */
+export function validatedMessages<P, T, I, M>(
+  base: MessageModule<P, T, I, M>,
+  validators: TopicValidators<T, I, M>,
+  topic: TopicModule<T>,
+  messageId: MessageIdModule<I, T>,
+  senderOf: (idKey: Key) => Uint8Array | undefined,
+): MessageModule<P, T, I, M> {
+  const validity = (verdict: Validity, message: M, id: I): Validity => {
+    if (verdict !== "Valid") return verdict;
+    const t = messageId.getTopic(id);
+    const idKey = messageId.key(id);
+    return validators.validity(topic.key(t), idKey, () => ({
+      topic: t,
+      messageId: id,
+      message,
+      from: senderOf(idKey),
+    }));
+  };
+  const validBatch = base.validBatch;
+  return {
+    valid: (message, id) => validity(base.valid(message, id), message, id),
+    validBatch: validBatch === undefined ? undefined : (batch) => {
+      const results = validBatch(batch);
+      if (results.length !== batch.length) return results; // the worker handles the mismatch
+      return results.map((v, i) => validity(v, batch[i].message, batch[i].messageId));
+    },
+  };
 }

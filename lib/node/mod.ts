@@ -178,7 +178,6 @@ export {
 export {
   Counter,
   Gauge,
-  HEARTBEAT_BUCKETS,
   Histogram,
   type HistogramOptions,
   type HistogramValue,
@@ -187,11 +186,14 @@ export {
   type MetricOptions,
   MetricsRegistry,
   type MetricType,
+  PROMETHEUS_CONTENT_TYPE,
+} from "./metrics_registry.ts";
+export {
+  HEARTBEAT_BUCKETS,
   NodeMetrics,
   nodeMetrics,
   type NodeMetricsOptions,
   type ObservedNode,
-  PROMETHEUS_CONTENT_TYPE,
   type TrafficTotals,
 } from "./metrics.ts";
 export { type OpsNode, type OpsServer, type OpsServerOptions, serveOps } from "./ops_server.ts";

@@ -33,13 +33,8 @@
 
 import { parsePointId } from "../base/point_id.ts";
 import { peerIdFromString } from "../crypto/peer_id.ts";
-import {
-  type MetricsRegistry,
-  type NodeMetrics,
-  nodeMetrics,
-  type ObservedNode,
-  PROMETHEUS_CONTENT_TYPE,
-} from "./metrics.ts";
+import { type NodeMetrics, nodeMetrics, type ObservedNode } from "./metrics.ts";
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics_registry.ts";
 import type { ConnectionSnapshot, NodeSnapshot, PeerSnapshot, PointSnapshot } from "./snapshot.ts";
 
 /** What the server reads and (with `rpcAcl`) calls of a node; `Node` and `ShellNode` fit. */

@@ -2,7 +2,8 @@
 // buckets) and nodeMetrics() over real loopback nodes; the operator server's routes in process.
 
 import assert from "node:assert/strict";
-import { MetricsRegistry, nodeMetrics } from "../../lib/node/metrics.ts";
+import { nodeMetrics } from "../../lib/node/metrics.ts";
+import { MetricsRegistry } from "../../lib/node/metrics_registry.ts";
 import { serveOps } from "../../lib/node/ops_server.ts";
 import { peerIdToString } from "../../lib/crypto/mod.ts";
 import { pointIdToString } from "../../lib/base/point_id.ts";

@@ -41,13 +41,7 @@ import {
   TAG_LENGTH,
 } from "../crypto/mod.ts";
 import { equalBytes } from "../base/bytes.ts";
-import {
-  type AppCodec,
-  isDecodeError,
-  rawAppCodec,
-  type RawAppMessage,
-  toHex,
-} from "../encoding/mod.ts";
+import { isDecodeError, toHex } from "../encoding/mod.ts";
 import { FrameReader, isP2pError } from "../connection/mod.ts";
 import type {
   ConversationErrorKind,
@@ -55,6 +49,7 @@ import type {
   Direction,
   ErrorItem,
 } from "./conversation_item.ts";
+import { type AppChoice, type AppFormat, appFormatFor } from "./conversation_app.ts";
 import { type MetadataFormat, shellMetadataFormat } from "./conversation_metadata.ts";
 import { p2pMessageFields } from "./p2p_message_fields.ts";
 import { powBitsReached } from "./pow_bits.ts";
@@ -76,14 +71,16 @@ export interface ConversationIdentity {
 }
 
 /** Options of {@link decodeConversation} and {@link ConversationDecoder}. */
-export interface ConversationOptions<M> {
+export interface ConversationOptions {
   /** The recording side accepted the connection (it did not dial). Default `false`. */
   readonly incoming?: boolean;
   /**
-   * Codec of application messages; tags it does not know fail to decode. Default: every
-   * application message is kept raw and printed as `{tag, hex}`.
+   * How application messages decode and print: a format, or a `--app` choice resolved against
+   * the chain name of the sent connection message (`conversation_app.ts`). Default `auto`: shell
+   * messages on an L1 chain, DAL gossipsub messages on a `DAL_…` one, raw `{tag, hex}` otherwise.
+   * A message the format does not decode is a non-fatal `decoding_error` item.
    */
-  readonly appCodec?: AppCodec<M>;
+  readonly app?: AppChoice | AppFormat<unknown>;
   /** How metadata chunks decode and print. Default: the Octez shell's (`shellMetadataFormat`). */
   readonly metadata?: MetadataFormat<unknown>;
 }
@@ -97,6 +94,7 @@ class DirectionState {
   stage: Stage = "connection_message";
   frame?: Uint8Array;
   publicKey?: Uint8Array;
+  chainName?: string;
   keyed = false;
 
   constructor(direction: Direction) {
@@ -109,10 +107,12 @@ class DirectionState {
  * each push completes, then call {@link ConversationDecoder.finish} for what the end of input
  * leaves undecoded.
  */
-export class ConversationDecoder<M = RawAppMessage> {
+export class ConversationDecoder {
   readonly #identity: ConversationIdentity;
   readonly #incoming: boolean;
-  readonly #app: AppCodec<M>;
+  readonly #appChoice: AppChoice | AppFormat<unknown>;
+  // Resolved once both connection messages are known (before any chunk is read).
+  #app?: AppFormat<unknown>;
   readonly #metadata: MetadataFormat<unknown>;
   readonly #sent = new DirectionState("sent");
   readonly #received = new DirectionState("received");
@@ -124,16 +124,16 @@ export class ConversationDecoder<M = RawAppMessage> {
    * Starts decoding a conversation.
    *
    * @param identity The key pair of the recording side.
-   * @param options Connection direction and application codec.
+   * @param options Connection direction, metadata and application formats.
    * @throws {RangeError} When a key is not 32 bytes.
    */
-  constructor(identity: ConversationIdentity, options: ConversationOptions<M> = {}) {
+  constructor(identity: ConversationIdentity, options: ConversationOptions = {}) {
     if (identity.publicKey.length !== 32 || identity.secretKey.length !== 32) {
       throw new RangeError("identity keys must be 32 bytes");
     }
     this.#identity = identity;
     this.#incoming = options.incoming ?? false;
-    this.#app = options.appCodec ?? (rawAppCodec as unknown as AppCodec<M>);
+    this.#appChoice = options.app ?? "auto";
     this.#metadata = options.metadata ?? (shellMetadataFormat as MetadataFormat<unknown>);
   }
 
@@ -192,7 +192,7 @@ export class ConversationDecoder<M = RawAppMessage> {
     state: DirectionState,
     what: string,
     e: unknown,
-    where: { offset: number; chunk?: number; fatal: boolean },
+    where: { offset: number; chunk?: number; fatal: boolean; tag?: number; app?: string },
   ): void {
     if (!isDecodeError(e)) throw e;
     this.#error(state, "decoding_error", `${what} does not decode: ${e.message}`, {
@@ -249,6 +249,7 @@ export class ConversationDecoder<M = RawAppMessage> {
     });
     state.frame = frame;
     state.publicKey = message.publicKey;
+    state.chainName = message.version.chainName;
     state.stage = "metadata";
     this.#deriveKeys();
     return true;
@@ -260,6 +261,9 @@ export class ConversationDecoder<M = RawAppMessage> {
     const received = this.#received;
     if (this.#keysTried || sent.frame === undefined || received.frame === undefined) return;
     this.#keysTried = true;
+    this.#app = typeof this.#appChoice === "string"
+      ? appFormatFor(this.#appChoice, sent.chainName!)
+      : this.#appChoice;
     if (!equalBytes(sent.publicKey!, this.#identity.publicKey)) {
       const swapped = equalBytes(received.publicKey!, this.#identity.publicKey);
       this.#error(
@@ -385,27 +389,46 @@ export class ConversationDecoder<M = RawAppMessage> {
     }
   }
 
-  /** Decodes one complete P2P message the frame reader delivered. */
+  /**
+   * Decodes one complete P2P message the frame reader delivered. A message that does not decode
+   * (an unknown tag is `unexpected_tag`, as Octez's data-encoding names it) is a non-fatal
+   * `decoding_error`: its u30 length was sound, so the next message starts right after it. Octez
+   * itself closes the connection on such a message (`read_message` fails with `Decoding_error`,
+   * src/lib_p2p/p2p_socket.ml 516-534 at tezos-mirror d26a8bef82); a decoder of recorded traffic
+   * learns more by going on.
+   */
   #message(state: DirectionState, bytes: Uint8Array): void {
     const reader = state.reader;
     const offset = reader.messageStartOffset;
     const first = reader.messageStartChunk;
-    const length = bytes.length - 4;
-    const tag = length >= 2 ? (bytes[4] << 8) | bytes[5] : -1;
+    const app = this.#app!;
+    // body = len(4, BE) ‖ tag(2, BE) ‖ payload: tags 0x01-0x05 are the P2P layer's own.
+    const tag = bytes.length >= 6 ? (bytes[4] << 8) | bytes[5] : undefined;
+    let message;
     try {
-      const message = decodeP2pMessage(bytes, this.#app);
-      this.#out.push({
-        direction: state.direction,
-        offset,
-        kind: "p2p_message",
-        chunks: [first, reader.chunks - 1],
-        size: bytes.length,
-        ...p2pMessageFields(message, tag),
-      });
+      message = decodeP2pMessage(bytes, app.codec);
     } catch (e) {
-      // The length was sound, so the next message starts right after this one.
-      this.#decodeError(state, "a P2P message", e, { offset, chunk: first, fatal: false });
+      const isApp = tag !== undefined && (tag < 0x01 || tag > 0x05);
+      const what = isApp
+        ? `a ${app.name} message (tag 0x${tag.toString(16).padStart(4, "0")})`
+        : "a P2P message";
+      this.#decodeError(state, what, e, {
+        offset,
+        chunk: first,
+        fatal: false,
+        ...(tag === undefined ? {} : { tag }),
+        ...(isApp ? { app: app.name } : {}),
+      });
+      return;
     }
+    this.#out.push({
+      direction: state.direction,
+      offset,
+      kind: "p2p_message",
+      chunks: [first, reader.chunks - 1],
+      size: bytes.length,
+      ...p2pMessageFields(message, tag ?? -1, app),
+    });
   }
 
   #finishDirection(state: DirectionState): void {
@@ -473,14 +496,14 @@ export class ConversationDecoder<M = RawAppMessage> {
  *
  * @param pieces The recorded reads, in order, both directions interleaved.
  * @param identity The key pair of the side that recorded (`sent` is what it wrote).
- * @param options Connection direction and application codec.
+ * @param options Connection direction, metadata and application formats.
  * @returns One item per frame, message or failure, in the order they could be decoded.
  * @throws {RangeError} When a key is not 32 bytes.
  */
-export function decodeConversation<M = RawAppMessage>(
+export function decodeConversation(
   pieces: Iterable<ConversationPiece>,
   identity: ConversationIdentity,
-  options: ConversationOptions<M> = {},
+  options: ConversationOptions = {},
 ): ConversationItem[] {
   const decoder = new ConversationDecoder(identity, options);
   const items: ConversationItem[] = [];

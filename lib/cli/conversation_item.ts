@@ -114,11 +114,14 @@ export type P2pMessageFields =
     readonly message: "Message";
     /** Application tag. */
     readonly tag: number;
-    /** Octez shell name of the tag, for raw bodies (e.g. `Get_current_branch`). */
+    /** Octez's title of the case, when the application is known (e.g. `Get_current_branch`). */
     readonly title?: string;
-    /** Body after the tag, hex, when no codec for the tag is registered. */
+    /** Body after the tag, hex, with `--app raw` (or on a chain of unknown application). */
     readonly hex?: string;
-    /** The decoded value, when a codec for the tag is registered. */
+    /**
+     * The decoded message: for the shell, Octez's data-encoding JSON of the case (e.g.
+     * `{"get_current_head": "Net…"}`); for the DAL, `conversation_dal_json.ts`'s form.
+     */
     readonly value?: unknown;
   };
 
@@ -167,6 +170,10 @@ export interface ErrorItem extends ItemBase {
   readonly decode_error?: DecodeErrorKind;
   /** The schema path of the failing field (`decoding_error`). */
   readonly path?: string;
+  /** The message's u16 tag, for a P2P message that does not decode. */
+  readonly tag?: number;
+  /** The application format that failed (`shell`, `dal`…), for an application message. */
+  readonly app?: string;
   /** Whether decoding of the direction goes on after this error. */
   readonly fatal: boolean;
 }

@@ -6,6 +6,7 @@
 
 import { parseArgs } from "./args.ts";
 import { ConversationDecoder } from "./conversation.ts";
+import { APP_CHOICES, type AppChoice } from "./conversation_app.ts";
 import { METADATA_FORMATS } from "./conversation_metadata.ts";
 import { parseConversation } from "./conversation_input.ts";
 import { type ConversationItem, itemToJsonLine } from "./conversation_item.ts";
@@ -15,20 +16,28 @@ import type { CliIo } from "./io.ts";
 
 /** Usage text of the decode command. */
 export const DECODE_USAGE: string = `\
-tzp2p decode --identity FILE [--incoming] [--metadata shell|dal] CONVERSATION.jsonl
+tzp2p decode --identity FILE [--incoming] [--metadata shell|dal] [--app auto|shell|dal|raw]
+             CONVERSATION.jsonl
     Decodes a recorded conversation: one JSON object per line, {"direction": "sent" |
     "received", "hex": "…"}, the bytes read from the socket in that direction (frames need not
     be aligned on lines). "sent" is the side whose identity is given; --incoming says that side
     accepted the connection; --metadata names the connection metadata encoding: shell (Octez
-    node, the default) or dal (DAL node). Prints one JSON line per connection message, metadata,
-    Ack/Nack, P2P message or error. CONVERSATION may be - for standard input.
+    node, the default) or dal (DAL node). --app says how application messages decode: shell
+    (the L1 distributed-db messages, printed as Octez's JSON: {"title": "Get_block_headers",
+    "value": {"get_block_headers": ["BL…"]}}), dal (DAL gossipsub), raw ({tag, title, hex}), or
+    auto (the default: shell when the sent connection message's chain name is TEZOS_… or
+    SANDBOXED_TEZOS…, dal for DAL_…, raw otherwise). An application message that does not decode
+    is an error item (decoding_error, with decode_error such as unexpected_tag) and the next
+    message is decoded. Prints one JSON line per connection message, metadata, Ack/Nack, P2P
+    message or error. CONVERSATION may be - for standard input.
 `;
 
 // Output is written in batches: one write per item costs a system call per line.
 const BATCH_CHARS = 1 << 16;
 
 /**
- * `decode --identity FILE [--incoming] [--metadata shell|dal] CONVERSATION`.
+ * `decode --identity FILE [--incoming] [--metadata shell|dal] [--app auto|shell|dal|raw]
+ * CONVERSATION`.
  *
  * @param args Arguments after `decode`.
  * @param io Where to print.
@@ -36,7 +45,7 @@ const BATCH_CHARS = 1 << 16;
  * unreadable input file, `invalid_input` on a malformed line (nothing is printed then).
  */
 export async function decodeCommand(args: readonly string[], io: CliIo): Promise<void> {
-  const parsed = parseArgs(args, { flags: ["incoming"], options: ["identity", "metadata"] });
+  const parsed = parseArgs(args, { flags: ["incoming"], options: ["identity", "metadata", "app"] });
   const identityPath = parsed.options.get("identity");
   if (identityPath === undefined) throw new CliError("usage", "decode needs --identity FILE");
   const metadataName = parsed.options.get("metadata") ?? "shell";
@@ -49,6 +58,15 @@ export async function decodeCommand(args: readonly string[], io: CliIo): Promise
       }`,
     );
   }
+  const appName = parsed.options.get("app") ?? "auto";
+  if (!(APP_CHOICES as readonly string[]).includes(appName)) {
+    throw new CliError(
+      "usage",
+      `--app takes ${APP_CHOICES.slice(0, -1).join(", ")} or ${APP_CHOICES.at(-1)}, got ${
+        JSON.stringify(appName)
+      }`,
+    );
+  }
   if (parsed.positional.length !== 1) {
     throw new CliError("usage", "decode takes one conversation file (or - for standard input)");
   }
@@ -58,6 +76,7 @@ export async function decodeCommand(args: readonly string[], io: CliIo): Promise
   const decoder = new ConversationDecoder(identity, {
     incoming: parsed.flags.has("incoming"),
     metadata,
+    app: appName as AppChoice,
   });
   let batch = "";
   const emit = async (items: ConversationItem[]) => {

@@ -11,6 +11,7 @@ import { itemToJsonLine } from "../../lib/cli/conversation_item.ts";
 import { identityToJson, seal } from "../../lib/crypto/mod.ts";
 import { type DalConnectionMetadata, dalMetadataCodec } from "../../lib/connection/mod.ts";
 import { dalMetadataFormat } from "../../lib/cli/conversation_metadata.ts";
+import { type AppFormat, codecAppFormat } from "../../lib/cli/conversation_app.ts";
 import { DECODE_USAGE, decodeCommand } from "../../lib/cli/decode_command.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 import { type AppCodec, fromHex } from "../../lib/encoding/mod.ts";
@@ -137,7 +138,8 @@ Deno.test("decodeConversation() with the wrong direction flag fails at the first
 
 Deno.test("decodeConversation() decodes the start of the Carthagenet capture", () => {
   const t = carthagenet();
-  const items = decodeConversation(framePieces(t), t.identity);
+  // The vectors describe the application messages raw: compare with --app raw.
+  const items = decodeConversation(framePieces(t), t.identity, { app: "raw" });
   checkTranscript(t, items);
   const [sent, received] = [ofDirection(items, "sent"), ofDirection(items, "received")];
   assertFields(sent[0], { peer_id: t.peerIds.sent, pow_bits: 26 }, "sent peer id");
@@ -145,6 +147,15 @@ Deno.test("decodeConversation() decodes the start of the Carthagenet capture", (
   // Both first messages are the shell's Get_current_branch, shown raw with the shell's name.
   for (const message of [sent.at(-1)!, received.at(-1)!]) {
     assertFields(message, { tag: 0x10, title: "Get_current_branch", hex: "9caecab9" }, "app");
+  }
+  // By default (an L1 chain name) they are typed; tests/cli/decode_shell_test.ts checks them
+  // against an independent parse.
+  const typed = decodeConversation(framePieces(t), t.identity);
+  for (const direction of ["sent", "received"] as const) {
+    const message = ofDirection(typed, direction).at(-1)!;
+    assertFields(message, { tag: 0x10, title: "Get_current_branch" }, `typed ${direction}`);
+    assert.equal(field(message, "hex"), undefined);
+    assert.ok(field(message, "value") !== undefined);
   }
 });
 
@@ -481,7 +492,7 @@ Deno.test("a connection message that does not decode is reported", () => {
   assertFields(items[0], { direction: "sent", fatal: true }, "fatal");
 });
 
-Deno.test("an application codec decodes the tags it knows and JSON lines show its bytes as hex", () => {
+Deno.test("a caller's application codec decodes the tags it knows and JSON lines show its bytes as hex", () => {
   interface GetCurrentBranch {
     readonly kind: "GetCurrentBranch";
     readonly chainId: Uint8Array;
@@ -498,7 +509,8 @@ Deno.test("an application codec decodes the tags it knows and JSON lines show it
     },
   };
   const t = carthagenet();
-  const items = decodeConversation(framePieces(t), t.identity, { appCodec: codec });
+  const app = codecAppFormat("get_current_branch_only", codec) as AppFormat<unknown>;
+  const items = decodeConversation(framePieces(t), t.identity, { app });
   const last = items.at(-1)!;
   assert.deepEqual(JSON.parse(itemToJsonLine(last)).value, {
     kind: "GetCurrentBranch",
@@ -510,12 +522,18 @@ Deno.test("an application codec decodes the tags it knows and JSON lines show it
     chunk(A_BOOTSTRAP_NONCE, fromHex("000000020011")),
   );
   const sent = ofDirection(
-    decodeConversation(bootstrapLike, A.identity, { appCodec: codec }),
+    decodeConversation(bootstrapLike, A.identity, { app }),
     "sent",
   );
-  assertFields(sent[3], { error: "decoding_error", decode_error: "unexpected_tag" }, "tag");
-  // Without a codec the same message is shown raw.
-  const raw = ofDirection(decodeConversation(bootstrapLike, A.identity), "sent");
+  assertFields(sent[3], {
+    error: "decoding_error",
+    decode_error: "unexpected_tag",
+    tag: 0x11,
+    app: "get_current_branch_only",
+    fatal: false,
+  }, "tag");
+  // With --app raw the same message is shown raw.
+  const raw = ofDirection(decodeConversation(bootstrapLike, A.identity, { app: "raw" }), "sent");
   assertFields(raw[3], { message: "Message", tag: 0x11, title: "Current_branch", hex: "" }, "raw");
 });
 

@@ -1,7 +1,9 @@
 // Recorded conversations built at run time from the shared vectors (read in place, never copied):
-// the synthetic A↔B handshake of spec §22.1 and the start of the Carthagenet capture.
+// the synthetic A↔B handshake of spec §22.1, the start of the Carthagenet capture, and the
+// synthetic handshake carrying messages of the caller's choice after the Ack.
 
 import { fromHex, toHex } from "../../lib/encoding/mod.ts";
+import { incrementNonce, seal } from "../../lib/crypto/mod.ts";
 import type { ConversationPiece } from "../../lib/cli/conversation.ts";
 import type { Direction } from "../../lib/cli/conversation_item.ts";
 import type { Identity } from "../../lib/crypto/mod.ts";
@@ -146,4 +148,38 @@ export function streamOf(pieces: readonly ConversationPiece[], direction: Direct
 export function toJsonLines(pieces: readonly ConversationPiece[]): string {
   return pieces.map((p) => JSON.stringify({ direction: p.direction, hex: toHex(p.bytes) }) + "\n")
     .join("");
+}
+
+/**
+ * The synthetic handshake seen by A (`sent` = A→B) up to both Acks, then `sent` and `received`:
+ * encoded P2P messages (length prefix included), each direction's bytes cut into chunks of at
+ * most `chunkSize` plaintext bytes and encrypted with the handshake's channel key and the nonces
+ * that follow each direction's Ack (spec §7.3).
+ */
+export function syntheticWithMessages(
+  messages: { sent: readonly Uint8Array[]; received: readonly Uint8Array[] },
+  chunkSize = 0xffff - 16,
+): { transcript: Transcript; pieces: ConversationPiece[] } {
+  const t = synthetic("A");
+  const key = fromHex(vectors("handshake_transcript")[0].expected.channel_key);
+  const pieces: ConversationPiece[] = [
+    { direction: "sent", bytes: t.sentFrame },
+    { direction: "received", bytes: t.receivedFrame },
+  ];
+  for (const direction of ["sent", "received"] as const) {
+    const [metadata, ack] = t.chunks.filter((c) => c.direction === direction);
+    pieces.push({ direction, bytes: metadata.bytes }, { direction, bytes: ack.bytes });
+    const stream = concat(messages[direction]);
+    let nonce = fromHex(ack.nonce);
+    for (let at = 0; at < stream.length; at += chunkSize) {
+      nonce = incrementNonce(nonce);
+      const box = seal(key, nonce, stream.subarray(at, at + chunkSize));
+      // chunk = clen(2, BE) ‖ tag(16) ‖ ciphertext
+      pieces.push({
+        direction,
+        bytes: concat([new Uint8Array([box.length >> 8, box.length]), box]),
+      });
+    }
+  }
+  return { transcript: t, pieces };
 }

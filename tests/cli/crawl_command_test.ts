@@ -14,7 +14,8 @@ import { createShellNode, type ShellNode } from "../../lib/node/mod.ts";
 import { generateTestChain } from "../support/test_chain.ts";
 import { waitFor } from "../support/async.ts";
 import { TASK_PERMISSIONS, withTempDir } from "../support/cli_node.ts";
-import { crawlCommand, formatCrawlProgress, parseCrawlArgs } from "../../lib/cli/crawl_command.ts";
+import { crawlCommand, parseCrawlArgs } from "../../lib/cli/crawl_command.ts";
+import { formatCrawlProgress } from "../../lib/cli/crawler.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 
 const MAIN = new URL("../../lib/cli/main.ts", import.meta.url).pathname;

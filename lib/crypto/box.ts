@@ -4,17 +4,15 @@
  * `fast_box_open_noalloc`; the same bytes as NaCl's `crypto_box_afternm` without its 16 leading
  * zero bytes).
  *
- * XSalsa20 keystream for (key, nonce): bytes 0..31 are the one-time Poly1305 key, bytes 32.. are
- * XORed with the message; the tag authenticates the ciphertext. Built here from tweetnacl's
- * low-level `crypto_stream` and `crypto_onetimeauth` rather than `secretbox`, which needs the
- * message copied behind 32 zero bytes and returns a new array: this way a chunk is encrypted
- * straight into the caller's frame buffer (`sealInto`), in place if the plaintext already sits
- * there.
+ * The cipher runs in the backend chosen at start-up (`backend.ts`: native libsodium, WebAssembly
+ * libsodium or tweetnacl, the same bytes from each); this file checks lengths and overlaps, so that a
+ * chunk is encrypted straight into the caller's frame buffer (`sealInto`), in place if the plaintext
+ * already sits there, and decrypted in place in the receive buffer.
  *
  * @module
  */
 
-import nacl from "tweetnacl";
+import { cryptoBackend } from "./backend.ts";
 import { CryptoError } from "./errors.ts";
 import { NONCE_LENGTH } from "./nonce.ts";
 
@@ -22,42 +20,6 @@ import { NONCE_LENGTH } from "./nonce.ts";
 export const CHANNEL_KEY_LENGTH = 32;
 /** Bytes in a Poly1305 tag. */
 export const TAG_LENGTH = 16;
-
-interface NaclLowLevel {
-  crypto_core_hsalsa20(out: Uint8Array, input: Uint8Array, key: Uint8Array, c: Uint8Array): number;
-  crypto_stream(c: Uint8Array, cpos: number, d: number, n: Uint8Array, k: Uint8Array): number;
-  crypto_onetimeauth(
-    out: Uint8Array,
-    outpos: number,
-    m: Uint8Array,
-    mpos: number,
-    n: number,
-    k: Uint8Array,
-  ): number;
-  crypto_onetimeauth_verify(
-    h: Uint8Array,
-    hpos: number,
-    m: Uint8Array,
-    mpos: number,
-    n: number,
-    k: Uint8Array,
-  ): number;
-}
-// Exported by tweetnacl at run time but absent from its type declarations.
-const lowlevel = (nacl as unknown as { lowlevel: NaclLowLevel }).lowlevel;
-
-const SALSA_SIGMA = new TextEncoder().encode("expand 32-byte k");
-const ZERO_16 = new Uint8Array(16);
-
-// Reused keystream buffer: 32 bytes of Poly1305 key, then as many bytes as the message. A chunk is
-// at most 65 519 bytes of plaintext, so after the first full-size chunk this never reallocates.
-let keystream = new Uint8Array(32 + 65536);
-
-function keystreamFor(channelKey: Uint8Array, nonce: Uint8Array, length: number): Uint8Array {
-  if (keystream.length < 32 + length) keystream = new Uint8Array(32 + length);
-  lowlevel.crypto_stream(keystream, 0, 32 + length, nonce, channelKey);
-  return keystream;
-}
 
 function checkKeyAndNonce(channelKey: Uint8Array, nonce: Uint8Array): void {
   if (channelKey.length !== CHANNEL_KEY_LENGTH) {
@@ -70,10 +32,25 @@ function checkKeyAndNonce(channelKey: Uint8Array, nonce: Uint8Array): void {
   }
 }
 
-// True when `a` and `b` share memory other than exactly aligned (where an XOR loop is safe).
-function overlapsMisaligned(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.buffer !== b.buffer || a.byteOffset === b.byteOffset) return false;
-  return a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+// True when `a` and `b` share memory.
+function overlaps(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length &&
+    b.byteOffset < a.byteOffset + a.length;
+}
+
+// The key and nonce, copied when they live in the output buffer (a backend may read them after it
+// has started writing).
+function keyAndNonceOutside(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  out: Uint8Array,
+): [Uint8Array, Uint8Array] {
+  return [overlaps(key, out) ? key.slice() : key, overlaps(nonce, out) ? nonce.slice() : nonce];
+}
+
+// True when `a` is exactly `b`'s memory (in place: every backend handles it).
+function aligned(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 }
 
 /**
@@ -91,15 +68,11 @@ export function channelKey(remotePublicKey: Uint8Array, localSecretKey: Uint8Arr
   if (remotePublicKey.length !== 32 || localSecretKey.length !== 32) {
     throw new RangeError("public and secret keys must be 32 bytes");
   }
-  const shared = nacl.scalarMult(localSecretKey, remotePublicKey);
-  let any = 0;
-  for (let i = 0; i < shared.length; i++) any |= shared[i];
-  if (any === 0) {
+  const key = new Uint8Array(CHANNEL_KEY_LENGTH);
+  if (!cryptoBackend().beforenm(key, remotePublicKey, localSecretKey)) {
+    key.fill(0);
     throw new CryptoError("low_order_key", "the remote public key is a low-order point");
   }
-  const key = new Uint8Array(CHANNEL_KEY_LENGTH);
-  lowlevel.crypto_core_hsalsa20(key, ZERO_16, shared, SALSA_SIGMA);
-  shared.fill(0);
   return key;
 }
 
@@ -131,12 +104,16 @@ export function sealInto(
       } bytes, buffer has ${out.length}`,
     );
   }
+  const tag = out.subarray(offset, offset + TAG_LENGTH);
   const ciphertext = out.subarray(offset + TAG_LENGTH, offset + TAG_LENGTH + length);
-  const source = overlapsMisaligned(plaintext, ciphertext) ? plaintext.slice() : plaintext;
-  const stream = keystreamFor(channelKey, nonce, length);
-  for (let i = 0; i < length; i++) ciphertext[i] = source[i] ^ stream[32 + i];
-  lowlevel.crypto_onetimeauth(out, offset, out, offset + TAG_LENGTH, length, stream);
-  stream.fill(0, 0, 32);
+  // In place or disjoint go straight to the backend; any other overlap (with the ciphertext off by
+  // some bytes, or with the tag) is copied first.
+  const source = !aligned(plaintext, ciphertext) &&
+      overlaps(plaintext, out.subarray(offset, offset + TAG_LENGTH + length))
+    ? plaintext.slice()
+    : plaintext;
+  const keyAndNonce = keyAndNonceOutside(channelKey, nonce, out);
+  cryptoBackend().sealDetached(ciphertext, tag, source, keyAndNonce[1], keyAndNonce[0]);
   return TAG_LENGTH + length;
 }
 
@@ -196,15 +173,20 @@ export function openInto(
       } bytes, buffer has ${out.length}`,
     );
   }
-  const stream = keystreamFor(channelKey, nonce, length);
-  const forged = lowlevel.crypto_onetimeauth_verify(box, 0, box, TAG_LENGTH, length, stream) !== 0;
-  stream.fill(0, 0, 32);
-  if (forged) throw new CryptoError("decipher_error", "chunk authentication failed");
   const plaintext = out.subarray(offset, offset + length);
-  const ciphertext = overlapsMisaligned(box.subarray(TAG_LENGTH), plaintext)
-    ? box.slice(TAG_LENGTH)
-    : box.subarray(TAG_LENGTH);
-  for (let i = 0; i < length; i++) plaintext[i] = ciphertext[i] ^ stream[32 + i];
+  let ciphertext = box.subarray(TAG_LENGTH);
+  let tag = box.subarray(0, TAG_LENGTH);
+  // In place (the plaintext replaces the ciphertext) or disjoint go straight to the backend; any
+  // other overlap is decrypted from a copy of the box.
+  if (!aligned(plaintext, ciphertext) && overlaps(plaintext, box)) {
+    const copy = box.slice();
+    ciphertext = copy.subarray(TAG_LENGTH);
+    tag = copy.subarray(0, TAG_LENGTH);
+  }
+  const keyAndNonce = keyAndNonceOutside(channelKey, nonce, out);
+  if (!cryptoBackend().openDetached(plaintext, ciphertext, tag, keyAndNonce[1], keyAndNonce[0])) {
+    throw new CryptoError("decipher_error", "chunk authentication failed");
+  }
   return length;
 }
 

@@ -39,7 +39,9 @@ export type CryptoErrorKind =
   /** A proof-of-work search was cancelled through its AbortSignal. */
   | "aborted"
   /** A proof-of-work worker failed (could not start, or threw). */
-  | "worker_failed";
+  | "worker_failed"
+  /** The crypto backend asked for cannot load here (unknown name, or a permission is missing). */
+  | "backend_unavailable";
 
 /** Structured context of a {@link CryptoError}; which fields are set depends on the kind. */
 export interface CryptoErrorDetails {

@@ -1,7 +1,9 @@
 /**
  * Identity and cryptography of the Tezos P2P layer: peer ids, node identities and their
  * `identity.json`, proof of work (check, target, single-thread and all-core search), chunk nonces,
- * the channel key and the `tag ‖ ciphertext` boxes of encrypted chunks.
+ * the channel key and the `tag ‖ ciphertext` boxes of encrypted chunks, on the fastest crypto
+ * backend that loads (native libsodium, WebAssembly libsodium, or tweetnacl; `TZP2P_CRYPTO` or
+ * {@link setCryptoBackend} forces one).
  *
  * ```ts
  * import {
@@ -101,3 +103,9 @@ export {
   sealInto,
   TAG_LENGTH,
 } from "./box.ts";
+export {
+  CRYPTO_BACKEND_NAMES,
+  type CryptoBackendName,
+  cryptoBackendName,
+  setCryptoBackend,
+} from "./backend.ts";

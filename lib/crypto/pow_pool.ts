@@ -5,6 +5,7 @@
  * @module
  */
 
+import { powHasherKind } from "./backend.ts";
 import { CryptoError } from "./errors.ts";
 import { POW_STAMP_LENGTH, powTargetWords } from "./pow_hash.ts";
 import type { PowJob, PowWorkerMessage } from "./pow_worker.ts";
@@ -157,6 +158,7 @@ export async function generateProofOfWork(
           startStamp: crypto.getRandomValues(new Uint8Array(POW_STAMP_LENGTH)),
           reportIntervalMs: Math.min(250, progressIntervalMs),
           stop,
+          hasher: powHasherKind(),
         };
         worker.postMessage(job);
       }

@@ -1,11 +1,14 @@
 /**
  * Web Worker entry of the multi-core proof-of-work search (`pow_pool.ts`). Receives one
- * {@link PowJob}, searches until found, and reports progress; the pool terminates it.
+ * {@link PowJob}, searches until found, and reports progress; the pool terminates it. The search
+ * hashes with the job's {@link PowJob.hasher}: `PowHasher` (pure JavaScript, loads nothing else) or
+ * `WasmPowHasher` (imported on demand, with WebAssembly libsodium).
  *
  * @module
  */
 
 import { PowHasher } from "./pow_hash.ts";
+import type { PowHasherKind, PowSearcher } from "./backend.ts";
 
 /** The job a pool sends to each worker. */
 export interface PowJob {
@@ -19,6 +22,8 @@ export interface PowJob {
   readonly reportIntervalMs: number;
   /** One int32 the pool sets to 1 to stop the search (read between slices of attempts). */
   readonly stop: Int32Array;
+  /** The hasher to search with (the pool's `powHasherKind()`). */
+  readonly hasher: PowHasherKind;
 }
 
 /** What a worker posts back: attempts since its previous message, and the stamp when found. */
@@ -39,10 +44,12 @@ const scope = globalThis as unknown as {
 // synchronous loop (Deno 2.9.6: the thread kept one core busy until the process exited), and the
 // loop never returns to the event loop to receive a message. The flag stops it within one slice.
 
-scope.onmessage = (event) => {
+scope.onmessage = async (event) => {
   scope.onmessage = null;
   const job = event.data;
-  const hasher = new PowHasher(job.publicKey, job.startStamp);
+  const hasher: PowSearcher = job.hasher === "wasm"
+    ? new (await import("./pow_wasm.ts")).WasmPowHasher(job.publicKey, job.startStamp)
+    : new PowHasher(job.publicKey, job.startStamp);
   let reported = 0;
   let lastReport = performance.now();
   for (;;) {

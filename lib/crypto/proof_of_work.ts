@@ -5,7 +5,7 @@
  * @module
  */
 
-import { blake2b } from "@noble/hashes/blake2.js";
+import { createPowSearcher, cryptoBackend } from "./backend.ts";
 import { CryptoError } from "./errors.ts";
 import { POW_STAMP_LENGTH, PowHasher, powTargetWords } from "./pow_hash.ts";
 
@@ -46,7 +46,9 @@ export function checkProofOfWork(
   const input = new Uint8Array(32 + POW_STAMP_LENGTH);
   input.set(publicKey, 0);
   input.set(stamp, 32);
-  return powHashValue(blake2b(input, { dkLen: 32 })) <= target;
+  const hash = new Uint8Array(32);
+  cryptoBackend().blake2b256(hash, input);
+  return powHashValue(hash) <= target;
 }
 
 /**
@@ -86,14 +88,18 @@ export function generateProofOfWorkSync(
   options: ProofOfWorkSyncOptions = {},
 ): Uint8Array {
   const start = options.startStamp ?? crypto.getRandomValues(new Uint8Array(POW_STAMP_LENGTH));
-  const hasher = new PowHasher(publicKey, start);
   const words = powTargetWords(target);
   const maxAttempts = options.maxAttempts ?? Infinity;
-  // Bounded slices keep the attempt counter a small integer and the loop monomorphic.
-  while (hasher.attempts < maxAttempts) {
-    if (hasher.search(words, Math.min(1 << 20, maxAttempts - hasher.attempts))) {
-      return hasher.stamp;
+  const hasher = createPowSearcher(publicKey, start, PowHasher);
+  try {
+    // Bounded slices keep the attempt counter a small integer and the loop monomorphic.
+    while (hasher.attempts < maxAttempts) {
+      if (hasher.search(words, Math.min(1 << 20, maxAttempts - hasher.attempts))) {
+        return hasher.stamp;
+      }
     }
+  } finally {
+    hasher.free?.();
   }
   throw new CryptoError(
     "insufficient_pow",

@@ -12,13 +12,21 @@
  * One iteration moves a batch of P2P application messages (64 B: 2 000, 1 KiB: 500, 64 KiB: 32)
  * from one end to the other: `writeNow` each, then `readNow`/`read` until all arrived. The
  * handshake group times `authenticate` + `accept` on both ends over a fresh TCP connection against
- * two `box.before` (one per end).
+ * two `box.before` (one per end). The group "handshake per crypto backend" runs the same handshake
+ * with each backend switched in (`setCryptoBackend`), tweetnacl as the baseline, beside the two
+ * channel keys computed by that backend; native needs `--allow-ffi` and is skipped without it.
  */
 
 import nacl from "tweetnacl";
 import { rawAppCodec, type RawAppMessage } from "../lib/encoding/mod.ts";
 import { makePointId } from "../lib/base/point_id.ts";
-import { generateIdentitySync, makePowTarget } from "../lib/crypto/mod.ts";
+import {
+  cryptoBackendName,
+  generateIdentitySync,
+  makePowTarget,
+  setCryptoBackend,
+} from "../lib/crypto/mod.ts";
+import { type CryptoBackendName, loadCryptoBackend } from "../lib/crypto/backend.ts";
 import {
   accept,
   authenticate,
@@ -147,6 +155,40 @@ Deno.bench({
     sink += nacl.box.before(alice.publicKey, bob.secretKey)[0];
   },
 });
+
+const startUpBackend = cryptoBackendName();
+const nativeAllowed = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+for (const name of ["tweetnacl", "wasm", "native"] as const satisfies CryptoBackendName[]) {
+  const ignore = name === "native" && !nativeAllowed;
+  const backend = ignore ? undefined : await loadCryptoBackend(name);
+  Deno.bench({
+    name: `handshake, ${name} backend: TCP connect + authenticate + accept, both ends`,
+    group: "handshake per crypto backend",
+    baseline: name === "tweetnacl",
+    ignore,
+    fn: async () => {
+      await setCryptoBackend(name);
+      try {
+        const [a, b] = await pair();
+        await Promise.all([a.close(), b.close()]);
+      } finally {
+        await setCryptoBackend(startUpBackend);
+      }
+    },
+  });
+  const out = new Uint8Array(32);
+  Deno.bench({
+    name: `crypto only, ${name} backend: channel key × 2 (one per end)`,
+    group: "handshake per crypto backend",
+    ignore,
+    fn: () => {
+      backend!.beforenm(out, bob.publicKey, alice.secretKey);
+      sink += out[0];
+      backend!.beforenm(out, alice.publicKey, bob.secretKey);
+      sink += out[0];
+    },
+  });
+}
 
 // Last in the file, so it runs last: release the sockets.
 Deno.bench({

@@ -6,7 +6,8 @@
  * 1. `native`: libsodium through `sodium-native`, when it can load: in Deno, only when `ffi` and
  *    `read` are both already granted (checked with `Deno.permissions.querySync`, which never
  *    prompts; no import is attempted otherwise, so a missing permission costs neither a prompt nor
- *    a warning);
+ *    a warning). It comes with WebAssembly libsodium, which serves boxes under 768 bytes and
+ *    BLAKE2b faster than a Node-API call can;
  * 2. `wasm`: libsodium compiled to WebAssembly (`libsodium-wrappers`), no permission;
  * 3. `tweetnacl`: pure JavaScript, the reference the others are tested against.
  *
@@ -20,7 +21,8 @@
  * 2 cores, Deno 2.9.6, `bench/crypto_bench.ts`), so it would win nowhere.
  *
  * Cost of the top-level await (2-core machine, `performance.now()` around each step): importing
- * and initialising `libsodium-wrappers` 75–150 ms, or importing `sodium-native` 45–55 ms instead.
+ * and initialising `libsodium-wrappers` 75–150 ms, plus importing `sodium-native` 45–55 ms when
+ * native is allowed.
  *
  * @module
  */
@@ -137,7 +139,12 @@ export async function loadCryptoBackend(name: CryptoBackendName): Promise<Crypto
       if (!granted("ffi") || !granted("read")) {
         throw new Error("the native backend needs --allow-ffi and --allow-read");
       }
-      backend = (await import("./backend_native.ts")).nativeBackend;
+      // Loaded with WebAssembly libsodium, which is faster below about 768 bytes (backend_native.ts).
+      const [native, small] = await Promise.all([
+        import("./backend_native.ts"),
+        loadCryptoBackend("wasm"),
+      ]);
+      backend = native.withSmallInputsOn(small);
     } else {
       const [wasm, pow] = await Promise.all([
         import("./backend_wasm.ts"),
@@ -196,9 +203,8 @@ export function powHasherKind(): PowHasherKind {
 }
 
 /**
- * A stamp search on this thread: `WasmPowHasher` when the backend is not `tweetnacl` and
- * WebAssembly libsodium is loaded (it is not when `native` was chosen at start-up: a synchronous
- * caller cannot wait for it), else `PowHasher`.
+ * A stamp search on this thread: `WasmPowHasher` when the backend is not `tweetnacl` (both
+ * libsodium backends load WebAssembly libsodium), else `PowHasher`.
  *
  * @param publicKey 32-byte public key.
  * @param stamp The first stamp.

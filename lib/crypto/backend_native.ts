@@ -37,7 +37,10 @@ interface SodiumNative {
 const sodium = sodiumNative as unknown as SodiumNative;
 const shared = new Uint8Array(32);
 
-/** The native libsodium backend. */
+/** Boxes shorter than this many bytes are sealed and opened by WebAssembly libsodium. */
+export const NATIVE_MIN_BOX = 768;
+
+/** The native libsodium backend alone. */
 export const nativeBackend: CryptoBackend = {
   name: "native",
 
@@ -67,3 +70,27 @@ export const nativeBackend: CryptoBackend = {
     sodium.crypto_generichash(out, input);
   },
 };
+
+/**
+ * The `native` backend as chosen at start-up: {@link nativeBackend} for key agreement and for
+ * boxes of {@link NATIVE_MIN_BOX} bytes or more, `small` (WebAssembly libsodium) for shorter boxes
+ * and BLAKE2b.
+ *
+ * @param small The backend for short inputs.
+ * @returns The combined backend, named `native`.
+ */
+export function withSmallInputsOn(small: CryptoBackend): CryptoBackend {
+  return {
+    name: "native",
+    beforenm: nativeBackend.beforenm,
+    sealDetached(ciphertext, tag, plaintext, nonce, key) {
+      const to = plaintext.length < NATIVE_MIN_BOX ? small : nativeBackend;
+      to.sealDetached(ciphertext, tag, plaintext, nonce, key);
+    },
+    openDetached(plaintext, ciphertext, tag, nonce, key) {
+      const to = ciphertext.length < NATIVE_MIN_BOX ? small : nativeBackend;
+      return to.openDetached(plaintext, ciphertext, tag, nonce, key);
+    },
+    blake2b256: small.blake2b256,
+  };
+}

@@ -25,10 +25,15 @@ import { hex, toHex, vectors } from "../support/vectors.ts";
 const reference = await loadCryptoBackend("tweetnacl");
 const nativeAllowed = Deno.permissions.querySync({ name: "ffi" }).state === "granted" &&
   Deno.permissions.querySync({ name: "read" }).state === "granted";
-const backends: Record<CryptoBackendName, CryptoBackend | undefined> = {
+// "native" is what the name stands for (native, with WebAssembly below 768 bytes); "native alone"
+// is sodium-native for every size.
+const backends: Record<CryptoBackendName | "native alone", CryptoBackend | undefined> = {
   tweetnacl: reference,
   wasm: await loadCryptoBackend("wasm"),
   native: nativeAllowed ? await loadCryptoBackend("native") : undefined,
+  "native alone": nativeAllowed
+    ? (await import("../../lib/crypto/backend_native.ts")).nativeBackend
+    : undefined,
 };
 
 /** Runs `body` with `name` as the process-wide backend, then restores the previous one. */
@@ -62,12 +67,13 @@ const LOW_ORDER = [
   return [point, high];
 });
 
-for (const name of ["tweetnacl", "wasm", "native"] as const) {
-  const backend = backends[name];
+for (const label of ["tweetnacl", "wasm", "native", "native alone"] as const) {
+  const backend = backends[label];
   const ignore = backend === undefined;
+  const name = label === "native alone" ? "native" : label;
 
   Deno.test({
-    name: `${name} backend: channelKey() matches the precompute_key vectors`,
+    name: `${label} backend: channelKey() matches the precompute_key vectors`,
     ignore,
     fn: () =>
       withBackend(name, () => {
@@ -76,12 +82,15 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
           const remote = hex(inputs.remote_public_key ?? inputs.public_key);
           const key = channelKey(remote, hex(inputs.secret_key));
           assert.equal(toHex(key), vector.expected.channel_key, vector.name);
+          const direct = new Uint8Array(32);
+          assert.ok(backend!.beforenm(direct, remote, hex(inputs.secret_key)));
+          assert.equal(toHex(direct), vector.expected.channel_key, vector.name);
         }
       }),
   });
 
   Deno.test({
-    name: `${name} backend: seal and open match every encrypted_chunk vector, in place too`,
+    name: `${label} backend: seal and open match every encrypted_chunk vector, in place too`,
     ignore,
     fn: () =>
       withBackend(name, () => {
@@ -107,12 +116,17 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
           const received = frame.slice();
           openInto(key, nonce, received.subarray(2), received, 18);
           assert.deepEqual(received.subarray(18), plaintext, vector.name);
+          // And the backend object itself (for "native alone", not behind the 768-byte switch).
+          const ciphertext = new Uint8Array(plaintext.length);
+          const tag = new Uint8Array(16);
+          backend!.sealDetached(ciphertext, tag, plaintext, nonce, key);
+          assert.equal(toHex(tag) + toHex(ciphertext), vector.hex.slice(4), vector.name);
         }
       }),
   });
 
   Deno.test({
-    name: `${name} backend: BLAKE2b and checkProofOfWork() match the pow_check vectors`,
+    name: `${label} backend: BLAKE2b and checkProofOfWork() match the pow_check vectors`,
     ignore,
     fn: () =>
       withBackend(name, () => {
@@ -137,7 +151,8 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   if (name === "tweetnacl") continue;
 
   Deno.test({
-    name: `${name} backend: channel keys equal tweetnacl's on random key pairs, both ends agreeing`,
+    name:
+      `${label} backend: channel keys equal tweetnacl's on random key pairs, both ends agreeing`,
     ignore,
     fn() {
       // Any 32 bytes are a valid X25519 input (the top bit is ignored), so the "public key" here is
@@ -168,7 +183,7 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   });
 
   Deno.test({
-    name: `${name} backend: refuses the 14 low-order public keys like tweetnacl`,
+    name: `${label} backend: refuses the 14 low-order public keys like tweetnacl`,
     ignore,
     fn: () =>
       withBackend(name, () => {
@@ -182,14 +197,15 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   });
 
   Deno.test({
-    name: `${name} backend: boxes equal tweetnacl's on random keys, nonces and plaintexts`,
+    name: `${label} backend: boxes equal tweetnacl's on random keys, nonces and plaintexts`,
     ignore,
     fn() {
       fc.assert(
         fc.property(
           bytes(32),
           bytes(24),
-          fc.uint8Array({ maxLength: 700 }),
+          // Both sides of the native backend's 768-byte switch.
+          fc.oneof(fc.uint8Array({ maxLength: 700 }), fc.uint8Array({ maxLength: 3000 })),
           (key, nonce, plaintext) => {
             const expectedC = new Uint8Array(plaintext.length);
             const expectedT = new Uint8Array(16);
@@ -213,14 +229,17 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   });
 
   Deno.test({
-    name: `${name} backend: a forged tag or ciphertext opens to false and writes nothing`,
+    name: `${label} backend: a forged tag or ciphertext opens to false and writes nothing`,
     ignore,
     fn() {
       fc.assert(
         fc.property(
           bytes(32),
           bytes(24),
-          fc.uint8Array({ minLength: 1, maxLength: 300 }),
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 300 }),
+            fc.uint8Array({ minLength: 760, maxLength: 2000 }),
+          ),
           fc.nat(),
           (key, nonce, plaintext, flip) => {
             const c = new Uint8Array(plaintext.length);
@@ -240,7 +259,7 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   });
 
   Deno.test({
-    name: `${name} backend: BLAKE2b-256 equals the reference on random inputs of 0 to 300 bytes`,
+    name: `${label} backend: BLAKE2b-256 equals the reference on random inputs of 0 to 300 bytes`,
     ignore,
     fn() {
       fc.assert(
@@ -257,7 +276,7 @@ for (const name of ["tweetnacl", "wasm", "native"] as const) {
   });
 
   Deno.test({
-    name: `${name} backend: a 200 KiB box (larger than any chunk) equals the reference`,
+    name: `${label} backend: a 200 KiB box (larger than any chunk) equals the reference`,
     ignore,
     fn() {
       const key = crypto.getRandomValues(new Uint8Array(32));

@@ -9,6 +9,10 @@
  * during an incoming handshake, and a decoding error on a running connection (which greylists the
  * peer id too).
  *
+ * Trusted peers (Octez `P2p_peer_state.Info.trusted`) are kept here too; trusted points live in
+ * the known-points table. In private mode a connection is accepted only from a trusted point or a
+ * trusted peer (`p2p_connect_handler.ml` 280-295).
+ *
  * Deliberate difference: Octez keeps greylisted addresses in a Bloom filter of
  * `ip_greylist_size_in_kilobytes` (2 MiB) with one clean-up for all every
  * `ip_greylist_cleanup_delay`; this is an exact map with a per-address expiry and at most
@@ -17,6 +21,8 @@
  *
  * @module
  */
+
+import type { PointId } from "../base/point_id.ts";
 
 /** Authentication failures that greylist the remote address (Octez `raw_authenticate`). */
 export const GREYLISTING_KINDS: ReadonlySet<string> = new Set([
@@ -47,6 +53,7 @@ export class Acl {
   readonly #peerGreylist = new Set<string>();
   readonly #bannedIps = new Set<string>();
   readonly #bannedPeers = new Set<string>();
+  readonly #trustedPeers = new Set<string>();
   readonly #ipGreylistMs: number;
 
   /**
@@ -182,11 +189,47 @@ export class Acl {
   bannedPeers(): string[] {
     return [...this.#bannedPeers];
   }
+
+  /**
+   * Trusts a peer, lifting its blacklisting and greylisting first (Octez `P2p_pool.Peers.trust`,
+   * p2p_pool.ml 404-406).
+   *
+   * @param peerKey The peer.
+   */
+  trustPeer(peerKey: string): void {
+    this.unbanPeer(peerKey);
+    this.#trustedPeers.add(peerKey);
+  }
+
+  /**
+   * Withdraws a peer's trust.
+   *
+   * @param peerKey The peer.
+   * @returns Whether it was trusted.
+   */
+  untrustPeer(peerKey: string): boolean {
+    return this.#trustedPeers.delete(peerKey);
+  }
+
+  /**
+   * Whether a peer is trusted.
+   *
+   * @param peerKey The peer.
+   * @returns `true` when trusted.
+   */
+  isPeerTrusted(peerKey: string): boolean {
+    return this.#trustedPeers.has(peerKey);
+  }
+
+  /** The trusted peers. */
+  trustedPeers(): string[] {
+    return [...this.#trustedPeers];
+  }
 }
 
 /**
- * A node's refusal lists as its application and the RPC see them: addresses as text, peers as
- * base58 ids (`id…`) or 16-byte ids.
+ * A node's refusal and trust lists as its application and the RPC see them: addresses as text,
+ * points as `addr:port` (optionally `addr:port#id…`), peers as base58 ids (`id…`) or 16-byte ids.
  */
 export interface NodeAcl {
   /** Greylisted addresses still in force. */
@@ -231,4 +274,40 @@ export interface NodeAcl {
   unbanPeer(peerId: Uint8Array | string): boolean;
   /** Blacklisted peers. */
   bannedPeers(): string[];
+  /**
+   * Trusts a point (Octez `P2p_pool.Points.trust`, p2p_pool.ml 336-338): lifts its address's
+   * blacklisting and greylisting, registers it, keeps it in the table for good and lets it in and
+   * out in private mode; the maintenance dials it like any known point. A `#id…` suffix makes that
+   * peer the only one accepted there.
+   *
+   * @param point The point (`{addr, port}`, `addr:port` or `addr:port#id…`).
+   * @throws {NodeError} `invalid_point` when the text is not a point.
+   */
+  trustPoint(point: PointId | string): void;
+  /**
+   * Withdraws a point's trust (it stays known; an expected peer id stays).
+   *
+   * @param point The point.
+   * @returns Whether it was trusted.
+   * @throws {NodeError} `invalid_point` when the text is not a point.
+   */
+  untrustPoint(point: PointId | string): boolean;
+  /** The trusted points, as `addr:port` (`#id…` when a peer id is expected there). */
+  trustedPoints(): string[];
+  /**
+   * Trusts a peer (Octez `P2p_pool.Peers.trust`): lifts its blacklisting and greylisting and lets
+   * it in in private mode, from any address.
+   *
+   * @param peerId The peer.
+   */
+  trustPeer(peerId: Uint8Array | string): void;
+  /**
+   * Withdraws a peer's trust.
+   *
+   * @param peerId The peer.
+   * @returns Whether it was trusted.
+   */
+  untrustPeer(peerId: Uint8Array | string): boolean;
+  /** The trusted peers. */
+  trustedPeers(): string[];
 }

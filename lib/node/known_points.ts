@@ -22,6 +22,17 @@ export interface KnownPoint {
   readonly text: string;
   /** How it was first learnt. */
   readonly source: PointSource;
+  /**
+   * Trusted (Octez `P2p_point_state.Info.trusted`): never collected from the table, and the only
+   * points a node in private mode dials or accepts. Set by {@link KnownPoints.setTrusted} (the
+   * node trusts its bootstrap and trusted points, and those saved as trusted).
+   */
+  trusted: boolean;
+  /**
+   * Key of the peer that must answer at this point (an `addr#peer_id` point, Octez
+   * `expected_peer_id`): a connection with another peer there is closed after authentication.
+   */
+  expectedPeerKey: string | undefined;
   /** Key of the peer last seen (or announced by PX) at this point. */
   peerKey: string | undefined;
   /** Id of that peer. */
@@ -117,6 +128,8 @@ export class KnownPoints {
         point,
         text,
         source,
+        trusted: false,
+        expectedPeerKey: undefined,
         peerKey: undefined,
         peerId: undefined,
         connected: false,
@@ -245,11 +258,37 @@ export class KnownPoints {
     }
   }
 
-  // Octez drops disconnected untrusted points whose last failure is oldest; configured points
-  // (our bootstrap list) play the part of trusted ones and stay.
+  /**
+   * Trusts a point or withdraws its trust (Octez `P2p_pool.Points.set_trusted`/`unset_trusted`,
+   * p2p_pool.ml 290-301): registers it if new; an expected peer, when given, replaces the one
+   * recorded. Withdrawing the trust keeps the point in the table.
+   *
+   * @param point The point.
+   * @param trusted Trust it, or not.
+   * @param now The current time (ms).
+   * @param expectedPeerKey The peer that must answer there (`addr#peer_id`).
+   * @returns The entry, or `undefined` for an own point or a port 0.
+   */
+  setTrusted(
+    point: PointId,
+    trusted: boolean,
+    now: number,
+    expectedPeerKey?: string,
+  ): KnownPoint | undefined {
+    const entry = trusted
+      ? this.add(point, "config", now)
+      : this.#points.get(pointIdToString(point));
+    if (entry === undefined) return undefined;
+    entry.trusted = trusted;
+    if (expectedPeerKey !== undefined) entry.expectedPeerKey = expectedPeerKey;
+    return entry;
+  }
+
+  // Octez drops disconnected untrusted points whose last failure is oldest (`gc_points`,
+  // p2p_pool.ml 87-116); trusted points stay.
   #collect(): void {
     const removable = [...this.#points.values()]
-      .filter((p) => !p.connected && p.source !== "config")
+      .filter((p) => !p.connected && !p.trusted)
       .sort((a, b) => (a.lastSeen ?? -Infinity) - (b.lastSeen ?? -Infinity));
     const excess = this.#points.size - this.#limits.targetKnownPoints;
     for (const entry of removable.slice(0, Math.max(0, excess))) this.#forget(entry.text);
@@ -293,16 +332,19 @@ export class KnownPoints {
    * @param now The current time (ms).
    * @param isBanned Whether a peer is banned.
    * @param pending Points being dialled already.
+   * @param trustedOnly Only trusted points (private mode, Octez `p2p_maintenance.ml` 79-85).
    * @returns The entries, in table order.
    */
   dialCandidates(
     now: number,
     isBanned: (peerKey: string) => boolean,
     pending: ReadonlySet<string>,
+    trustedOnly = false,
   ): KnownPoint[] {
     const out: KnownPoint[] = [];
     for (const p of this.#points.values()) {
       if (p.connected || p.nextAttempt > now || pending.has(p.text)) continue;
+      if (trustedOnly && !p.trusted) continue;
       if (p.peerKey !== undefined && isBanned(p.peerKey)) continue;
       out.push(p);
     }

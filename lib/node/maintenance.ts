@@ -11,8 +11,10 @@
  *   Swap_request is sent after a round within bounds only when `swapLingerMs` has passed since
  *   the last swap request, accepted swap or successful swap, because rounds here are frequent.
  * - Swap_requests we send are spaced by at least 60 s per connection, since Octez's reader sleeps
- *   a connection that sends them faster; received ones are not throttled yet (§15.4); no private
- *   mode.
+ *   a connection that sends them faster; received ones are throttled per connection by
+ *   `ReceiveThrottle` (throttle.ts).
+ * - Private mode (Octez `p2p_maintenance.ml` 79-85, 196-200, 303-307): only trusted points are
+ *   dialled, no Bootstrap is sent and no swap is requested.
  *
  * @module
  */
@@ -45,6 +47,8 @@ export interface MaintenanceConfig<W, Meta> {
   readonly peerDiscovery: boolean;
   /** Minimum time between swaps, ms; `null` disables swaps. */
   readonly swapLingerMs: number | null;
+  /** Private mode: trusted points only, no Bootstrap, no swaps. */
+  readonly privateMode?: boolean;
 }
 
 /** Counters of the maintenance and peer exchange. */
@@ -63,6 +67,12 @@ export interface MaintenanceStats {
   swapAcksSent: number;
   /** Swaps completed (the new connection was established). */
   swaps: number;
+  /** Bootstrap, Advertise and swap messages held back by their per-connection throttle. */
+  throttledMessages: number;
+  /** Such messages merged into, or replacing, one already held back. */
+  coalescedMessages: number;
+  /** Bootstrap, Advertise and swap messages ignored because the node runs in private mode. */
+  ignoredInPrivateMode: number;
 }
 
 /** Maintenance rounds and the handlers of Bootstrap, Advertise, Swap_request and Swap_ack. */
@@ -80,6 +90,9 @@ export class Maintenance<W, Meta = unknown> {
     swapRequestsSent: 0,
     swapAcksSent: 0,
     swaps: 0,
+    throttledMessages: 0,
+    coalescedMessages: 0,
+    ignoredInPrivateMode: 0,
   };
 
   /**
@@ -103,12 +116,13 @@ export class Maintenance<W, Meta = unknown> {
     const count = pool.size + pool.pending;
     if (count < bounds.minThreshold) {
       const wanted = bounds.minTarget - count;
-      const candidates = known.dialCandidates(now, this.#banned, pool.dialling)
+      const privateMode = this.#c.privateMode ?? false;
+      const candidates = known.dialCandidates(now, this.#banned, pool.dialling, privateMode)
         .filter((p) => p.peerKey === undefined || pool.get(p.peerKey) === undefined)
         .filter((p) => !this.#addrBanned(p.point.addr));
       rng.shuffle(candidates, wanted);
       for (const p of candidates.slice(0, wanted)) pool.dial(p.point, p.source).catch(() => {});
-      if (candidates.length < wanted && this.#c.peerDiscovery) {
+      if (candidates.length < wanted && this.#c.peerDiscovery && !privateMode) {
         for (const link of pool.links()) {
           if (!link.privateNode && link.send({ kind: "Bootstrap" })) this.stats.bootstrapsSent++;
         }
@@ -119,7 +133,7 @@ export class Maintenance<W, Meta = unknown> {
       for (const link of links.slice(0, pool.size - bounds.maxTarget)) {
         pool.disconnect(link.key).catch(() => {});
       }
-    } else {
+    } else if (!this.#c.privateMode) {
       this.#sendSwapRequest(now);
     }
   }

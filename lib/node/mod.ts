@@ -103,6 +103,8 @@ export type { NodeSettings } from "./node.ts";
 export {
   type ConnectionBounds,
   type DalNodeOptions,
+  DEFAULT_MAX_TOPIC_BYTES,
+  DEFAULT_MAX_TOPICS_PER_PEER,
   defaultNodeLimits,
   type KnownPointRecord,
   type MaintenanceBounds,
@@ -133,6 +135,12 @@ export { isNodeError, NodeError, type NodeErrorDetails, type NodeErrorKind } fro
 export type { Delivered } from "./subscriptions.ts";
 export type { MaintenanceStats } from "./maintenance.ts";
 export type { PoolStats } from "./pool.ts";
+export {
+  MAX_ADVERTISED_POINTS,
+  RECEIVE_COOLDOWN_MS,
+  type ThrottledKind,
+  type ThrottleStats,
+} from "./throttle.ts";
 
 // Types of the layers below that this module's API mentions, so that it documents on its own.
 export type * from "../gossipsub/mod.ts";

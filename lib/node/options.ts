@@ -73,8 +73,27 @@ export interface NodeOptionsBase {
   readonly onEvent?: (event: NodeEvent) => void;
   /** Where to listen (default 127.0.0.1, port 0 = any free port); `false` to only dial. */
   readonly listen?: { readonly host?: string; readonly port?: number } | false;
-  /** Points dialled at start, and again every 15 heartbeats while not connected. */
+  /**
+   * Points dialled at start, and again every 15 heartbeats while not connected. They are trusted,
+   * as Octez's bootstrap peers are its trusted points (`node_run_command.ml` 269-283). A text
+   * point may end with `#id…`: only that peer is accepted there (Octez `expected_peer_id`).
+   */
   readonly bootstrapPoints?: readonly (PointId | string)[];
+  /**
+   * Trusted points (Octez `trusted_points`): never collected from the known-points table,
+   * allowed in private mode, dialled at start and kept like `bootstrapPoints`. A text point may
+   * end with `#id…`: only that peer is accepted there; another one is closed after its
+   * authentication (Octez `check_expected_peer_id`, p2p_connect_handler.ml 328-357).
+   */
+  readonly trustedPoints?: readonly (PointId | string)[];
+  /** Trusted peers (`id…` or 16 bytes): accepted from any address in private mode. */
+  readonly trustedPeers?: readonly (Uint8Array | string)[];
+  /**
+   * Private mode (Octez `--private-mode`): accept and dial only trusted points and peers, announce
+   * `private_node` in the shell metadata, send no Bootstrap, Advertise or swap and ignore those
+   * received (Octez `P2p_protocol.Private_answerer`). Default false.
+   */
+  readonly privateMode?: boolean;
   /** Topics joined at start (subscribe to read their messages). */
   readonly topics?: readonly unknown[];
   /** Gossipsub limits (default: DAL limits, i.e. Octez test limits without P3/P3b). */
@@ -172,7 +191,10 @@ export interface ShellNodeOptions extends
   > {
   /** Promise not to send mempool content (`disable_mempool` of the metadata; default false). */
   readonly disableMempool?: boolean;
-  /** Announce private mode (`private_node` of the metadata; default false). */
+  /**
+   * Announce private mode (`private_node` of the metadata; default false) without running it;
+   * `privateMode` announces it too.
+   */
   readonly privateNode?: boolean;
 }
 
@@ -221,9 +243,32 @@ export function maintenanceBounds(bounds: ConnectionBounds): MaintenanceBounds {
   };
 }
 
-/** Default gossipsub limits of a node: the DAL limits with the given heartbeat. */
+/**
+ * Topics one remote peer may be recorded as subscribed to by default (`maxTopicsPerPeer`): with
+ * the simple instance's {@link DEFAULT_MAX_TOPIC_BYTES}-byte topics, at most 256 KiB of topic text
+ * per peer. The DAL's 65 536 suits its fixed-size topics; a peer of ours over the cap is ignored
+ * for its further topics, as Octez's automaton does.
+ */
+export const DEFAULT_MAX_TOPICS_PER_PEER = 256;
+
+/**
+ * Longest topic of the simple instance by default, in UTF-8 bytes (`simpleGossip({ maxTopicBytes
+ * })` changes it): a received message naming a longer topic is refused by `accept` (counted in
+ * `inMessagesRejected`), and subscribing or publishing to one throws.
+ */
+export const DEFAULT_MAX_TOPIC_BYTES = 1024;
+
+/**
+ * Default gossipsub limits of a `simple` node: the DAL limits with the given heartbeat and
+ * `maxTopicsPerPeer` {@link DEFAULT_MAX_TOPICS_PER_PEER} (2 000 topics of 100 kB from one peer
+ * took the heap from 7 MB to 208 MB when nothing bounded them).
+ */
 export function defaultNodeLimits<T>(heartbeatMs = 1000): Limits<T> {
-  return { ...dalLimits<T>(), heartbeatInterval: heartbeatMs };
+  return {
+    ...dalLimits<T>(),
+    heartbeatInterval: heartbeatMs,
+    maxTopicsPerPeer: DEFAULT_MAX_TOPICS_PER_PEER,
+  };
 }
 
 /**

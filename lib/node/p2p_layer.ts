@@ -8,9 +8,12 @@
  * ```text
  * listener ─ accept ─┐
  * maintenance ─ dial ─┴▶ Pool (handshake, checks, one reader loop per connection)
- *                         ├─ Bootstrap / Advertise / Swap_* ─▶ Maintenance
+ *                         ├─ Bootstrap / Advertise / Swap_* ─▶ ReceiveThrottle ─▶ Maintenance
  *                         └─ Message ─▶ onMessage (the layer above)
  * ```
+ *
+ * In private mode the peer-exchange messages are ignored (Octez `P2p_protocol.Private_answerer`,
+ * chosen by `p2p.ml` 220), and only trusted points and peers are dialled and accepted.
  *
  * @module
  */
@@ -57,6 +60,7 @@ import type {
 import { fromHex } from "../encoding/hex.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { Pool, type PoolStats } from "./pool.ts";
+import { ReceiveThrottle, type ThrottledMessage } from "./throttle.ts";
 import type { NetworkProfile, ReconnectionSchedule } from "./profiles.ts";
 
 /** Everything the P2P layer needs. */
@@ -77,8 +81,14 @@ export interface P2pLayerConfig<W, Meta> {
   readonly codec: AppCodec<W>;
   /** Where to listen; `false` to only dial. */
   readonly listen: { readonly host?: string; readonly port?: number } | false;
-  /** Points dialled at start and kept in the table for good. */
+  /** Points dialled at start, trusted and kept in the table for good. */
   readonly bootstrapPoints: readonly PointId[];
+  /** The peer expected at some of those points (`addr#peer_id`), by point text. */
+  readonly expectedPeers?: ReadonlyMap<string, Uint8Array>;
+  /** Trusted peers. */
+  readonly trustedPeers?: readonly Uint8Array[];
+  /** Private mode: trusted points and peers only, no peer exchange. */
+  readonly privateMode?: boolean;
   /** Points remembered from an earlier run. */
   readonly knownPoints?: readonly KnownPointRecord[];
   /** Connection thresholds. */
@@ -154,6 +164,15 @@ export function p2pLayerSettings<Meta>(
   options: NodeOptionsBase,
   plan: NodePlan<Meta>,
 ): P2pLayerSettings<Meta> {
+  const privateMode = options.privateMode ?? false;
+  const privateMetadata = plan.privateMetadata;
+  // Bootstrap points and trusted points are both Octez's trusted points.
+  const configured = [...(options.bootstrapPoints ?? []), ...(options.trustedPoints ?? [])]
+    .map(withPeer);
+  const expectedPeers = new Map<string, Uint8Array>();
+  for (const { point, peerId } of configured) {
+    if (peerId !== undefined) expectedPeers.set(pointIdToString(point), peerId);
+  }
   return {
     identity,
     powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
@@ -162,12 +181,19 @@ export function p2pLayerSettings<Meta>(
       distributedDbVersions: profile.distributedDbVersions,
       p2pVersions: profile.p2pVersions,
     },
-    metadata: plan.metadata,
+    metadata: privateMode && privateMetadata !== undefined
+      ? (port) => privateMetadata(plan.metadata(port))
+      : plan.metadata,
+    privateMode,
+    expectedPeers,
+    trustedPeers: (options.trustedPeers ?? []).map((p) =>
+      typeof p === "string" ? peerIdFromString(p) : p
+    ),
     metadataCodec: plan.metadataCodec,
     advertisedPort: plan.advertisedPort,
     remoteListeningPoint: plan.remoteListeningPoint,
     listen: options.listen ?? {},
-    bootstrapPoints: (options.bootstrapPoints ?? []).map(toPoint),
+    bootstrapPoints: configured.map((c) => c.point),
     knownPoints: options.knownPoints,
     bounds: maintenanceBounds(profile.connections),
     maintenanceMs: profile.maintenanceMs,
@@ -183,8 +209,23 @@ export function p2pLayerSettings<Meta>(
   };
 }
 
-function toPoint(p: PointId | string): PointId {
-  return typeof p === "string" ? parsePointIdWithPeerId(p).point : makePointId(p.addr, p.port);
+function withPeer(p: PointId | string): { point: PointId; peerId: Uint8Array | undefined } {
+  return typeof p === "string"
+    ? parsePointIdWithPeerId(p)
+    : { point: makePointId(p.addr, p.port), peerId: undefined };
+}
+
+// A point given to the API: a PointIdError becomes NodeError `invalid_point`.
+function apiPoint(
+  op: string,
+  p: PointId | string,
+): { point: PointId; peerId: Uint8Array | undefined } {
+  try {
+    return withPeer(p);
+  } catch (e) {
+    if (!isPointIdError(e)) throw e;
+    throw new NodeError("invalid_point", `${op}: ${e.message}`, { point: e.text }, { cause: e });
+  }
 }
 
 function peerInfo<W, Meta>(link: PeerLink<W, Meta>): PeerInfo {
@@ -227,6 +268,8 @@ export class P2pLayer<W, Meta> {
   readonly #listener: Deno.Listener | undefined;
   readonly #bootstrap: readonly PointId[];
   readonly #maintenanceMs: number | null;
+  readonly #throttles = new WeakMap<PeerLink<W, Meta>, ReceiveThrottle>();
+  readonly #privateMode: boolean;
   #timer: ReturnType<typeof setInterval> | undefined;
   #acceptLoop: Promise<void> = Promise.resolve();
 
@@ -262,17 +305,26 @@ export class P2pLayer<W, Meta> {
       }
     }
     for (const record of c.knownPoints ?? []) {
-      const entry = this.known.add(
-        parsePointId(record.point),
-        record.trusted ? "config" : "advertise",
-        now,
-      );
+      const point = parsePointId(record.point);
+      const entry = record.trusted
+        ? this.known.setTrusted(point, true, now)
+        : this.known.add(point, "advertise", now);
       if (entry !== undefined && record.peerId !== undefined) {
         const peerId = peerIdFromString(record.peerId);
         this.known.setPeer(entry, peerIdKey(peerId), peerId);
       }
     }
-    for (const point of c.bootstrapPoints) this.known.add(point, "config", now);
+    for (const point of c.bootstrapPoints) {
+      const expected = c.expectedPeers?.get(pointIdToString(point));
+      this.known.setTrusted(
+        point,
+        true,
+        now,
+        expected === undefined ? undefined : peerIdKey(expected),
+      );
+    }
+    for (const peer of c.trustedPeers ?? []) this.acl.trustPeer(peerIdKey(peer));
+    this.#privateMode = c.privateMode ?? false;
     this.#bootstrap = c.bootstrapPoints.filter((p) => !this.known.isOwn(pointIdToString(p)));
     try {
       this.pool = new Pool<W, Meta>({
@@ -298,22 +350,21 @@ export class P2pLayer<W, Meta> {
         reconnectDelayMs: reconnection.afterDisconnectionMs,
         remoteListeningPoint: c.remoteListeningPoint,
         peerDiscovery: c.peerDiscovery,
+        privateMode: this.#privateMode,
         onEvent: c.onEvent,
         onOpen: c.onOpen,
-        onClose: c.onClose,
+        onClose: (link, error) => {
+          this.#throttles.get(link)?.close();
+          c.onClose(link, error);
+        },
         onMessage: (link, message) => {
-          switch (message.kind) {
-            case "Message":
-              return c.onMessage(link, message.message);
-            case "Bootstrap":
-              return this.#maintenance.onBootstrap(link);
-            case "Advertise":
-              return this.#maintenance.onAdvertise(message.points);
-            case "SwapRequest":
-              return this.#maintenance.onSwapRequest(link, message.point);
-            case "SwapAck":
-              return this.#maintenance.onSwapAck(link, message.point);
+          if (message.kind === "Message") return c.onMessage(link, message.message);
+          if (message.kind === "Disconnect") return;
+          if (this.#privateMode) {
+            this.#maintenance.stats.ignoredInPrivateMode++;
+            return;
           }
+          this.#throttle(link).offer(message, performance.now());
         },
       });
       this.#maintenance = new Maintenance<W, Meta>({
@@ -324,12 +375,39 @@ export class P2pLayer<W, Meta> {
         bounds: c.bounds,
         peerDiscovery: c.peerDiscovery,
         swapLingerMs: c.swapLingerMs,
+        privateMode: this.#privateMode,
       });
     } catch (e) {
       this.#listener?.close();
       throw e;
     }
     this.#maintenanceMs = c.maintenanceMs;
+  }
+
+  // The throttle of a connection, made at its first peer-exchange message.
+  #throttle(link: PeerLink<W, Meta>): ReceiveThrottle {
+    let throttle = this.#throttles.get(link);
+    if (throttle === undefined) {
+      throttle = new ReceiveThrottle(
+        (message) => this.#peerExchange(link, message),
+        this.#maintenance.stats,
+      );
+      this.#throttles.set(link, throttle);
+    }
+    return throttle;
+  }
+
+  #peerExchange(link: PeerLink<W, Meta>, message: ThrottledMessage): void {
+    switch (message.kind) {
+      case "Bootstrap":
+        return this.#maintenance.onBootstrap(link);
+      case "Advertise":
+        return this.#maintenance.onAdvertise(message.points);
+      case "SwapRequest":
+        return this.#maintenance.onSwapRequest(link, message.point);
+      case "SwapAck":
+        return this.#maintenance.onSwapAck(link, message.point);
+    }
   }
 
   /** The configured points that are not this node's own (Octez: trusted points). */
@@ -418,7 +496,7 @@ export class P2pLayer<W, Meta> {
         point: entry.text,
         state,
         source: entry.source,
-        trusted: entry.source === "config",
+        trusted: entry.trusted,
         public: entry.public,
         peerId,
         lastSeen: entry.lastSeen === undefined ? undefined : wall(entry.lastSeen),
@@ -474,7 +552,48 @@ export class P2pLayer<W, Meta> {
       banPeer: (peerId) => this.banPeer(key(peerId)),
       unbanPeer: (peerId) => this.acl.unbanPeer(key(peerId)),
       bannedPeers: () => this.acl.bannedPeers().map(text),
+      trustPoint: (p) => this.trustPoint(p),
+      untrustPoint: (p) => {
+        const { point } = apiPoint("untrustPoint", p);
+        const entry = this.known.get(pointIdToString(point));
+        if (entry === undefined || !entry.trusted) return false;
+        entry.trusted = false;
+        return true;
+      },
+      trustedPoints: () => {
+        const out: string[] = [];
+        for (const entry of this.known.entries()) {
+          if (!entry.trusted) continue;
+          out.push(
+            entry.expectedPeerKey === undefined
+              ? entry.text
+              : `${entry.text}#${text(entry.expectedPeerKey)}`,
+          );
+        }
+        return out;
+      },
+      trustPeer: (peerId) => this.acl.trustPeer(key(peerId)),
+      untrustPeer: (peerId) => this.acl.untrustPeer(key(peerId)),
+      trustedPeers: () => this.acl.trustedPeers().map(text),
     };
+  }
+
+  /**
+   * Trusts a point (Octez `P2p_pool.Points.trust`): lifts its address's bans, registers it as
+   * trusted, and records the peer expected there (`addr#peer_id`).
+   *
+   * @param p The point.
+   * @throws {NodeError} `invalid_point` when the text is not a point.
+   */
+  trustPoint(p: PointId | string): void {
+    const { point, peerId } = apiPoint("trustPoint", p);
+    this.acl.unbanIp(point.addr);
+    this.known.setTrusted(
+      point,
+      true,
+      performance.now(),
+      peerId === undefined ? undefined : peerIdKey(peerId),
+    );
   }
 
   /**
@@ -505,7 +624,8 @@ export class P2pLayer<W, Meta> {
   }
 
   /**
-   * Dials a point now.
+   * Dials a point now. A text point's `#peer_id` stays expected there: another peer is refused
+   * (`dial_failed`). In private mode only a trusted point is dialled.
    *
    * @param point The point, as `{addr, port}` or text.
    * @returns The new peer once the connection runs.
@@ -513,14 +633,11 @@ export class P2pLayer<W, Meta> {
    * id; the `PointIdError` is the `cause`), `closed`, `dial_refused` or `dial_failed`.
    */
   async connect(point: PointId | string): Promise<PeerInfo> {
-    let target: PointId;
-    try {
-      target = toPoint(point);
-    } catch (e) {
-      if (!isPointIdError(e)) throw e;
-      throw new NodeError("invalid_point", `connect: ${e.message}`, { point: e.text }, {
-        cause: e,
-      });
+    const { point: target, peerId } = apiPoint("connect", point);
+    // As Octez's `P2p.connect ?expected_peer_id`, the peer id stays expected at the point.
+    if (peerId !== undefined) {
+      const entry = this.known.add(target, "config", performance.now());
+      if (entry !== undefined) entry.expectedPeerKey = peerIdKey(peerId);
     }
     return peerInfo(await this.pool.dial(target, "config"));
   }

@@ -31,6 +31,11 @@ export interface NodePlan<Meta> {
   readonly isBootstrapPeer: (remoteMetadata: Meta) => boolean;
   /** Where an incoming peer listens, from its metadata (DAL); the connection message otherwise. */
   readonly remoteListeningPoint?: (info: ConnectionInfo<Meta>) => PointId | undefined;
+  /**
+   * Our metadata in private mode: the shell's says `private_node` (src/lib_shell/node.ml 87-91
+   * takes it from `P2p.private_mode`); the DAL's has no such flag, so it is left as is.
+   */
+  readonly privateMetadata?: (metadata: Meta) => Meta;
 }
 
 function checkDuration(name: string, value: number | null | undefined): void {
@@ -114,6 +119,7 @@ export function shellPlan(
     metadata: () => metadata,
     metadataCodec: shellMetadataCodec,
     isBootstrapPeer: () => false,
+    privateMetadata: (m) => ({ ...m, privateNode: true }),
   };
 }
 

@@ -7,13 +7,20 @@
  * Post-authentication checks (both directions):
  * 1. banned (kicked or greylisted) peer → close, no Ack/Nack;
  * 2. register the remote listening point;
- * 3. expected peer id differs (a PX `Connect`) → close, no Ack/Nack;
+ * 3. expected peer id differs (a PX `Connect`, or an `addr#peer_id` point) → close, no Ack/Nack
+ *    (Octez `check_expected_peer_id`, `Identity_check_failure`);
  * 4. version selection failed → Nack with its motive;
- * 5. connections (running + handshaking) ≥ max → Nack `Too_many_connections` with known points;
- * 6. (private mode: not supported, a node is always public);
+ * 5. running connections ≥ max → Nack `Too_many_connections` with known points;
+ * 6. private mode, and neither the point nor the peer is trusted → close, no Ack/Nack (Octez
+ *    `is_acceptable`, `Private_mode`, p2p_connect_handler.ml 280-295);
  * 7. peer already running → Nack `Already_connected`; peer already handshaking → Nack unless
  *    the newcomer wins the tie-break below;
  * 8. Ack exchange.
+ *
+ * One timer covers each handshake, as in Octez: an incoming one, from the accepted socket to the
+ * Ack, gets `authenticationTimeoutMs` (5 s; `accept` wraps `authenticate` in one `with_timeout`,
+ * p2p_connect_handler.ml 704-710); an outgoing one, from the TCP connect to the Ack, gets
+ * `connectTimeoutMs` (10 s; `connect`, 736-743). The Ack exchange gets what is left.
  *
  * Simultaneous dials: when A dials B while B dials A, Octez refuses whichever arrives while the
  * other is pending, and both may fail. Here both ends prefer the connection opened by the peer
@@ -84,6 +91,8 @@ export interface PoolConfig<W, Meta> {
   readonly remoteListeningPoint?: (info: ConnectionInfo<Meta>) => PointId | undefined;
   /** Peer discovery is on: Nacks carry known points (Octez: none when it is off). */
   readonly peerDiscovery: boolean;
+  /** Private mode: only trusted points and peers are accepted and dialled. */
+  readonly privateMode: boolean;
   /** Where events go. */
   readonly onEvent?: (event: NodeEvent) => void;
   /** A connection is running. */
@@ -205,6 +214,7 @@ export class Pool<W, Meta = unknown> {
       return;
     }
     this.#incomingHandshakes++;
+    const deadline = performance.now() + this.#c.authenticationTimeoutMs;
     this.#track((async () => {
       let auth: AuthenticatedConnection<Meta>;
       try {
@@ -226,7 +236,7 @@ export class Pool<W, Meta = unknown> {
         this.#incomingHandshakes--;
       }
       const point = auth.info.remoteListeningPoint ?? from;
-      await this.#establish(auth, undefined).catch((e) => {
+      await this.#establish(auth, undefined, deadline).catch((e) => {
         this.#failed("incoming", point, e);
         this.#learnAlternatives(e);
       });
@@ -285,10 +295,12 @@ export class Pool<W, Meta = unknown> {
    *
    * @param point The point.
    * @param source How the point was learnt (if it is new).
-   * @param expectedPeerKey The peer expected there (a PX `Connect`); another one is refused.
+   * @param expectedPeerKey The peer expected there (a PX `Connect`); another one is refused. The
+   * point's own expected peer (`addr#peer_id`) applies otherwise.
    * @returns The running connection.
    * @throws {NodeError} `closed`, `dial_refused` (own point, already connected or being dialled,
-   * banned peer, no room) or `dial_failed` (with the connection error as `cause`).
+   * banned peer, no room, untrusted point in private mode) or `dial_failed` (with the connection
+   * error as `cause`).
    */
   dial(point: PointId, source: PointSource, expectedPeerKey?: string): Promise<PeerLink<W, Meta>> {
     const text = pointIdToString(point);
@@ -305,7 +317,10 @@ export class Pool<W, Meta = unknown> {
     const entry = this.#c.known.add(point, source, performance.now());
     if (entry === undefined) return refuse("not a dialable point");
     if (entry.connected) return refuse("already connected");
-    const peer = expectedPeerKey ?? entry.peerKey;
+    // Octez `connect` dials only trusted points in private mode (p2p_connect_handler.ml 748-753).
+    if (this.#c.privateMode && !entry.trusted) return refuse("private mode, untrusted point");
+    const expected = expectedPeerKey ?? entry.expectedPeerKey;
+    const peer = expected ?? entry.peerKey;
     if (peer !== undefined && this.#links.has(peer)) return refuse("peer already connected");
     if (peer !== undefined && this.#banned(peer)) return refuse("peer banned");
     // Octez counts running connections only (`P2p_connect_handler.connect`).
@@ -314,6 +329,7 @@ export class Pool<W, Meta = unknown> {
     }
     this.stats.dials++;
     this.#dialling.add(text);
+    const deadline = performance.now() + this.#c.connectTimeoutMs;
     return this.#track((async () => {
       try {
         const auth = await connect(point, {
@@ -322,7 +338,7 @@ export class Pool<W, Meta = unknown> {
           signal: this.#abort.signal,
         });
         this.#dialling.delete(text);
-        return await this.#establish(auth, expectedPeerKey);
+        return await this.#establish(auth, expected, deadline);
       } catch (e) {
         this.stats.dialFailures++;
         this.#failed("outgoing", point, e);
@@ -338,12 +354,16 @@ export class Pool<W, Meta = unknown> {
     })());
   }
 
+  // Refuses an authenticated connection: with a Nack when `motive` is given, else by closing it
+  // (`failure` is then the Octez error counted in handshakeFailures, if any).
   async #refuse(
     auth: AuthenticatedConnection<Meta>,
     motive?: number,
     why = "closed",
+    failure?: string,
   ): Promise<never> {
     this.stats.refused++;
+    if (failure !== undefined) count(this.stats.handshakeFailures, failure);
     const point = auth.info.remoteListeningPoint;
     this.#emit({
       event: "handshake_refused",
@@ -418,6 +438,7 @@ export class Pool<W, Meta = unknown> {
   async #establish(
     auth: AuthenticatedConnection<Meta>,
     expectedPeerKey: string | undefined,
+    deadline: number,
   ): Promise<PeerLink<W, Meta>> {
     const info = auth.info;
     const key = peerIdKey(info.peerId);
@@ -429,11 +450,15 @@ export class Pool<W, Meta = unknown> {
       : info.remoteListeningPoint;
     if (listening !== undefined) {
       entry = this.#c.known.add(listening, "connection", performance.now());
-      if (entry !== undefined) this.#c.known.setPeer(entry, key, info.peerId);
     }
-    if (expectedPeerKey !== undefined && expectedPeerKey !== key) {
-      return this.#refuse(auth, undefined, "not the expected peer");
+    // The point's expected peer applies to incoming connections too: Octez checks the point of
+    // the connection, the dialled one or the one the remote announces (p2p_connect_handler.ml
+    // 462-469). The wrong peer is not recorded at the point.
+    const expected = expectedPeerKey ?? entry?.expectedPeerKey;
+    if (expected !== undefined && expected !== key) {
+      return this.#refuse(auth, undefined, "not the expected peer", "Identity_check_failure");
     }
+    if (entry !== undefined) this.#c.known.setPeer(entry, key, info.peerId);
     if (info.versionSelection.kind === "rejected") {
       return this.#refuse(auth, info.versionSelection.motive);
     }
@@ -441,6 +466,9 @@ export class Pool<W, Meta = unknown> {
     // one more in at random, which we do not: the cap stays deterministic).
     if (this.#links.size >= this.#c.bounds.maxConnections) {
       return this.#refuse(auth, RejectionMotive.TooManyConnections);
+    }
+    if (this.#c.privateMode && !entry?.trusted && !this.#c.acl.isPeerTrusted(key)) {
+      return this.#refuse(auth, undefined, "private mode, untrusted", "Private_mode");
     }
     const initiator = info.incoming ? key : this.#c.selfKey;
     const pending = this.#handshaking.get(key) ?? [];
@@ -452,7 +480,7 @@ export class Pool<W, Meta = unknown> {
     let conn;
     try {
       conn = await accept(auth, this.#c.codec, {
-        timeoutMs: info.incoming ? this.#c.authenticationTimeoutMs : this.#c.connectTimeoutMs,
+        timeoutMs: Math.max(0, deadline - performance.now()),
         signal: this.#abort.signal,
         outgoingQueueSize: this.#c.outgoingQueueSize,
       });

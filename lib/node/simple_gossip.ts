@@ -21,6 +21,7 @@ import { compareBytes } from "../base/bytes.ts";
 import { toHex } from "../encoding/hex.ts";
 import type { TopicModule, Validity } from "../gossipsub/mod.ts";
 import type { GossipInstance, GossipWireMessage } from "./gossip_instance.ts";
+import { DEFAULT_MAX_TOPIC_BYTES } from "./options.ts";
 
 /** The simple instance's types: topic, message id, payload. */
 export type SimpleGossipInstance = GossipInstance<string, Uint8Array, Uint8Array>;
@@ -32,6 +33,13 @@ export interface SimpleGossipOptions {
    * sender's score; `Unknown` keeps the message aside and retries it after each heartbeat.
    */
   readonly validate?: (topic: string, payload: Uint8Array) => Validity;
+  /**
+   * Longest topic in UTF-8 bytes (default {@link DEFAULT_MAX_TOPIC_BYTES}, at most 65 535): a
+   * received message naming a longer one is refused by `accept`, so a peer cannot make the node
+   * keep large topic names; joining, subscribing to or publishing on one throws. Together with
+   * the limits' `maxTopicsPerPeer` it bounds the topic text kept per peer.
+   */
+  readonly maxTopicBytes?: number;
 }
 
 const ORIGIN_LENGTH = 16;
@@ -108,14 +116,32 @@ const stringTopics: TopicModule<string> = {
   compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
 };
 
+// UTF-8 takes at least one byte per UTF-16 unit and at most three, so most topics are judged
+// without encoding them.
+function topicFits(topic: string, maxBytes: number): boolean {
+  if (topic.length > maxBytes) return false;
+  if (topic.length * 3 <= maxBytes) return true;
+  return encoder.encode(topic).length <= maxBytes;
+}
+
 /**
  * The simple instance (the default of `createNode`).
  *
- * @param options Payload validation.
+ * @param options Payload validation and the topic bound.
  * @returns The instance.
+ * @throws {RangeError} When `maxTopicBytes` is not an integer from 1 to 65 535.
  */
 export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipInstance {
   const validate = options.validate;
+  const maxTopicBytes = options.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES;
+  if (
+    !Number.isInteger(maxTopicBytes) || maxTopicBytes < 1 ||
+    maxTopicBytes > MAX_SIMPLE_TOPIC_BYTES
+  ) {
+    throw new RangeError(
+      `simple gossip: maxTopicBytes must be an integer from 1 to 65535, got ${maxTopicBytes}`,
+    );
+  }
   const session = crypto.getRandomValues(new Uint32Array(1))[0];
   return {
     name: "simple",
@@ -132,14 +158,14 @@ export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipIns
     message: {
       valid: (payload, id) => validate?.(simpleMessageIdTopic(id) as string, payload) ?? "Valid",
     },
-    accept: (message) => acceptSimple(message),
+    accept: (message) => acceptSimple(message, maxTopicBytes),
     checkTopic(topic) {
       if (typeof topic !== "string") throw new TypeError("simple gossip: a topic is a string");
       if (topic === "") {
         throw new RangeError("simple gossip: the empty topic is reserved (it is the Ping)");
       }
-      if (encoder.encode(topic).length > MAX_SIMPLE_TOPIC_BYTES) {
-        throw new RangeError("simple gossip: topic over 65535 UTF-8 bytes");
+      if (!topicFits(topic, maxTopicBytes)) {
+        throw new RangeError(`simple gossip: topic over ${maxTopicBytes} UTF-8 bytes`);
       }
     },
     newMessageId: (topic, _message, origin, sequence) =>
@@ -147,11 +173,20 @@ export function simpleGossip(options: SimpleGossipOptions = {}): SimpleGossipIns
   };
 }
 
-function acceptSimple(message: GossipWireMessage<string, Uint8Array, Uint8Array>): boolean {
+function acceptSimple(
+  message: GossipWireMessage<string, Uint8Array, Uint8Array>,
+  maxTopicBytes: number,
+): boolean {
+  if ("topic" in message && typeof message.topic === "string") {
+    if (!topicFits(message.topic, maxTopicBytes)) return false;
+  }
   switch (message.kind) {
     case "IHave":
     case "IWant":
-      return message.messageIds.every((id) => simpleMessageIdTopic(id) !== undefined);
+      // An id embeds its topic: the same bound keeps long ids out of the IWant bookkeeping.
+      return message.messageIds.every((id) =>
+        topicLength(id) <= maxTopicBytes && simpleMessageIdTopic(id) !== undefined
+      );
     case "MessageWithHeader":
       return simpleMessageIdTopic(message.messageId) === message.topic;
     default:

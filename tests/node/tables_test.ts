@@ -90,9 +90,9 @@ Deno.test("the advertised list takes 3/5 in order and the rest at random, up to 
   for (const port of list.slice(6)) assert.ok(port > 6);
 });
 
-Deno.test("the table collects old disconnected points and keeps configured ones", () => {
+Deno.test("the table collects old disconnected points and keeps trusted ones", () => {
   const known = new KnownPoints(limits);
-  known.add(point(1), "config", 0);
+  known.setTrusted(point(1), true, 0);
   const connected = known.add(point(2), "connection", 0)!;
   known.connected(connected, false, 0);
   for (let port = 3; port <= 11; port++) known.add(point(port), "advertise", 0);

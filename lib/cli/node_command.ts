@@ -19,7 +19,9 @@
  */
 
 import { parsePointId, type PointId, pointIdToString } from "../base/point_id.ts";
-import { type Identity, peerIdToString } from "../crypto/mod.ts";
+import { type Identity, peerIdFromString, peerIdToString } from "../crypto/mod.ts";
+import { makePointId } from "../base/point_id.ts";
+import type { NodeAcl } from "../node/acl.ts";
 import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
 import type { DalTopic } from "../../gen/gossipsub.ts";
 import { parseDalTopic } from "../node/dal_topic.ts";
@@ -48,7 +50,8 @@ import { powBitsReached } from "./pow_bits.ts";
 /** Usage text of the node command. */
 export const NODE_USAGE: string = `\
 tzp2p node [--profile shell|dal|simple] [--chain NAME] [--identity FILE] [--listen HOST:PORT]
-           [--peer POINT]... [--expected-pow N] [--topic TOPIC]... [--bootstrap-peer]
+           [--peer POINT]... [--trusted-point POINT]... [--private-mode] [--ban ADDR|PEER_ID]...
+           [--expected-pow N] [--topic TOPIC]... [--bootstrap-peer]
            [--log text|json] [--metrics HOST:PORT [--rpc-acl]] [--data-dir DIR]
            [--save-every-ms MS]
     Runs a node until SIGINT or SIGTERM (then exits 0).
@@ -62,6 +65,14 @@ tzp2p node [--profile shell|dal|simple] [--chain NAME] [--identity FILE] [--list
                [::]:9732 (L1) and 0.0.0.0:11732 (DAL)). Port 0 picks a free port.
     --peer     a point to dial, IP:PORT, [IPv6]:PORT or a host name (port defaults to 9732 for
                shell, 11732 for dal); repeatable; trusted by gossipsub in dal.
+               --peer points are trusted, as Octez's bootstrap peers; IP:PORT#PEER_ID accepts only
+               that peer there.
+    --trusted-point  a trusted point, IP:PORT or [IPv6]:PORT, optionally #PEER_ID (only that peer
+               is accepted there): dialled, never forgotten, allowed in private mode; repeatable.
+    --private-mode  accept and dial only trusted points and peers, announce private_node, and
+               take part in no peer exchange (no Bootstrap, Advertise or swap), as Octez's.
+    --ban      an IP address or a peer id (id…) refused until the node stops (Octez's
+               blacklist; unban through the RPC); repeatable.
     --expected-pow  proof of work demanded from peers and given to a new identity (default 26).
     --topic    a topic to join; dal: SLOT:PKH (e.g. 0:tz1…); simple: any text; not for shell.
     --bootstrap-peer  dal: announce is_bootstrap_peer (peers then send us no shards).
@@ -80,8 +91,9 @@ tzp2p node [--profile shell|dal|simple] [--chain NAME] [--identity FILE] [--list
                peers.json (known points: loaded at start, saved every --save-every-ms and at
                exit) and config.json (options, under Octez's keys where Octez has the option:
                p2p.listen-addr, p2p.bootstrap-peers, p2p.expected-proof-of-work,
-               network.chain_name, metrics_addr; tzp2p.profile, tzp2p.topics,
-               tzp2p.bootstrap-peer, tzp2p.log, tzp2p.rpc-acl, tzp2p.save-every-ms otherwise).
+               p2p.private-mode, network.chain_name, metrics_addr; tzp2p.profile, tzp2p.topics,
+               tzp2p.trusted-points, tzp2p.ban, tzp2p.bootstrap-peer, tzp2p.log, tzp2p.rpc-acl,
+               tzp2p.save-every-ms otherwise).
                An option on the command line replaces the file's. A corrupt peers.json stops the
                node (exit 1), a bad config.json too (exit 2); neither is overwritten.
     --save-every-ms  period of the peers.json saves (default 60000).
@@ -92,7 +104,7 @@ export type NodeProfile = "shell" | "dal" | "simple";
 
 /** A `--peer` value: a point, or a host name still to resolve. */
 export type PeerSpec =
-  | { readonly kind: "point"; readonly point: PointId }
+  | { readonly kind: "point"; readonly point: PointId; readonly peerId?: Uint8Array }
   | { readonly kind: "host"; readonly host: string; readonly port: number };
 
 /** The node command's arguments, checked. */
@@ -107,6 +119,14 @@ export interface NodeCommandConfig {
   readonly listen: PointId;
   /** Points to dial. */
   readonly peers: readonly PeerSpec[];
+  /** Trusted points (`addr:port`, `addr:port#id…`). */
+  readonly trustedPoints: readonly string[];
+  /** Private mode. */
+  readonly privateMode: boolean;
+  /** Addresses to blacklist. */
+  readonly banIps: readonly string[];
+  /** Peer ids to blacklist (`id…`). */
+  readonly banPeers: readonly string[];
   /** Proof of work demanded from peers and given to a new identity. */
   readonly expectedPow: number;
   /** Topics: strings (`simple`) or DAL topics (`dal`); none for `shell`. */
@@ -149,7 +169,8 @@ export function parsePeer(text: string, defaultPort: number | undefined): PeerSp
   const bad = (why: string) =>
     new CliError("usage", `--peer ${JSON.stringify(text)} is not a point: ${why}`);
   try {
-    return { kind: "point", point: parsePointIdWithPeerId(text).point };
+    const { point, peerId } = parsePointIdWithPeerId(text);
+    return peerId === undefined ? { kind: "point", point } : { kind: "point", point, peerId };
   } catch { /* not IP:PORT; try the other forms */ }
   const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   if (bare.includes(":") && !text.startsWith("[") && bare.split(":").length === 2) {
@@ -173,6 +194,33 @@ export function parsePeer(text: string, defaultPort: number | undefined): PeerSp
 }
 
 /**
+ * Reads a `--ban` value: a peer id (`id…`, base58) or an IP address (v4 or v6, without port).
+ *
+ * @param text The value.
+ * @returns The peer id, or the address in canonical form.
+ * @throws {CliError} `usage` on anything else.
+ */
+export function parseBan(
+  text: string,
+): { readonly kind: "peer"; readonly peerId: string } | {
+  readonly kind: "addr";
+  readonly addr: string;
+} {
+  if (text.startsWith("id")) {
+    try {
+      return { kind: "peer", peerId: peerIdToString(peerIdFromString(text)) };
+    } catch { /* not a peer id; maybe not an address either */ }
+  }
+  try {
+    return { kind: "addr", addr: makePointId(text, 1).addr };
+  } catch { /* reported below */ }
+  throw new CliError(
+    "usage",
+    `--ban must be an IP address or a peer id (id…), got ${JSON.stringify(text)}`,
+  );
+}
+
+/**
  * Checks the node command's arguments.
  *
  * @param args The arguments after `node`.
@@ -181,7 +229,7 @@ export function parsePeer(text: string, defaultPort: number | undefined): PeerSp
  */
 export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
   const parsed = parseArgs(args, {
-    flags: ["bootstrap-peer", "rpc-acl"],
+    flags: ["bootstrap-peer", "rpc-acl", "private-mode"],
     options: [
       "profile",
       "chain",
@@ -193,7 +241,7 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
       "data-dir",
       "save-every-ms",
     ],
-    repeatable: ["peer", "topic"],
+    repeatable: ["peer", "topic", "trusted-point", "ban"],
   });
   if (parsed.positional.length > 0) {
     throw new CliError("usage", `unexpected argument ${JSON.stringify(parsed.positional[0])}`);
@@ -243,6 +291,28 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
   const peers = (parsed.lists.get("peer") ?? []).map((p) =>
     parsePeer(p, DEFAULT_PEER_PORT[profile])
   );
+  const trustedPoints = (parsed.lists.get("trusted-point") ?? []).map((text) => {
+    try {
+      parsePointIdWithPeerId(text);
+    } catch (e) {
+      throw new CliError(
+        "usage",
+        `--trusted-point must be IP:PORT or [IPv6]:PORT, optionally #PEER_ID, got ${
+          JSON.stringify(text)
+        }`,
+        {},
+        { cause: e },
+      );
+    }
+    return text;
+  });
+  const banIps: string[] = [];
+  const banPeers: string[] = [];
+  for (const text of parsed.lists.get("ban") ?? []) {
+    const ban = parseBan(text);
+    if (ban.kind === "peer") banPeers.push(ban.peerId);
+    else banIps.push(ban.addr);
+  }
   const topicTexts = parsed.lists.get("topic") ?? [];
   let topics: readonly string[] | readonly DalTopic[] = topicTexts;
   if (profile === "shell" && topicTexts.length > 0) {
@@ -301,6 +371,10 @@ export function parseNodeArgs(args: readonly string[]): NodeCommandConfig {
       (dataDir === undefined ? IDENTITY_FILE_NAME : `${dataDir}/${IDENTITY_FILE_NAME}`),
     listen,
     peers,
+    trustedPoints,
+    privateMode: parsed.flags.has("private-mode"),
+    banIps,
+    banPeers,
     expectedPow,
     topics,
     bootstrapPeer,
@@ -334,10 +408,17 @@ const CONFIG_KEYS: readonly ConfigKey[] = [
     key: "p2p.expected-proof-of-work",
     value: (f) => f.p2p?.expectedProofOfWork,
   },
+  { option: "private-mode", key: "p2p.private-mode", value: (f) => f.p2p?.privateMode },
   { option: "chain", key: "network.chain_name", value: (f) => f.network?.chainName },
   { option: "metrics", key: "metrics_addr", value: (f) => f.metricsAddr },
   { option: "profile", key: "tzp2p.profile", value: (f) => f.tzp2p?.profile },
   { option: "topic", key: "tzp2p.topics", value: (f) => f.tzp2p?.topics },
+  {
+    option: "trusted-point",
+    key: "tzp2p.trusted-points",
+    value: (f) => f.tzp2p?.trustedPoints,
+  },
+  { option: "ban", key: "tzp2p.ban", value: (f) => f.tzp2p?.ban },
   { option: "bootstrap-peer", key: "tzp2p.bootstrap-peer", value: (f) => f.tzp2p?.bootstrapPeer },
   { option: "log", key: "tzp2p.log", value: (f) => f.tzp2p?.log },
   { option: "rpc-acl", key: "tzp2p.rpc-acl", value: (f) => f.tzp2p?.rpcAcl },
@@ -538,6 +619,7 @@ export type CommandEvent =
 
 /** What the command needs of a running node, whatever its profile. */
 interface RunningNode extends OpsNode {
+  readonly acl: NodeAcl;
   readonly listeningPoint: PointId | undefined;
   readonly peerId: Uint8Array;
   close(): Promise<void>;
@@ -569,11 +651,15 @@ async function resolvePeers(
   peers: readonly PeerSpec[],
   resolve: Resolver,
   warn: (text: string) => void,
-): Promise<PointId[]> {
-  const points: PointId[] = [];
+): Promise<(PointId | string)[]> {
+  const points: (PointId | string)[] = [];
   for (const peer of peers) {
     if (peer.kind === "point") {
-      points.push(peer.point);
+      points.push(
+        peer.peerId === undefined
+          ? peer.point
+          : `${pointIdToString(peer.point)}#${peerIdToString(peer.peerId)}`,
+      );
       continue;
     }
     try {
@@ -630,10 +716,11 @@ async function nodeIdentity(config: NodeCommandConfig, io: CliIo): Promise<Ident
 async function startNode(
   config: NodeCommandConfig,
   identity: Identity,
-  bootstrapPoints: readonly PointId[],
+  bootstrapPoints: readonly (PointId | string)[],
   knownPoints: readonly KnownPointRecord[],
   onEvent: (event: NodeEvent) => void,
 ): Promise<RunningNode> {
+  // The `#id…` of a --peer stays with its point (Octez's bootstrap peers may name theirs).
   const common = {
     identity,
     expectedPow: config.expectedPow,
@@ -642,6 +729,8 @@ async function startNode(
     listen: { host: config.listen.addr, port: config.listen.port },
     bootstrapPoints,
     knownPoints,
+    trustedPoints: config.trustedPoints,
+    privateMode: config.privateMode,
   };
   switch (config.profile) {
     case "shell":
@@ -736,6 +825,8 @@ export async function nodeCommand(
       }
       throw e;
     }
+    for (const addr of config.banIps) node.acl.banIp(addr);
+    for (const peerId of config.banPeers) node.acl.banPeer(peerId);
     let ops: OpsServer | undefined;
     if (config.metrics !== undefined) {
       try {

@@ -65,13 +65,16 @@
  *   "p2p": {
  *     "listen-addr": "0.0.0.0:9732",
  *     "bootstrap-peers": ["198.51.100.7:9732", "boot.example.net"],
- *     "expected-proof-of-work": 26
+ *     "expected-proof-of-work": 26,
+ *     "private-mode": false
  *   },
  *   "network": { "chain_name": "TEZOS_MAINNET" },
  *   "metrics_addr": ["127.0.0.1:9932"],
  *   "tzp2p": {
  *     "profile": "shell",
  *     "topics": [],
+ *     "trusted-points": ["198.51.100.8:9732#idtqxHUjbjbCfaDn4jczoPGsnhacKX"],
+ *     "ban": ["203.0.113.9"],
  *     "bootstrap-peer": false,
  *     "log": "json",
  *     "rpc-acl": false,
@@ -413,6 +416,8 @@ export interface ConfigFileP2p {
   readonly bootstrapPeers?: readonly string[];
   /** `expected-proof-of-work` (`--expected-pow`). */
   readonly expectedProofOfWork?: number;
+  /** `private-mode` (`--private-mode`; config_file.ml 573-583). */
+  readonly privateMode?: boolean;
 }
 
 /** The `tzp2p` object of a `config.json`: options Octez's file has no key for. */
@@ -421,6 +426,13 @@ export interface ConfigFileTzp2p {
   readonly profile?: string;
   /** `topics` (`--topic`). */
   readonly topics?: readonly string[];
+  /**
+   * `trusted-points` (`--trusted-point`): Octez's file has no such key, its `bootstrap-peers` being
+   * its trusted points (which `p2p.bootstrap-peers` are here too).
+   */
+  readonly trustedPoints?: readonly string[];
+  /** `ban` (`--ban`): addresses and peer ids refused while the node runs. */
+  readonly ban?: readonly string[];
   /** `bootstrap-peer` (`--bootstrap-peer`). */
   readonly bootstrapPeer?: boolean;
   /** `log` (`--log`). */
@@ -451,11 +463,14 @@ const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, [JsonType, st
     "listen-addr": ["string", "listenAddr"],
     "bootstrap-peers": ["strings", "bootstrapPeers"],
     "expected-proof-of-work": ["number", "expectedProofOfWork"],
+    "private-mode": ["boolean", "privateMode"],
   },
   network: { chain_name: ["string", "chainName"] },
   tzp2p: {
     profile: ["string", "profile"],
     topics: ["strings", "topics"],
+    "trusted-points": ["strings", "trustedPoints"],
+    ban: ["strings", "ban"],
     "bootstrap-peer": ["boolean", "bootstrapPeer"],
     log: ["string", "log"],
     "rpc-acl": ["boolean", "rpcAcl"],

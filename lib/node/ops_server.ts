@@ -7,8 +7,10 @@
  * `/gossipsub/mesh`, `/gossipsub/scores` (gossip nodes; 404 on a shell node).
  *
  * Nothing changes the node unless `rpcAcl` is set; then `DELETE /network/connections/<peer_id>`
- * disconnects a peer, `PATCH /network/peers/<peer_id>` with `{"acl":"ban"}` bans it until the
- * node stops, and `PUT /network/points/<point>` dials a point (Octez's methods for these routes).
+ * disconnects a peer, `PATCH /network/peers/<peer_id>` and `PATCH /network/points/<point>` with
+ * `{"acl": "ban" | "trust" | "open"}` blacklist, trust or free it (the address, for a point),
+ * `DELETE /network/greylist` clears the greylists, and `PUT /network/points/<point>` dials a point
+ * (Octez's methods for these routes).
  * The server listens on loopback unless told otherwise.
  *
  * Deliberate differences from Octez: peers carry no `peer_metadata` (tzp2p keeps no
@@ -36,6 +38,7 @@ import { peerIdFromString } from "../crypto/peer_id.ts";
 import { type NodeMetrics, nodeMetrics, type ObservedNode } from "./metrics.ts";
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics_registry.ts";
 import type { ConnectionSnapshot, NodeSnapshot, PeerSnapshot, PointSnapshot } from "./snapshot.ts";
+import type { NodeAcl } from "./acl.ts";
 
 /** What the server reads and (with `rpcAcl`) calls of a node; `Node` and `ShellNode` fit. */
 export interface OpsNode extends ObservedNode {
@@ -43,8 +46,27 @@ export interface OpsNode extends ObservedNode {
   connect?(point: string): Promise<unknown>;
   /** Closes the connection with a peer (`DELETE /network/connections/<peer_id>`). */
   disconnect?(peerId: Uint8Array): Promise<void>;
-  /** Closes and refuses a peer (`PATCH /network/peers/<peer_id>` `{"acl":"ban"}`). */
+  /** Closes and refuses a peer, when the node has no `acl`. */
   kick?(peerId: Uint8Array, durationMs?: number): void;
+  /** Greylists, blacklists and trust (`PATCH …/peers/<id>`, `PATCH …/points/<point>`, `DELETE /network/greylist`). */
+  readonly acl?: NodeAcl;
+}
+
+/** Octez's ACL verbs of `PATCH /network/peers/<id>` and `/network/points/<point>`. */
+type AclVerb = "ban" | "trust" | "open";
+
+async function aclVerb(request: Request): Promise<AclVerb> {
+  let body: { acl?: unknown };
+  try {
+    body = await request.json();
+  } catch {
+    throw new HttpError(400, "bad_body", 'expected JSON {"acl": "ban" | "trust" | "open"}');
+  }
+  const acl = body?.acl;
+  if (acl !== "ban" && acl !== "trust" && acl !== "open") {
+    throw new HttpError(400, "bad_body", `acl ${JSON.stringify(acl)}: expected ban, trust or open`);
+  }
+  return acl;
 }
 
 /** Options of {@link serveOps}. */
@@ -365,20 +387,23 @@ export function serveOps(node: OpsNode, options: OpsServerOptions = {}): OpsServ
         },
         PATCH: async (m, request) => {
           const peerId = peerIdParam(m[1]);
-          let body: { acl?: unknown };
-          try {
-            body = await request.json();
-          } catch {
-            throw new HttpError(400, "bad_body", 'expected JSON {"acl": "ban"}');
+          const verb = await aclVerb(request);
+          // Octez's `patch_peer` (p2p_services.ml): ban blacklists and untrusts, trust trusts and
+          // unbans, open unbans and untrusts.
+          const acl = node.acl;
+          if (acl === undefined) {
+            if (verb !== "ban") throw new HttpError(501, "not_supported", "this node has no acl");
+            needs("kick")(peerId, Infinity);
+          } else if (verb === "ban") {
+            acl.untrustPeer(peerId);
+            acl.banPeer(peerId);
+          } else if (verb === "trust") {
+            acl.unbanPeer(peerId);
+            acl.trustPeer(peerId);
+          } else {
+            acl.unbanPeer(peerId);
+            acl.untrustPeer(peerId);
           }
-          if (body?.acl !== "ban") {
-            throw new HttpError(
-              501,
-              "not_supported",
-              `acl ${JSON.stringify(body?.acl)}: only "ban" is supported`,
-            );
-          }
-          needs("kick")(peerId, Infinity);
           const s = node.snapshot();
           const peer = s.peers.find((p) => p.peerId === decodeURIComponent(m[1]));
           return json(peer === undefined ? {} : peerInfo(peer, s, trustedPoints(s)));
@@ -406,13 +431,37 @@ export function serveOps(node: OpsNode, options: OpsServerOptions = {}): OpsServ
     // p2p_services.ml 155-160 (info) and 80-86 (connect, PUT).
     {
       pattern: /^\/network\/points\/([^/]+)$/,
-      acl: ["PUT"],
+      acl: ["PUT", "PATCH"],
       methods: {
         GET: (m) => {
           const text = decodeURIComponent(m[1]);
           const point = node.snapshot().points.find((p) => p.point === text);
           if (point === undefined) throw new HttpError(404, "not_found", "unknown point");
           return json(pointInfo(point, Date.now()));
+        },
+        PATCH: async (m, request) => {
+          const text = decodeURIComponent(m[1]);
+          let point;
+          try {
+            point = parsePointId(text);
+          } catch {
+            throw new HttpError(400, "bad_point", `not a point: ${text}`);
+          }
+          const verb = await aclVerb(request);
+          const acl = node.acl;
+          if (acl === undefined) throw new HttpError(501, "not_supported", "this node has no acl");
+          if (verb === "ban") {
+            acl.untrustPoint(point);
+            acl.banIp(point.addr);
+          } else if (verb === "trust") {
+            acl.unbanIp(point.addr);
+            acl.trustPoint(point);
+          } else {
+            acl.unbanIp(point.addr);
+            acl.untrustPoint(point);
+          }
+          const found = node.snapshot().points.find((p) => p.point === text);
+          return json(found === undefined ? {} : pointInfo(found, Date.now()));
         },
         PUT: async (m) => {
           const text = decodeURIComponent(m[1]);
@@ -427,6 +476,20 @@ export function serveOps(node: OpsNode, options: OpsServerOptions = {}): OpsServ
             if (e instanceof HttpError) throw e;
             throw new HttpError(502, "connect_failed", (e as Error).message);
           }
+          return json({});
+        },
+      },
+    },
+    // p2p_services.ml: DELETE /network/greylist clears both greylists (the blacklists stay).
+    {
+      pattern: /^\/network\/greylist$/,
+      acl: ["DELETE"],
+      methods: {
+        DELETE: () => {
+          if (node.acl === undefined) {
+            throw new HttpError(501, "not_supported", "this node has no acl");
+          }
+          node.acl.clearGreylist();
           return json({});
         },
       },

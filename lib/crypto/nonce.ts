@@ -5,7 +5,7 @@
  * @module
  */
 
-import { blake2b } from "@noble/hashes/blake2.js";
+import { cryptoBackend } from "./backend.ts";
 
 /** Bytes in a nonce. */
 export const NONCE_LENGTH = 24;
@@ -44,11 +44,16 @@ export function deriveNonces(
   incoming: boolean,
 ): Nonces {
   const [init, resp] = incoming ? [recvFrame, sentFrame] : [sentFrame, recvFrame];
-  const nonce = (label: Uint8Array) =>
-    blake2b.create({ dkLen: 32 }).update(init).update(resp).update(label).digest().slice(
-      0,
-      NONCE_LENGTH,
-    );
+  // One buffer init ‖ resp ‖ label for the backend's one-shot BLAKE2b; the labels are 12 bytes.
+  const input = new Uint8Array(init.length + resp.length + INIT_TO_RESP.length);
+  input.set(init, 0);
+  input.set(resp, init.length);
+  const hash = new Uint8Array(32);
+  const nonce = (label: Uint8Array) => {
+    input.set(label, init.length + resp.length);
+    cryptoBackend().blake2b256(hash, input);
+    return hash.slice(0, NONCE_LENGTH);
+  };
   const initToResp = nonce(INIT_TO_RESP);
   const respToInit = nonce(RESP_TO_INIT);
   return incoming

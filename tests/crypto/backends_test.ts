@@ -16,6 +16,7 @@ import {
 } from "../../lib/crypto/backend.ts";
 import { channelKey, open, openInto, seal, sealInto } from "../../lib/crypto/box.ts";
 import { isCryptoError } from "../../lib/crypto/errors.ts";
+import { deriveNonces } from "../../lib/crypto/nonce.ts";
 import { PowHasher, powTargetWords } from "../../lib/crypto/pow_hash.ts";
 import { WasmPowHasher } from "../../lib/crypto/pow_wasm.ts";
 import { makePowTarget } from "../../lib/crypto/pow_target.ts";
@@ -145,6 +146,20 @@ for (const label of ["tweetnacl", "wasm", "native", "native alone"] as const) {
           }
         }
         assert.ok(hashed > 0, "no pow_check vector carries a hash");
+      }),
+  });
+
+  Deno.test({
+    name: `${label} backend: deriveNonces() matches the nonce_derivation vectors`,
+    ignore,
+    fn: () =>
+      withBackend(name, () => {
+        for (const vector of vectors("nonce_derivation")) {
+          const { incoming, sent_msg, recv_msg } = vector.inputs;
+          const nonces = deriveNonces(hex(sent_msg), hex(recv_msg), incoming);
+          assert.equal(toHex(nonces.localNonce), vector.expected.local_nonce, vector.name);
+          assert.equal(toHex(nonces.remoteNonce), vector.expected.remote_nonce, vector.name);
+        }
       }),
   });
 

@@ -587,6 +587,9 @@ export function formatEventText(event: NodeEvent): string {
       return `${event.event} ${
         event.direction === "sent" ? "sent to" : "received from"
       } ${event.peerId} on ${event.topic}`;
+    case "greylisted":
+    case "banned":
+      return `${event.event} ${event.address ?? event.peerId}: ${event.reason}`;
     case "heartbeat":
       return `heartbeat ${event.ticks}: ${
         event.durationMs.toFixed(2)

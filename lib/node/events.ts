@@ -110,6 +110,18 @@ export interface HeartbeatEvent {
   readonly meshPeers: number;
 }
 
+/** An address or a peer was greylisted (by a failure) or blacklisted (by the operator). */
+export interface AclEvent {
+  /** Greylisted: refused for a while after a failure; banned: blacklisted until unbanned. */
+  readonly event: "greylisted" | "banned";
+  /** The address (canonical text), for an address. */
+  readonly address: string | undefined;
+  /** The peer id, for a peer. */
+  readonly peerId: string | undefined;
+  /** Why: Octez's name of the failure (`Not_enough_proof_of_work`, `Decoding_error`, …), `exception`, or `operator`. */
+  readonly reason: string;
+}
+
 /** Everything a node reports through `onEvent`. */
 export type NodeEvent =
   | ConnectionEstablishedEvent
@@ -118,4 +130,5 @@ export type NodeEvent =
   | HandshakeRefusedEvent
   | MessageDeliveredEvent
   | MeshChangeEvent
-  | HeartbeatEvent;
+  | HeartbeatEvent
+  | AclEvent;

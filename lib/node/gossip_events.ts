@@ -1,50 +1,41 @@
 /**
  * The events a gossip node reports about gossip (lib/node/events.ts): deliveries, Grafts and
- * Prunes both ways, heartbeats. Each event is built only when someone listens, and a failing
- * observer never stops the node.
+ * Prunes both ways, heartbeats, handed to the node's {@link EventHub} (which builds an event only
+ * when someone listens).
  *
  * @module
  */
 
 import type { GossipsubView, MessageWithHeader } from "../gossipsub/mod.ts";
+import type { EventHub } from "./event_hub.ts";
 import type { NodeEvent } from "./events.ts";
 import type { GossipDescription } from "./gossip_instance.ts";
 
 /** Builds and hands over a gossip node's events. */
 export class GossipEvents<T, I, M> {
-  readonly #onEvent: ((event: NodeEvent) => void) | undefined;
+  readonly #hub: EventHub;
   readonly #describe: GossipDescription<T, I, M> | undefined;
   readonly #peerText: (peerKey: string) => string;
 
   /**
    * Events for one node.
    *
-   * @param onEvent Where they go (nothing is built without it).
+   * @param hub Where they go (nothing is built while nobody listens).
    * @param describe Text forms of the instance's topics and ids.
    * @param peerText A peer's base58 id from its key.
    */
   constructor(
-    onEvent: ((event: NodeEvent) => void) | undefined,
+    hub: EventHub,
     describe: GossipDescription<T, I, M> | undefined,
     peerText: (peerKey: string) => string,
   ) {
-    this.#onEvent = onEvent;
+    this.#hub = hub;
     this.#describe = describe;
     this.#peerText = peerText;
   }
 
-  /** Whether anyone listens. */
-  get listening(): boolean {
-    return this.#onEvent !== undefined;
-  }
-
   #emit(event: () => NodeEvent): void {
-    if (this.#onEvent === undefined) return;
-    try {
-      this.#onEvent(event());
-    } catch {
-      // A failing observer must not stop the node.
-    }
+    this.#hub.emit(event);
   }
 
   /**

@@ -70,7 +70,9 @@ export {
   shellProfile,
   simpleProfile,
 } from "./profiles.ts";
+export { EVENT_STREAM_CAPACITY } from "./event_hub.ts";
 export type {
+  AclEvent,
   ConnectionClosedEvent,
   ConnectionEstablishedEvent,
   Direction,

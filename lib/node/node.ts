@@ -32,6 +32,8 @@ import {
 import { NodeError } from "./errors.ts";
 import type { NodeAcl } from "./acl.ts";
 import { GossipEvents } from "./gossip_events.ts";
+import { EventHub } from "./event_hub.ts";
+import type { NodeEvent } from "./events.ts";
 import {
   fromWire,
   type GossipInstance,
@@ -99,6 +101,7 @@ export class Node<T, I, M> {
   readonly #kickBanMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
+  readonly #hub: EventHub;
   readonly #events: GossipEvents<T, I, M>;
   // First sender of each received message until it is delivered (bounded: ids that are never
   // delivered, being invalid or duplicates, age out first).
@@ -134,8 +137,9 @@ export class Node<T, I, M> {
     this.profile = profile;
     this.#key = peerIdKey(identity.peerId);
     this.#instance = instance;
+    this.#hub = new EventHub(options.onEvent);
     this.#events = new GossipEvents(
-      options.onEvent,
+      this.#hub,
       instance.describe,
       (key) => peerIdToString(this.#peerId(key)),
     );
@@ -172,7 +176,7 @@ export class Node<T, I, M> {
       bootstrapPoints: [...settings.bootstrapPoints, ...directPoints],
       codec: instance.codec,
       rng,
-      onEvent: options.onEvent,
+      onEvent: (event) => this.#hub.emit(event),
       onOpen: (link) =>
         this.#worker.p2pInput({
           kind: "NewConnection",
@@ -226,9 +230,7 @@ export class Node<T, I, M> {
         // One reconnection schedule: the P2P layer's (the profile's back-off), not a second one
         // in the worker.
         pointContactable: (point) => this.#p2p.known.isDue(point, performance.now()),
-        onHeartbeat: this.#events.listening
-          ? (ms) => this.#events.heartbeat(this.#worker.view, this.#p2p.pool.size, ms)
-          : undefined,
+        onHeartbeat: (ms) => this.#events.heartbeat(this.#worker.view, this.#p2p.pool.size, ms),
       });
       this.#subscriptions = new Subscriptions(options.subscriberBufferSize ?? 10_000);
     } catch (e) {
@@ -480,6 +482,17 @@ export class Node<T, I, M> {
   }
 
   /**
+   * A stream of the node's events from now on (as `onEvent` gets them); it ends when the node
+   * closes, and drops events beyond `capacity` unread ones.
+   *
+   * @param capacity Unread events held (default 4096).
+   * @returns The stream.
+   */
+  events(capacity?: number): ReadableStream<NodeEvent> {
+    return this.#hub.stream(capacity);
+  }
+
+  /**
    * What the node can tell an operator: connections, known points and peers, bans, and topics
    * with their meshes; peers carry their gossipsub score.
    *
@@ -577,6 +590,7 @@ export class Node<T, I, M> {
     await this.#p2p.close();
     await this.#worker.shutdown();
     this.#validators.close();
+    this.#hub.close();
     this.#publishing.close();
     await Promise.all(this.#loops);
     this.#subscriptions.closeAll();

@@ -268,9 +268,9 @@ export class P2pLayer<W, Meta> {
   readonly #listener: Deno.Listener | undefined;
   readonly #bootstrap: readonly PointId[];
   readonly #maintenanceMs: number | null;
+  readonly #onEvent: ((event: NodeEvent) => void) | undefined;
   readonly #throttles = new WeakMap<PeerLink<W, Meta>, ReceiveThrottle>();
   readonly #privateMode: boolean;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #acceptLoop: Promise<void> = Promise.resolve();
 
   /**
@@ -352,10 +352,14 @@ export class P2pLayer<W, Meta> {
         peerDiscovery: c.peerDiscovery,
         privateMode: this.#privateMode,
         onEvent: c.onEvent,
-        onOpen: c.onOpen,
+        onOpen: (link) => {
+          c.onOpen(link);
+          this.#maintenance.onConnectionEstablished(link);
+        },
         onClose: (link, error) => {
           this.#throttles.get(link)?.close();
           c.onClose(link, error);
+          this.#maintenance.onConnectionEnded();
         },
         onMessage: (link, message) => {
           if (message.kind === "Message") return c.onMessage(link, message.message);
@@ -376,12 +380,14 @@ export class P2pLayer<W, Meta> {
         peerDiscovery: c.peerDiscovery,
         swapLingerMs: c.swapLingerMs,
         privateMode: this.#privateMode,
+        isPeerTrusted: (key) => this.acl.isPeerTrusted(key),
       });
     } catch (e) {
       this.#listener?.close();
       throw e;
     }
     this.#maintenanceMs = c.maintenanceMs;
+    this.#onEvent = c.onEvent;
   }
 
   // The throttle of a connection, made at its first peer-exchange message.
@@ -418,9 +424,7 @@ export class P2pLayer<W, Meta> {
   /** Starts accepting, the maintenance timer and the first dials. */
   start(): void {
     if (this.#listener !== undefined) this.#acceptLoop = this.#accept(this.#listener);
-    if (this.#maintenanceMs !== null) {
-      this.#timer = setInterval(() => this.#maintenance.round(), this.#maintenanceMs);
-    }
+    if (this.#maintenanceMs !== null) this.#maintenance.start(this.#maintenanceMs);
     for (const point of this.#bootstrap) this.pool.dial(point, "config").catch(() => {});
   }
 
@@ -603,6 +607,12 @@ export class P2pLayer<W, Meta> {
    */
   banPeer(peerKey: string): void {
     this.acl.banPeer(peerKey);
+    this.#onEvent?.({
+      event: "banned",
+      address: undefined,
+      peerId: peerIdToString(fromHex(peerKey)),
+      reason: "operator",
+    });
     this.pool.disconnect(peerKey).catch(() => {});
   }
 
@@ -613,6 +623,7 @@ export class P2pLayer<W, Meta> {
    */
   banIp(addr: string): void {
     this.acl.banIp(addr);
+    this.#onEvent?.({ event: "banned", address: addr, peerId: undefined, reason: "operator" });
     for (const link of this.pool.links()) {
       if (link.conn.info.remoteAddress === addr) this.pool.disconnect(link.key).catch(() => {});
     }
@@ -655,10 +666,10 @@ export class P2pLayer<W, Meta> {
 
   /** Stops the listener, the maintenance, every connection, handshake and dial. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    const maintained = this.#maintenance.close();
     this.#listener?.close();
     await this.pool.close();
+    await maintained;
     await this.#acceptLoop;
   }
 }

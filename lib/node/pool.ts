@@ -229,7 +229,7 @@ export class Pool<W, Meta = unknown> {
         // An exception that is not a connection error greylists the address too (Octez
         // `accept`'s exception handler).
         if (from !== undefined && !(e instanceof P2pError)) {
-          this.#c.acl.greylistIp(from.addr, performance.now());
+          this.#greylistIp(from.addr, "exception");
         }
         return;
       } finally {
@@ -251,12 +251,17 @@ export class Pool<W, Meta = unknown> {
     }
   }
 
+  #greylistIp(addr: string, reason: string): void {
+    this.#c.acl.greylistIp(addr, performance.now());
+    this.#emit({ event: "greylisted", address: addr, peerId: undefined, reason });
+  }
+
   // Reports a handshake that did not end in a running connection. Refusals of ours were
   // reported where they were decided (#refuse).
   #failed(direction: Direction, point: PointId | undefined, e: unknown): void {
     if (e instanceof NodeError) return;
     if (e instanceof P2pError && point !== undefined && GREYLISTING_KINDS.has(e.kind)) {
-      this.#c.acl.greylistIp(point.addr, performance.now());
+      this.#greylistIp(point.addr, octezErrorName(e));
     }
     if (e instanceof P2pError && e.kind === "myself" && point !== undefined) {
       this.#c.known.addOwn(point); // Octez `may_register_my_id_point`, both directions
@@ -547,8 +552,14 @@ export class Pool<W, Meta = unknown> {
     if (isP2pError(error, "decoding_error")) {
       // Octez greylists both the address and the peer (`p2p_conn.ml` 112-114).
       this.#c.acl.greylistPeer(link.key);
+      this.#emit({
+        event: "greylisted",
+        address: undefined,
+        peerId: peerIdToString(link.peerId),
+        reason: "Decoding_error",
+      });
       const addr = link.conn.info.remoteAddress;
-      if (addr !== undefined) this.#c.acl.greylistIp(addr, now);
+      if (addr !== undefined) this.#greylistIp(addr, "Decoding_error");
     }
     this.#emit({
       event: "connection_closed",

@@ -14,6 +14,8 @@ import { type PointId, pointIdToString } from "../base/point_id.ts";
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
 import type { NodeAcl } from "./acl.ts";
+import { EventHub } from "./event_hub.ts";
+import type { NodeEvent } from "./events.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { shellCodec, type ShellMessage } from "../../gen/shell.ts";
 import { Rng } from "../base/rng.ts";
@@ -82,6 +84,7 @@ export class ShellNode {
   readonly acl: NodeAcl;
   /** The shell messages received, in arrival order; ends when the node closes. */
   readonly messages: ReadableStream<ReceivedShellMessage>;
+  readonly #hub: EventHub;
   readonly #p2p: P2pLayer<ShellMessage, ConnectionMetadata>;
   readonly #responder: ShellResponder | undefined;
   #controller!: ReadableStreamDefaultController<ReceivedShellMessage>;
@@ -100,6 +103,7 @@ export class ShellNode {
    */
   constructor(identity: Identity, profile: NetworkProfile, options: ShellNodeServeOptions) {
     this.identity = identity;
+    this.#hub = new EventHub(options.onEvent);
     this.peerId = identity.peerId;
     this.profile = profile;
     this.#responder = options.chain === undefined
@@ -116,7 +120,7 @@ export class ShellNode {
       ...p2pLayerSettings(identity, profile, options, plan),
       codec: shellCodec,
       rng: new Rng(crypto.getRandomValues(new Uint32Array(1))[0]),
-      onEvent: options.onEvent,
+      onEvent: (event) => this.#hub.emit(event),
       onOpen: (link) => this.#greet(link),
       onClose: (link) => this.#responder?.forget(link.key),
       onMessage: (link, message) => this.#receive(link, message),
@@ -194,6 +198,17 @@ export class ShellNode {
   }
 
   /**
+   * A stream of the node's events from now on (as `onEvent` gets them); it ends when the node
+   * closes, and drops events beyond `capacity` unread ones.
+   *
+   * @param capacity Unread events held (default 4096).
+   * @returns The stream.
+   */
+  events(capacity?: number): ReadableStream<NodeEvent> {
+    return this.#hub.stream(capacity);
+  }
+
+  /**
    * What the node can tell an operator: connections, known points and peers, bans.
    *
    * @returns The snapshot (plain data).
@@ -231,6 +246,7 @@ export class ShellNode {
     this.#closing ??= (async () => {
       await this.#p2p.close();
       this.#controller.close();
+      this.#hub.close();
     })();
     return this.#closing;
   }

@@ -65,6 +65,12 @@ Deno.test("an address that fails the PoW is greylisted and dropped at accept; ot
     assert.ok(
       events.some((e) => e.event === "handshake_failed" && e.error === "Not_enough_proof_of_work"),
     );
+    assert.deepEqual(events.filter((e) => e.event === "greylisted"), [{
+      event: "greylisted",
+      address: "127.0.0.2",
+      peerId: undefined,
+      reason: "Not_enough_proof_of_work",
+    }]);
     // Clearing the greylist lets 127.0.0.2 in again.
     node.acl.clearGreylist();
     assert.deepEqual(node.acl.greylistedIps(), []);
@@ -101,6 +107,7 @@ Deno.test("a malformed P2P message after the Ack greylists the peer's address an
 
 Deno.test("the blacklist refuses an address or a peer until unbanned, and banning disconnects", async () => {
   const a = await testNode();
+  const events = a.events().getReader();
   const b = await testNode();
   try {
     await b.connect(a.listeningPoint!);
@@ -111,11 +118,24 @@ Deno.test("the blacklist refuses an address or a peer until unbanned, and bannin
     await assert.rejects(b.connect(a.listeningPoint!));
     assert.equal(a.acl.unbanPeer(b.peerId), true);
     a.acl.banIp("127.0.0.2");
+    // The event stream saw both bans.
+    const bans: unknown[] = [];
+    while (bans.length < 2) {
+      const { value } = await events.read();
+      if (value?.event === "banned") bans.push([value.address, value.peerId, value.reason]);
+    }
+    assert.deepEqual(bans, [
+      [undefined, peerIdToString(b.peerId), "operator"],
+      ["127.0.0.2", undefined, "operator"],
+    ]);
     await assert.rejects(handshake("127.0.0.2", a.listeningPoint!, generateIdentitySync(2)));
     assert.equal(a.acl.unbanIp("127.0.0.2"), true);
     const back = await handshake("127.0.0.2", a.listeningPoint!, generateIdentitySync(2));
     await back.close();
   } finally {
     await closeAll([a, b]);
+    // The stream ends when the node closes (after the events still unread).
+    let reads = 0;
+    while (!(await events.read()).done) assert.ok(++reads < 100, "the event stream did not end");
   }
 });

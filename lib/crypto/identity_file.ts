@@ -212,21 +212,33 @@ export async function writeIdentityFile(
 ): Promise<void> {
   checkIdentity(identity);
   const overwrite = options.overwrite ?? false;
+  const target = String(path instanceof URL ? path.pathname : path);
+  // Atomic: the whole file goes to a temporary name beside the target, then takes its place
+  // (rename when replacing; a hard link when the target must not exist yet, so that a crash or
+  // a concurrent writer never leaves half an identity behind).
+  const temporary = `${target}.${crypto.randomUUID()}.tmp`;
   try {
-    await Deno.writeTextFile(path, identityToJson(identity), {
-      createNew: !overwrite,
-      mode: 0o600,
-    });
+    const file = await Deno.open(temporary, { write: true, createNew: true, mode: 0o600 });
+    try {
+      await file.write(new TextEncoder().encode(identityToJson(identity)));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    if (overwrite) await Deno.rename(temporary, target);
+    else await Deno.link(temporary, target);
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) {
       throw new CryptoError(
         "identity_file_exists",
-        `refusing to overwrite the identity file ${String(path)}`,
-        { path: String(path) },
+        `refusing to overwrite the identity file ${target}`,
+        { path: target },
         { cause: error },
       );
     }
     throw error;
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
   }
 }
 

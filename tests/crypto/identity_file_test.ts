@@ -139,6 +139,9 @@ Deno.test("writeIdentityFile() and readIdentityFile() round trip, refusing to ov
     const other = identityFromJsonObject(jsonOf(2));
     await writeIdentityFile(new URL(`file://${path}`), other, { overwrite: true });
     assert.deepEqual(await readIdentityFile(new URL(`file://${path}`)), other);
+    // Written through a temporary file that never stays behind, refused or not.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["identity.json"]);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -11,7 +11,14 @@ import { formatDalMessageId, formatDalTopic } from "./dal_topic.ts";
 import type { GossipInstance } from "./gossip_instance.ts";
 import { Node } from "./node.ts";
 import type { DalNodeOptions, NodeOptions, SimpleNodeOptions } from "./options.ts";
-import { dalPlan, identityFor, type NodePlan, resolveProfile, shellPlan } from "./plan.ts";
+import {
+  dalPlan,
+  identityFor,
+  knownPointsFor,
+  type NodePlan,
+  resolveProfile,
+  shellPlan,
+} from "./plan.ts";
 import { dalProfile, simpleProfile } from "./profiles.ts";
 import { simpleGossip } from "./simple_gossip.ts";
 
@@ -56,11 +63,12 @@ export async function createNode<T, I, M>(
     const dal = options as DalNodeOptions;
     const profile = resolveProfile(dalProfile(dal.chainName), dal);
     const identity = await identityFor(dal, profile);
+    const knownPoints = await knownPointsFor(dal);
     const instance = dal.gossip ?? dalGossip();
     return new Node<DalTopic, DalMessageId, DalMessage>(
       identity,
       withDalDescription(instance),
-      { ...dal, limits: dal.limits ?? dalLimits<DalTopic>() },
+      { ...dal, knownPoints, limits: dal.limits ?? dalLimits<DalTopic>() },
       profile,
       dalPlan(dal) as NodePlan<unknown>,
     );
@@ -73,11 +81,13 @@ export async function createNode<T, I, M>(
   }
   const profile = resolveProfile(simpleProfile(options.chainName), options);
   const identity = await identityFor(options, profile);
+  const knownPoints = await knownPointsFor(options);
   const plan = shellPlan(false, false) as NodePlan<unknown>;
   if (options.gossip === undefined || options.gossip === "simple") {
-    return new Node(identity, simpleGossip(), options as SimpleNodeOptions, profile, plan);
+    const simple = { ...options, knownPoints } as SimpleNodeOptions;
+    return new Node(identity, simpleGossip(), simple, profile, plan);
   }
-  const custom = options as NodeOptions<T, I, M>;
+  const custom = { ...options, knownPoints } as NodeOptions<T, I, M>;
   return new Node(identity, custom.gossip, custom, profile, plan);
 }
 

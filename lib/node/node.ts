@@ -33,6 +33,7 @@ import { NodeError } from "./errors.ts";
 import type { NodeAcl } from "./acl.ts";
 import { GossipEvents } from "./gossip_events.ts";
 import { EventHub } from "./event_hub.ts";
+import { PEERS_FILE_NAME, type PeersSaver, startPeersSaver } from "./data_dir.ts";
 import type { NodeEvent } from "./events.ts";
 import {
   fromWire,
@@ -101,6 +102,7 @@ export class Node<T, I, M> {
   readonly #kickBanMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.close();
+  readonly #saver: PeersSaver | undefined;
   readonly #hub: EventHub;
   readonly #events: GossipEvents<T, I, M>;
   // First sender of each received message until it is delivered (bounded: ids that are never
@@ -244,6 +246,12 @@ export class Node<T, I, M> {
     this.#worker.start(topics);
     this.#loops.push(this.#consumeP2pOutputs(), this.#consumeAppOutputs());
     this.#p2p.start();
+    this.#saver = options.dataDir === undefined
+      ? undefined
+      : startPeersSaver(`${options.dataDir}/${PEERS_FILE_NAME}`, () =>
+        this.#p2p.snapshot().points, {
+        everyMs: options.saveEveryMs,
+      });
     this.#signal = options.signal;
     this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -587,6 +595,8 @@ export class Node<T, I, M> {
 
   async #close(): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
+    // The last save first: a closed node knows no connections.
+    await this.#saver?.close().catch(() => {});
     await this.#p2p.close();
     await this.#worker.shutdown();
     this.#validators.close();

@@ -36,8 +36,16 @@ export interface ConnectionBounds {
 
 /** Everything `createNode` accepts besides the gossip instance. */
 export interface NodeOptionsBase {
-  /** The node's identity; a fresh one (of `expectedPow`) when omitted. */
+  /** The node's identity; from `dataDir`, else a fresh one (of `expectedPow`), when omitted. */
   readonly identity?: Identity;
+  /**
+   * A data directory, as an Octez node's: `identity.json` is read from it (created with the
+   * expected proof of work when missing), `peers.json` gives the known points at start and is
+   * saved atomically every `saveEveryMs` and at close.
+   */
+  readonly dataDir?: string;
+  /** How often `peers.json` is saved, ms (default 60 000). */
+  readonly saveEveryMs?: number;
   /**
    * Proof-of-work difficulty required from peers and used for a fresh identity (Octez
    * `expected_pow`, default 26: a fresh identity then takes 20–40 s on two cores).

@@ -16,7 +16,10 @@ import {
   shellMetadataCodec,
 } from "../connection/mod.ts";
 import { generateIdentity, generateIdentitySync, type Identity } from "../crypto/mod.ts";
-import type { DalNodeOptions, NodeOptionsBase } from "./options.ts";
+import { isCryptoError } from "../crypto/errors.ts";
+import { readIdentityFile, writeIdentityFile } from "../crypto/identity_file.ts";
+import { IDENTITY_FILE_NAME, loadPeersFile, PEERS_FILE_NAME } from "./data_dir.ts";
+import type { DalNodeOptions, KnownPointRecord, NodeOptionsBase } from "./options.ts";
 import type { NetworkProfile } from "./profiles.ts";
 
 /** How a node's connections are set up, besides its profile. */
@@ -100,7 +103,37 @@ export async function identityFor(
 ): Promise<Identity> {
   if (options.identity !== undefined) return options.identity;
   const difficulty = profile.expectedPow;
-  return difficulty <= 8 ? generateIdentitySync(difficulty) : await generateIdentity(difficulty);
+  const fresh = async () =>
+    difficulty <= 8 ? generateIdentitySync(difficulty) : await generateIdentity(difficulty);
+  if (options.dataDir === undefined) return await fresh();
+  const path = `${options.dataDir}/${IDENTITY_FILE_NAME}`;
+  try {
+    // As Octez's `Identity_file.read`: an existing identity is used whatever its proof of work.
+    return await readIdentityFile(path);
+  } catch (e) {
+    if (!isCryptoError(e, "no_identity_file")) throw e;
+  }
+  const identity = await fresh();
+  await Deno.mkdir(options.dataDir, { recursive: true });
+  await writeIdentityFile(path, identity);
+  return identity;
+}
+
+/**
+ * The known points a node starts with: the `knownPoints` option, else its data directory's
+ * `peers.json`.
+ *
+ * @param options The options.
+ * @returns The points, if any.
+ * @throws {NodeError} `data_file` when `peers.json` is not a peers file.
+ */
+export async function knownPointsFor(
+  options: NodeOptionsBase,
+): Promise<readonly KnownPointRecord[] | undefined> {
+  if (options.knownPoints !== undefined || options.dataDir === undefined) {
+    return options.knownPoints;
+  }
+  return await loadPeersFile(`${options.dataDir}/${PEERS_FILE_NAME}`);
 }
 
 /**

@@ -15,6 +15,7 @@ import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
 import type { NodeAcl } from "./acl.ts";
 import { EventHub } from "./event_hub.ts";
+import { PEERS_FILE_NAME, type PeersSaver, startPeersSaver } from "./data_dir.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Identity } from "../crypto/identity.ts";
 import { shellCodec, type ShellMessage } from "../../gen/shell.ts";
@@ -22,7 +23,7 @@ import { Rng } from "../base/rng.ts";
 import { NodeError } from "./errors.ts";
 import type { ShellNodeOptions } from "./options.ts";
 import { P2pLayer, p2pLayerSettings, type P2pLayerStats, type PeerInfo } from "./p2p_layer.ts";
-import { identityFor, resolveProfile, shellPlan } from "./plan.ts";
+import { identityFor, knownPointsFor, resolveProfile, shellPlan } from "./plan.ts";
 import { type NetworkProfile, shellProfile } from "./profiles.ts";
 import { type ConnectionMetadata, isP2pError } from "../connection/mod.ts";
 import type { PeerLink } from "./peer_link.ts";
@@ -84,6 +85,7 @@ export class ShellNode {
   readonly acl: NodeAcl;
   /** The shell messages received, in arrival order; ends when the node closes. */
   readonly messages: ReadableStream<ReceivedShellMessage>;
+  readonly #saver: PeersSaver | undefined;
   readonly #hub: EventHub;
   readonly #p2p: P2pLayer<ShellMessage, ConnectionMetadata>;
   readonly #responder: ShellResponder | undefined;
@@ -128,6 +130,12 @@ export class ShellNode {
     this.listeningPoint = this.#p2p.listeningPoint;
     this.acl = this.#p2p.aclApi();
     this.#p2p.start();
+    this.#saver = options.dataDir === undefined
+      ? undefined
+      : startPeersSaver(`${options.dataDir}/${PEERS_FILE_NAME}`, () =>
+        this.#p2p.snapshot().points, {
+        everyMs: options.saveEveryMs,
+      });
   }
 
   #greet(link: PeerLink<ShellMessage, ConnectionMetadata>): void {
@@ -244,6 +252,8 @@ export class ShellNode {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // The last save first: a closed node knows no connections.
+      await this.#saver?.close().catch(() => {});
       await this.#p2p.close();
       this.#controller.close();
       this.#hub.close();
@@ -263,7 +273,8 @@ export class ShellNode {
 export async function createShellNode(options: ShellNodeServeOptions = {}): Promise<ShellNode> {
   const profile = resolveProfile(shellProfile(options.chainName), options);
   const identity = await identityFor(options, profile);
-  const node = new ShellNode(identity, profile, options);
+  const knownPoints = await knownPointsFor(options);
+  const node = new ShellNode(identity, profile, { ...options, knownPoints });
   options.signal?.addEventListener("abort", () => void node.close(), { once: true });
   return node;
 }

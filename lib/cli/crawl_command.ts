@@ -36,16 +36,14 @@
  */
 
 import { makePointId, parsePointId, type PointId } from "../base/point_id.ts";
-import type { Identity } from "../crypto/mod.ts";
 import { base58CheckDecode } from "../crypto/base58.ts";
 import { CHAIN_ID_PREFIX, type ChainId } from "../../gen/shell.ts";
 import { MAINNET_CHAIN_NAME } from "../node/profiles.ts";
 import { numberOption, parseArgs } from "./args.ts";
 import { CliError } from "./errors.ts";
-import { identityGenerate, loadIdentity } from "./identity_command.ts";
+import { identityOnDemand } from "./identity_command.ts";
 import type { CliIo } from "./io.ts";
-import { parsePeer, type PeerSpec } from "./node_command.ts";
-import { powBitsReached } from "./pow_bits.ts";
+import { parsePeer, type PeerSpec } from "./node_args.ts";
 
 import { crawl, type CrawlRecord, type CrawlSummary, formatCrawlProgress } from "./crawler.ts";
 
@@ -207,40 +205,6 @@ export function formatCrawlJson(value: CrawlRecord | CrawlSummary): string {
   return `${JSON.stringify(toJson(value))}\n`;
 }
 
-/**
- * The crawler's identity: the file's, else a new one of `expectedPow` written there (as the node
- * command does, with `identity generate`'s progress on standard error).
- */
-async function crawlIdentity(config: CrawlConfig, io: CliIo): Promise<Identity> {
-  let exists = true;
-  try {
-    await Deno.lstat(config.identityPath);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) {
-      throw new CliError("io", `cannot check ${config.identityPath}: ${(e as Error).message}`, {}, {
-        cause: e,
-      });
-    }
-    exists = false;
-  }
-  if (!exists) {
-    io.err(`no identity at ${config.identityPath}: generating one\n`);
-    await identityGenerate(
-      ["--pow", String(config.expectedPow), "--out", config.identityPath],
-      { ...io, out: (text) => Promise.resolve(io.err(text)) },
-    );
-  }
-  const identity = await loadIdentity(config.identityPath);
-  const bits = powBitsReached(identity.publicKey, identity.proofOfWorkStamp);
-  if (bits < config.expectedPow) {
-    io.err(
-      `warning: the identity in ${config.identityPath} reaches proof-of-work difficulty ${bits}, ` +
-        `below --expected-pow ${config.expectedPow}: peers that expect it refuse the crawler\n`,
-    );
-  }
-  return identity;
-}
-
 /** Resolves host names to addresses (A and AAAA records). */
 export type CrawlResolver = (host: string) => Promise<string[]>;
 
@@ -267,7 +231,7 @@ export async function crawlCommand(
   resolve: CrawlResolver = resolveDns,
 ): Promise<void> {
   const config = parseCrawlArgs(args);
-  const identity = await crawlIdentity(config, io);
+  const identity = await identityOnDemand(config.identityPath, config.expectedPow, io);
   const start: PointId[] = [];
   for (const peer of config.peers) {
     if (peer.kind === "point") start.push(peer.point);

@@ -175,3 +175,48 @@ async function exists(path: string): Promise<boolean> {
     throw new CliError("io", `cannot check ${path}: ${(e as Error).message}`, {}, { cause: e });
   }
 }
+
+/**
+ * The identity of a long-running command (`node`, `crawl`): the file's, else a new one of
+ * `expectedPow` written there, with `identity generate`'s progress on standard error (standard
+ * output carries only the command's JSON lines). An existing file is used even below
+ * `expectedPow`, with a warning, as Octez's `Identity_file.init` does.
+ *
+ * @param path The identity file.
+ * @param expectedPow The difficulty peers expect.
+ * @param io Where to print.
+ * @returns The identity.
+ * @throws {CliError} `io` when the file cannot be checked, and the errors of `loadIdentity`.
+ */
+export async function identityOnDemand(
+  path: string,
+  expectedPow: number,
+  io: CliIo,
+): Promise<Identity> {
+  let exists = true;
+  try {
+    await Deno.lstat(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new CliError("io", `cannot check ${path}: ${(e as Error).message}`, {}, { cause: e });
+    }
+    exists = false;
+  }
+  if (!exists) {
+    io.err(`no identity at ${path}: generating one\n`);
+    await identityGenerate(
+      ["--pow", String(expectedPow), "--out", path],
+      { ...io, out: (text) => Promise.resolve(io.err(text)) },
+    );
+  }
+  const identity = await loadIdentity(path);
+  const bits = powBitsReached(identity.publicKey, identity.proofOfWorkStamp);
+  if (bits < expectedPow) {
+    io.err(
+      `warning: the identity in ${path} reaches proof-of-work difficulty ${bits}, below ` +
+        `--expected-pow ${expectedPow}: peers that expect ${expectedPow} refuse it (make a new ` +
+        `one with tzp2p identity generate --pow ${expectedPow})\n`,
+    );
+  }
+  return identity;
+}

@@ -3,12 +3,8 @@
 // stops on SIGTERM and SIGINT, and one-line usage errors.
 
 import assert from "node:assert/strict";
-import {
-  formatEventJson,
-  formatEventText,
-  parseNodeArgs,
-  parsePeer,
-} from "../../lib/cli/node_command.ts";
+import { parseNodeArgs, parsePeer } from "../../lib/cli/node_args.ts";
+import { formatEventJson, formatEventText } from "../../lib/cli/node_events.ts";
 import { main } from "../../lib/cli/main.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 import type { CliIo } from "../../lib/cli/io.ts";

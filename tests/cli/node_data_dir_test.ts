@@ -3,7 +3,7 @@
 // the node with one error line and stay as they were, and peers.json survives SIGKILL mid-save.
 
 import assert from "node:assert/strict";
-import { configFileArgs, parseNodeArgs } from "../../lib/cli/node_command.ts";
+import { configFileArgs, parseNodeArgs } from "../../lib/cli/node_args.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import { createNode } from "../../lib/node/mod.ts";

@@ -3,7 +3,7 @@
 // routes are refused without --rpc-acl, and SIGTERM closes the server too.
 
 import assert from "node:assert/strict";
-import { parseNodeArgs } from "../../lib/cli/node_command.ts";
+import { parseNodeArgs } from "../../lib/cli/node_args.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import { createNode } from "../../lib/node/mod.ts";

@@ -3,7 +3,7 @@
 // private mode that dials its trusted point, announces private_node and refuses the others.
 
 import assert from "node:assert/strict";
-import { nodeConfig, parseBan, parseNodeArgs } from "../../lib/cli/node_command.ts";
+import { nodeConfig, parseBan, parseNodeArgs } from "../../lib/cli/node_args.ts";
 import { isCliError } from "../../lib/cli/errors.ts";
 import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import { createNode, isNodeError, type NodeEvent } from "../../lib/node/mod.ts";

@@ -463,7 +463,12 @@ export class Pool<W, Meta = unknown> {
     if (expected !== undefined && expected !== key) {
       return this.#refuse(auth, undefined, "not the expected peer", "Identity_check_failure");
     }
-    if (entry !== undefined) this.#c.known.setPeer(entry, key, info.peerId);
+    if (entry !== undefined) {
+      this.#c.known.setPeer(entry, key, info.peerId);
+      // Octez marks the point public or private from the handshake before deciding whether to
+      // accept (p2p_connect_handler.ml 462-495): a refused peer's point is advertised in Nacks.
+      entry.public = !info.privateNode;
+    }
     if (info.versionSelection.kind === "rejected") {
       return this.#refuse(auth, info.versionSelection.motive);
     }

@@ -207,24 +207,17 @@ async function overcrowded(v0Clients: number, v1Clients: number) {
   }
 }
 
-// BUG (lib/node/pool.ts): a refused incoming connection does not mark the remote's listening
-// point as public, so it never appears in the target's Nacks (alternativePoints stays []) and
-// clients learn nothing. Octez registers the point and applies `set_private` (known_public = not
-// private_node) before deciding to accept or refuse (`p2p_connect_handler.ml` 462-495).
-Deno.test({
-  name:
-    "p2p-connection-pool (overcrowded): refused clients learn every other client's point from the Nack",
-  ignore: true,
-  fn: () => overcrowded(0, 6),
-});
+// A refused incoming connection's point is public before the decision, as Octez's (registered and
+// `set_private` before accepting or refusing, `p2p_connect_handler.ml` 462-495): it is in Nacks.
+Deno.test(
+  "p2p-connection-pool (overcrowded): refused clients learn every other client's point from the Nack",
+  () => overcrowded(0, 6),
+);
 
-// The same bug as the overcrowded test above.
-Deno.test({
-  name:
-    "p2p-connection-pool (overcrowded-mixed): P2P v1 clients learn the points, v0 clients get Nack_v_0",
-  ignore: true,
-  fn: () => overcrowded(3, 3),
-});
+Deno.test(
+  "p2p-connection-pool (overcrowded-mixed): P2P v1 clients learn the points, v0 clients get Nack_v_0",
+  () => overcrowded(3, 3),
+);
 
 Deno.test("p2p-connection-pool (no-common-network-protocol): a node of another network is refused and not greylisted", async () => {
   const target = await testNode();

@@ -2,7 +2,7 @@
  * The node's table of known points (Octez `P2p_pool` points part, spec §15.1): where peers listen,
  * learnt from the configuration, from connections (an incoming peer advertises its port, spec
  * §5.2), from Advertise and Nack lists, and from Prune peer exchange. It answers three questions:
- * which points to advertise (`list`, ≤ 50 as Octez), which to dial (`dialCandidates`), and where a
+ * which points to advertise (`list`, ≤ 50 as Octez), which to dial (`connectable`), and where a
  * gossipsub peer listens (`pointOfPeer`, for PX and `Connect`).
  *
  * @module
@@ -43,6 +43,12 @@ export interface KnownPoint {
   public: boolean;
   /** Last time a connection with it was established or ended (ms, `performance.now()`). */
   lastSeen: number | undefined;
+  /**
+   * Last time a dial failed or a running connection ended (ms; Octez `P2p_point_state.Info.last_miss`,
+   * p2p_point_state.ml 125-130): the maintenance dials the points never missed first, then the
+   * ones missed longest ago.
+   */
+  lastMiss: number | undefined;
   /** Earliest time to dial it again (ms). */
   nextAttempt: number;
   /** Current reconnection delay (ms), multiplied by the schedule's factor after each failure. */
@@ -69,6 +75,7 @@ export class KnownPoints {
   readonly #byPeer = new Map<string, string>();
   readonly #own = new Set<string>();
   readonly #limits: KnownPointsLimits;
+  readonly #newPointListeners = new Set<() => void>();
 
   /**
    * An empty table.
@@ -77,6 +84,18 @@ export class KnownPoints {
    */
   constructor(limits: KnownPointsLimits) {
     this.#limits = limits;
+  }
+
+  /**
+   * Calls `listener` each time a point is added to the table (not when a known one is named
+   * again): Octez's `new_point` trigger (`P2p_trigger.broadcast_new_point`, p2p_pool.ml 157).
+   *
+   * @param listener Called synchronously after the point is added.
+   * @returns A function that removes the listener.
+   */
+  onNewPoint(listener: () => void): () => void {
+    this.#newPointListeners.add(listener);
+    return () => this.#newPointListeners.delete(listener);
   }
 
   /** Every known point, in table order. */
@@ -135,11 +154,15 @@ export class KnownPoints {
         connected: false,
         public: false,
         lastSeen: undefined,
+        lastMiss: undefined,
         nextAttempt: now,
         retryDelay: this.#limits.initialRetryDelay,
       };
       this.#points.set(text, entry);
       if (this.#points.size > this.#limits.maxKnownPoints) this.#collect();
+      // Octez `register_point` broadcasts `new_point` for a point it did not know (p2p_pool.ml
+      // 157): the maintenance waiting for new points wakes up.
+      for (const listener of this.#newPointListeners) listener();
     }
     return entry;
   }
@@ -206,6 +229,7 @@ export class KnownPoints {
   disconnected(entry: KnownPoint, now: number, delay: number): void {
     entry.connected = false;
     entry.lastSeen = now;
+    entry.lastMiss = now;
     entry.nextAttempt = now + delay;
   }
 
@@ -218,6 +242,7 @@ export class KnownPoints {
    * @param now The current time (ms).
    */
   failed(entry: KnownPoint, now: number): void {
+    entry.lastMiss = now;
     entry.nextAttempt = now + entry.retryDelay;
     entry.retryDelay = Math.min(
       entry.retryDelay * this.#limits.retryFactor,
@@ -327,27 +352,52 @@ export class KnownPoints {
   }
 
   /**
-   * Points worth dialling now: not connected, not own, due, and not held by a banned peer.
+   * The maintenance's choice of points to dial (Octez `P2p_maintenance.connectable` and
+   * `classify`, p2p_maintenance.ml 79-95 and 116-139): each known point is
+   * - ignored (and may be chosen by a later call) when `seen` holds it or `ignore` says so: its
+   *   address is banned, or, in private mode, it is not trusted;
+   * - seen (added to `seen`, not chosen) when it is connected or `busy` (being dialled), when it
+   *   missed after `startTime` (a failure of this maintenance is not retried by it), or when its
+   *   back-off has not passed (`nextAttempt`);
+   * - a candidate (added to `seen`) otherwise.
+   * Of the candidates, at most `max` are returned: those never missed first, then those whose
+   * last miss is oldest (Octez keeps the `max` greatest in a `Bounded_heap` ordered that way;
+   * ties keep table order, as the heap keeps the first of equals it was given).
    *
-   * @param now The current time (ms).
-   * @param isBanned Whether a peer is banned.
-   * @param pending Points being dialled already.
-   * @param trustedOnly Only trusted points (private mode, Octez `p2p_maintenance.ml` 79-85).
-   * @returns The entries, in table order.
+   * @param query The current time, the maintenance's start, the quota, the points seen so far
+   * (updated), and the predicates.
+   * @returns The chosen entries.
    */
-  dialCandidates(
-    now: number,
-    isBanned: (peerKey: string) => boolean,
-    pending: ReadonlySet<string>,
-    trustedOnly = false,
-  ): KnownPoint[] {
-    const out: KnownPoint[] = [];
+  connectable(query: ConnectableQuery): KnownPoint[] {
+    const { now, startTime, max, seen } = query;
+    if (max <= 0) return [];
+    const candidates: KnownPoint[] = [];
     for (const p of this.#points.values()) {
-      if (p.connected || p.nextAttempt > now || pending.has(p.text)) continue;
-      if (trustedOnly && !p.trusted) continue;
-      if (p.peerKey !== undefined && isBanned(p.peerKey)) continue;
-      out.push(p);
+      if (seen.has(p.text) || query.ignore(p)) continue;
+      seen.add(p.text);
+      if (p.connected || query.busy(p)) continue;
+      if (p.lastMiss !== undefined && startTime < p.lastMiss) continue;
+      if (p.nextAttempt > now) continue;
+      candidates.push(p);
     }
-    return out;
+    const miss = (p: KnownPoint) => p.lastMiss ?? -Infinity;
+    candidates.sort((a, b) => miss(a) - miss(b)); // stable: ties keep table order
+    return candidates.slice(0, max);
   }
+}
+
+/** What {@link KnownPoints.connectable} selects from. */
+export interface ConnectableQuery {
+  /** The current time (ms). */
+  readonly now: number;
+  /** When the maintenance's attempt began (ms): points that missed after it are not chosen. */
+  readonly startTime: number;
+  /** How many points at most (Octez `max_to_contact`). */
+  readonly max: number;
+  /** Points already seen by this attempt; the call adds those it sees. */
+  readonly seen: Set<string>;
+  /** Points left out without being seen (banned address, untrusted in private mode). */
+  readonly ignore: (entry: KnownPoint) => boolean;
+  /** Points not to dial now though not connected (being dialled, or their peer connected). */
+  readonly busy: (entry: KnownPoint) => boolean;
 }

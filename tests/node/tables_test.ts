@@ -104,7 +104,16 @@ Deno.test("the table collects old disconnected points and keeps trusted ones", (
 Deno.test("a failing point waits longer after each failure; a connection resets the delay", () => {
   const known = new KnownPoints(limits);
   const p = known.add(point(1), "advertise", 0)!;
-  const due = (now: number) => known.dialCandidates(now, () => false, new Set()).length === 1;
+  const pick = (now: number, busy = false) =>
+    known.connectable({
+      now,
+      startTime: now, // a new attempt at each call
+      max: 10,
+      seen: new Set(),
+      ignore: () => false,
+      busy: () => busy,
+    });
+  const due = (now: number) => pick(now).length === 1;
   assert.ok(due(0));
   known.failed(p, 0);
   assert.ok(!due(999) && due(1000));
@@ -118,7 +127,65 @@ Deno.test("a failing point waits longer after each failure; a connection resets 
   assert.ok(!due(8000)); // connected points are not candidates
   known.disconnected(p, 9000, 500);
   assert.ok(!due(9499) && due(9500));
-  assert.equal(known.dialCandidates(9500, () => false, new Set([p.text])).length, 0);
+  assert.equal(pick(9500, true).length, 0); // being dialled
+});
+
+Deno.test("the maintenance picks never-missed points first, then the oldest miss, up to its quota", () => {
+  const known = new KnownPoints({ ...limits, maxKnownPoints: 100, targetKnownPoints: 90 });
+  const missedLate = known.add(point(1), "advertise", 0)!;
+  const missedEarly = known.add(point(2), "advertise", 0)!;
+  const fresh = known.add(point(3), "advertise", 0)!;
+  const missedMiddle = known.add(point(4), "advertise", 0)!;
+  const fresh2 = known.add(point(5), "advertise", 0)!;
+  known.failed(missedLate, 300);
+  known.failed(missedEarly, 100);
+  known.disconnected(missedMiddle, 200, 0); // a running connection that ended is a miss too
+  const query = (max: number, seen = new Set<string>()) => ({
+    now: 10_000,
+    startTime: 5_000,
+    max,
+    seen,
+    ignore: () => false,
+    busy: () => false,
+  });
+  const texts = (entries: { text: string }[]) => entries.map((e) => e.text);
+  assert.deepEqual(texts(known.connectable(query(10))), [
+    fresh.text,
+    fresh2.text,
+    missedEarly.text,
+    missedMiddle.text,
+    missedLate.text,
+  ]);
+  assert.deepEqual(texts(known.connectable(query(3))), [fresh.text, fresh2.text, missedEarly.text]);
+  // Every candidate is seen, chosen or not: a second call of the same attempt finds nothing.
+  const seen = new Set<string>();
+  known.connectable(query(2, seen));
+  assert.equal(seen.size, 5);
+  assert.deepEqual(known.connectable(query(2, seen)), []);
+  assert.deepEqual(known.connectable(query(0)), []);
+});
+
+Deno.test("the maintenance skips points in back-off, missed during its attempt, or ignored", () => {
+  const known = new KnownPoints(limits);
+  const backOff = known.add(point(1), "advertise", 0)!;
+  const missedDuring = known.add(point(2), "advertise", 0)!;
+  const banned = known.add(point(3), "advertise", 0)!;
+  const ok = known.add(point(4), "advertise", 0)!;
+  known.failed(backOff, 9_500); // due again at 10 500
+  known.failed(missedDuring, 6_000); // due at 7 000, but missed after the attempt began at 5 000
+  const seen = new Set<string>();
+  const chosen = known.connectable({
+    now: 10_000,
+    startTime: 5_000,
+    max: 10,
+    seen,
+    ignore: (p) => p === banned,
+    busy: () => false,
+  });
+  assert.deepEqual(chosen.map((p) => p.text), [ok.text]);
+  // Ignored points are not seen: a later call of the same attempt may choose them (Octez
+  // `classify` returns `Ignore` for banned points, which "can be retried again").
+  assert.ok(!seen.has(banned.text) && seen.has(backOff.text) && seen.has(missedDuring.text));
 });
 
 Deno.test("a point PX names again keeps its source, peer and back-off", () => {

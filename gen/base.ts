@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type PointId, parsePointId, pointIdToString } from "../lib/base/point_id.ts";
+import {
+  type PointId,
+  parsePointId,
+  pointIdFromAscii,
+  pointIdToString,
+} from "../lib/base/point_id.ts";
 import { Reader, Writer, convertForEncode, utf8Length } from "../lib/encoding/mod.ts";
 
 /** A network point (`P2p_point.Id`), on the wire as its text form (at most 47 bytes). */
@@ -37,10 +42,16 @@ export function readPoint(r: Reader): Point {
   r.at = "Point";
   const start = r.pos;
   const limit = r.openLimit(51);
-  const c = r.utf8(r.u30());
+  const length = r.u30();
+  const at = r.take(length);
+  let t = pointIdFromAscii(r.bytes, at, at + length);
+  if (t === undefined) {
+    r.pos = at;
+    const c = r.utf8(length);
+    r.at = "Point";
+    t = r.convert(parsePointId, c, "invalid_point", start);
+  }
   r.limit = limit;
-  r.at = "Point";
-  const t = r.convert(parsePointId, c, "invalid_point", start);
   return t;
 }
 

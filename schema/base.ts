@@ -29,6 +29,7 @@ export const Point: Decl = declare(
     module: "lib/base/point_id.ts",
     encode: "pointIdToString",
     decode: "parsePointId",
+    decodeAscii: "pointIdFromAscii",
     errorKind: "invalid_point",
   }),
 );

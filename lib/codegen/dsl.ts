@@ -126,6 +126,14 @@ export interface Conversion {
   readonly encode: string;
   /** Function from the wire value to the TypeScript value (throws on invalid input). */
   readonly decode: string;
+  /**
+   * Optional fast path for a conversion over a `string` (possibly inside `checkSize`): a function
+   * `(bytes, start, end) => value | undefined` of the same module that decodes the text's raw
+   * bytes directly. `undefined` means "not decided here": the text is then decoded and passed to
+   * `decode` as without a fast path, so errors are unchanged. It must return only values that
+   * `decode` would return for the same text.
+   */
+  readonly decodeAscii?: string;
   /** Decode error kind reported when `decode` throws. */
   readonly errorKind: "invalid_point" | "invalid_conversion";
 }

@@ -98,6 +98,10 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
       return;
     }
     case "conv": {
+      if (n.conv.decodeAscii !== undefined) {
+        emitReadConvAscii(e, n, target, path);
+        return;
+      }
       const start = f.fresh("start");
       const c = f.fresh("c");
       f.line(`const ${start} = r.pos;`);
@@ -113,6 +117,44 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
     case "app":
       throw new RangeError(`${path}: app() outside a union's appCase`);
   }
+}
+
+/**
+ * A conversion over a string with a fast path on its bytes (`decodeAscii`): the bytes are taken
+ * (same bounds checks as reading the string), handed to the fast path, and only when it declines
+ * read again as text for `decode`, so values and errors are those of the plain conversion.
+ */
+function emitReadConvAscii(
+  e: Emitter,
+  n: Extract<Node, { t: "conv" }>,
+  target: string,
+  path: string,
+): void {
+  const f = e.f;
+  const limited = n.inner.t === "checkSize" ? n.inner : undefined;
+  const text = limited?.inner ?? n.inner;
+  if (text.t !== "string") {
+    throw new RangeError(`${path}: decodeAscii needs a conversion over a string (or checkSize)`);
+  }
+  const start = f.fresh("start");
+  const lim = f.fresh("limit");
+  const length = f.fresh("length");
+  const at = f.fresh("at");
+  const c = f.fresh("c");
+  f.line(`const ${start} = r.pos;`);
+  if (limited) f.line(`const ${lim} = r.openLimit(${limitText(limited)});`);
+  f.line(`const ${length} = r.u30();`);
+  f.line(`const ${at} = r.take(${length});`);
+  f.line(`let ${target} = ${e.convFn(n, "decodeAscii")}(r.bytes, ${at}, ${at} + ${length});`);
+  f.block(`if (${target} === undefined) {`, () => {
+    f.line(`r.pos = ${at};`);
+    f.line(`const ${c} = r.utf8(${length});`);
+    f.line(`r.at = "${path}";`);
+    f.line(
+      `${target} = r.convert(${e.convFn(n, "decode")}, ${c}, "${n.conv.errorKind}", ${start});`,
+    );
+  });
+  if (limited) f.line(`r.limit = ${lim};`);
 }
 
 /** Emits the body of a `readX` function: statements reading `n`, then `return`. */

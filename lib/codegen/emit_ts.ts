@@ -367,8 +367,10 @@ export class Emitter {
     }
   }
 
-  convFn(n: Extract<Node, { t: "conv" }>, which: "encode" | "decode"): string {
-    return this.f.value(n.conv[which], n.conv.module);
+  convFn(n: Extract<Node, { t: "conv" }>, which: "encode" | "decode" | "decodeAscii"): string {
+    const name = n.conv[which];
+    if (name === undefined) throw new RangeError(`conversion to ${n.conv.tsType} has no ${which}`);
+    return this.f.value(name, n.conv.module);
   }
 }
 

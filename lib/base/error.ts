@@ -48,14 +48,31 @@ export abstract class TzError<K extends string = string, D extends object = obje
    *
    * @param kind What went wrong.
    * @param message A human-readable explanation.
-   * @param details Structured context.
+   * @param details Structured context (none by default).
    * @param options Standard error options (`cause`: the underlying error, if any).
    */
-  constructor(kind: K, message: string, details: D, options?: ErrorOptions) {
+  constructor(kind: K, message: string, details: D = {} as D, options?: ErrorOptions) {
     super(message, options);
     this.kind = kind;
     this.details = details;
   }
+}
+
+/** The guard of one error class: whether a value is one of its errors, optionally of one kind. */
+export type ErrorGuard<E extends TzError> = (value: unknown, kind?: E["kind"]) => value is E;
+
+/**
+ * The guard of an error class, the one shape every layer exports as `isXError`.
+ *
+ * @param errorClass The class.
+ * @returns `(value, kind?) => value is E`.
+ */
+export function guardOf<E extends TzError>(
+  // deno-lint-ignore no-explicit-any
+  errorClass: abstract new (...args: any[]) => E,
+): ErrorGuard<E> {
+  return (value: unknown, kind?: E["kind"]): value is E =>
+    value instanceof errorClass && (kind === undefined || value.kind === kind);
 }
 
 /**

@@ -51,7 +51,7 @@
  */
 
 export { compareBytes, equalBytes } from "./bytes.ts";
-export { isTzError, TzError } from "./error.ts";
+export { type ErrorGuard, guardOf, isTzError, TzError } from "./error.ts";
 export { Fifo } from "./fifo.ts";
 export { OutputChannel } from "./output_channel.ts";
 export { Rng } from "./rng.ts";

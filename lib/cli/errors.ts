@@ -6,9 +6,9 @@
  * @module
  */
 
-import { TzError } from "../base/error.ts";
+import { type ErrorGuard, guardOf, TzError } from "../base/error.ts";
 
-export { isTzError, TzError } from "../base/error.ts";
+export { type ErrorGuard, isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong, as a literal a caller can switch on. */
 export type CliErrorKind =
@@ -34,23 +34,6 @@ export class CliError extends TzError<CliErrorKind, CliErrorDetails> {
   /** Always `"CliError"`. */
   override readonly name = "CliError";
 
-  /**
-   * Creates a command-line error.
-   *
-   * @param kind What went wrong.
-   * @param message The one line printed to the user.
-   * @param details Structured context (the input line).
-   * @param options Standard error options (`cause`).
-   */
-  constructor(
-    kind: CliErrorKind,
-    message: string,
-    details: CliErrorDetails = {},
-    options?: ErrorOptions,
-  ) {
-    super(kind, message, details, options);
-  }
-
   /** 1-based line of the input file concerned, when there is one (`details.line`). */
   get line(): number | undefined {
     return this.details.line;
@@ -62,13 +45,5 @@ export class CliError extends TzError<CliErrorKind, CliErrorDetails> {
   }
 }
 
-/**
- * Whether `value` is a {@link CliError}, optionally of one given kind.
- *
- * @param value Anything caught.
- * @param kind When given, also require this kind.
- * @returns `true` when `value` is a `CliError` (of `kind`, if given).
- */
-export function isCliError(value: unknown, kind?: CliErrorKind): value is CliError {
-  return value instanceof CliError && (kind === undefined || value.kind === kind);
-}
+/** Whether `value` is a {@link CliError}, optionally of one kind. */
+export const isCliError: ErrorGuard<CliError> = guardOf(CliError);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TzError } from "../base/error.ts";
+import { type ErrorGuard, guardOf, TzError } from "../base/error.ts";
 import type { PointId } from "../base/point_id.ts";
 import type { RejectionMotiveCode } from "../base/rejection.ts";
 import type { DecodeError, EncodeError } from "../encoding/errors.ts";
@@ -70,35 +70,10 @@ export interface P2pErrorDetails {
 export class P2pError extends TzError<P2pErrorKind, P2pErrorDetails> {
   /** Always `"P2pError"`. */
   override readonly name = "P2pError";
-
-  /**
-   * Creates a connection error.
-   *
-   * @param kind What went wrong.
-   * @param message A human-readable explanation.
-   * @param details Structured context.
-   * @param options Standard error options (`cause`: the underlying error, e.g. a socket error).
-   */
-  constructor(
-    kind: P2pErrorKind,
-    message: string,
-    details: P2pErrorDetails = {},
-    options?: ErrorOptions,
-  ) {
-    super(kind, message, details, options);
-  }
 }
 
-/**
- * Whether `value` is a {@link P2pError}, optionally of one given kind.
- *
- * @param value Anything caught.
- * @param kind When given, also require this kind.
- * @returns `true` when `value` is a `P2pError` (of `kind`, if given).
- */
-export function isP2pError(value: unknown, kind?: P2pErrorKind): value is P2pError {
-  return value instanceof P2pError && (kind === undefined || value.kind === kind);
-}
+/** Whether `value` is a {@link P2pError}, optionally of one kind. */
+export const isP2pError: ErrorGuard<P2pError> = guardOf(P2pError);
 
 /** A `connection_closed` error, with the underlying cause when there is one. */
 export function connectionClosed(why: string, cause?: unknown): P2pError {

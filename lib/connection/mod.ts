@@ -93,7 +93,7 @@ export {
 
 // Types this entry point's API uses, defined in other entry points: re-exported so that it documents
 // itself on its own (`deno doc --lint lib/connection/mod.ts`).
-export { isTzError, TzError } from "../base/error.ts";
+export { type ErrorGuard, isTzError, TzError } from "../base/error.ts";
 export type { PointId } from "../base/point_id.ts";
 export type { RejectionMotiveCode } from "../base/rejection.ts";
 export type { Identity } from "../crypto/identity.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { TzError } from "../base/error.ts";
+import { type ErrorGuard, guardOf, TzError } from "../base/error.ts";
 
-export { isTzError, TzError } from "../base/error.ts";
+export { type ErrorGuard, isTzError, TzError } from "../base/error.ts";
 
 /** What went wrong. */
 export type NodeErrorKind =
@@ -47,32 +47,7 @@ export interface NodeErrorDetails {
 export class NodeError extends TzError<NodeErrorKind, NodeErrorDetails> {
   /** Always `"NodeError"`. */
   override readonly name = "NodeError";
-
-  /**
-   * Creates a node error.
-   *
-   * @param kind What went wrong.
-   * @param message A human-readable explanation.
-   * @param details Structured context.
-   * @param options Standard error options (`cause`).
-   */
-  constructor(
-    kind: NodeErrorKind,
-    message: string,
-    details: NodeErrorDetails = {},
-    options?: ErrorOptions,
-  ) {
-    super(kind, message, details, options);
-  }
 }
 
-/**
- * Whether `value` is a {@link NodeError}, optionally of one kind.
- *
- * @param value Anything caught.
- * @param kind When given, also require this kind.
- * @returns `true` when `value` is a `NodeError` (of `kind`, if given).
- */
-export function isNodeError(value: unknown, kind?: NodeErrorKind): value is NodeError {
-  return value instanceof NodeError && (kind === undefined || value.kind === kind);
-}
+/** Whether `value` is a {@link NodeError}, optionally of one kind. */
+export const isNodeError: ErrorGuard<NodeError> = guardOf(NodeError);

@@ -133,7 +133,13 @@ export {
   simpleMessageIdTopic,
 } from "./simple_gossip.ts";
 export { dalGossip, type DalGossipInstance, type DalGossipOptions } from "./dal_gossip.ts";
-export { isNodeError, NodeError, type NodeErrorDetails, type NodeErrorKind } from "./errors.ts";
+export {
+  type ErrorGuard,
+  isNodeError,
+  NodeError,
+  type NodeErrorDetails,
+  type NodeErrorKind,
+} from "./errors.ts";
 export type { Delivered } from "./subscriptions.ts";
 export type { MaintenanceStats } from "./maintenance.ts";
 export type { PoolStats } from "./pool.ts";

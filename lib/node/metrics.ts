@@ -20,6 +20,7 @@
  */
 
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics_registry.ts";
+import type { P2pStat } from "../connection/mod.ts";
 import type { NodeEvent } from "./events.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
 import type { P2pLayerStats } from "./p2p_layer.ts";
@@ -40,21 +41,11 @@ export interface ObservedNode {
   };
 }
 
-/** Byte and message totals of a node since {@link NodeMetrics} started watching it. */
-export interface TrafficTotals {
-  /** Bytes written to sockets. */
-  readonly totalSent: number;
-  /** Bytes read from sockets. */
-  readonly totalRecv: number;
-  /** Incoming rate summed over running connections, bytes per second. */
-  readonly currentInflow: number;
-  /** Outgoing rate summed over running connections, bytes per second. */
-  readonly currentOutflow: number;
-  /** P2P messages sent. */
-  readonly messagesSent: number;
-  /** P2P messages received. */
-  readonly messagesReceived: number;
-}
+/**
+ * Byte and message totals of a node since {@link NodeMetrics} started watching it: a connection's
+ * figures summed over every connection, running or gone (rates over the running ones).
+ */
+export type TrafficTotals = P2pStat;
 
 type ConnectionTotals = Pick<
   { -readonly [K in keyof TrafficTotals]: TrafficTotals[K] },

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { P2pStat } from "../connection/mod.ts";
 import type { ProfileName } from "./profiles.ts";
 
 /** One running connection. */
@@ -38,14 +39,7 @@ export interface ConnectionSnapshot {
   /** When it was established. */
   readonly establishedAt: number;
   /** Bytes and messages, totals and rates. */
-  readonly stat: {
-    readonly totalSent: number;
-    readonly totalRecv: number;
-    readonly currentInflow: number;
-    readonly currentOutflow: number;
-    readonly messagesSent: number;
-    readonly messagesReceived: number;
-  };
+  readonly stat: P2pStat;
 }
 
 /** The state of a known point (Octez `P2p_point_state`: running, disconnected; accepted/requested are pending). */

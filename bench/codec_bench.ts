@@ -7,7 +7,11 @@
  * Pairs (each group: ours, and the baseline marked `baseline`):
  * - connection message (no gossipsub equivalent; the baseline is an RPC message with the same
  *   fields: 32-byte key, two 24-byte fields, a 13-byte string);
- * - Advertise of 100 IPv6 points vs a Prune carrying 100 peer records of the same text;
+ * - Advertise of 100 IPv6 points vs a Prune carrying 100 peer records of the same text; the same
+ *   message decoded again and again reuses the interned address strings (as a node does with the
+ *   known points peers keep advertising), so a second group decodes 200 Advertise messages of 100
+ *   points in turn (20,000 addresses, ~10 per 2-entry set of the intern table, so a point is always
+ *   evicted before it comes back): the cost when every address string must be built;
  * - IHave of 1,000 DAL message ids (76 bytes) vs an RPC IHave of 1,000 76-byte ids;
  * - Message_with_header with a 64 KiB payload vs an RPC message with a 64 KiB payload.
  */
@@ -113,6 +117,38 @@ Deno.bench("decode Advertise (100 IPv6 points)", { group: "decode Advertise" }, 
 Deno.bench(
   "protobuf RPC Prune (100 peer records)",
   { group: "decode Advertise", baseline: true },
+  () => {
+    sink += RPC.decode(pruneRpcBytes).messages.length;
+  },
+);
+
+// Points never seen before: 20,000 distinct addresses decoded in turn, ~10 per 2-entry set of the
+// intern table, so every address string is built.
+const coldAdvertise = Array.from({ length: 200 }, (_, m) =>
+  encodeP2pMessage(
+    {
+      kind: "Advertise",
+      points: Array.from(
+        { length: 100 },
+        (_, i) =>
+          makePointId(
+            `2001:db8:${m.toString(16)}:${i.toString(16)}::${(i * 7).toString(16)}:1`,
+            9700 + i,
+          ),
+      ),
+    },
+    rawAppCodec as never,
+  ));
+let coldNext = 0;
+Deno.bench("decode Advertise (100 IPv6 points never seen)", {
+  group: "decode Advertise, new points",
+}, () => {
+  sink += decodeP2pMessage(coldAdvertise[coldNext], rawAppCodec).kind.length;
+  coldNext = coldNext === 199 ? 0 : coldNext + 1;
+});
+Deno.bench(
+  "protobuf RPC Prune (100 peer records)",
+  { group: "decode Advertise, new points", baseline: true },
   () => {
     sink += RPC.decode(pruneRpcBytes).messages.length;
   },

@@ -8,6 +8,7 @@
  * deno task tzp2p decode --identity identity.json conversation.jsonl
  * deno task tzp2p node --profile dal --topic 0:tz1… --peer 198.51.100.7:11732 --log json
  * deno task tzp2p crawl --chain TEZOS_MAINNET --peer boot.tzbeta.net > points.jsonl
+ * deno task tzp2p simulate --nodes 1000 --scenario honest --seed 1 --out sim/
  * ```
  *
  * Exit codes: 0 on success (also when `decode` reports `error` items: the input was read, and when
@@ -25,9 +26,11 @@ import { type CliIo, denoIo } from "./io.ts";
 export type { CliIo };
 import { NODE_USAGE, nodeCommand } from "./node_command.ts";
 import { CRAWL_USAGE, crawlCommand } from "./crawl_command.ts";
+import { SIMULATE_USAGE, simulateCommand } from "./simulate_command.ts";
 
 /** The full usage text. */
-export const USAGE: string = `usage:\n${IDENTITY_USAGE}${DECODE_USAGE}${NODE_USAGE}${CRAWL_USAGE}`;
+export const USAGE: string =
+  `usage:\n${IDENTITY_USAGE}${DECODE_USAGE}${NODE_USAGE}${CRAWL_USAGE}${SIMULATE_USAGE}`;
 
 /**
  * Runs one command line.
@@ -48,6 +51,7 @@ export async function main(args: readonly string[], io: CliIo = denoIo()): Promi
     else if (command === "decode") await decodeCommand(args.slice(1), io);
     else if (command === "node") await nodeCommand(args.slice(1), io);
     else if (command === "crawl") await crawlCommand(args.slice(1), io);
+    else if (command === "simulate") await simulateCommand(args.slice(1), io);
     else if (command === "identity") {
       throw new CliError("usage", `identity takes generate or show, got ${JSON.stringify(sub)}`);
     } else throw new CliError("usage", `unknown command ${JSON.stringify(command)}`);

@@ -1,0 +1,168 @@
+/**
+ * The plots of a report, as SVG text, drawn with Vega-Lite (the grammar:
+ * data, marks, encodings) compiled to Vega and rendered by Vega's headless
+ * SVG renderer — no DOM, no canvas: Vega measures text with its own width
+ * estimate, so the same report always gives the same SVG bytes.
+ *
+ * - `latency_cdf`: the empirical CDF of publication-to-delivery latency.
+ * - `delivery_over_time`: the fraction of expecting honest nodes that got each
+ *   publication, against its publication time.
+ * - `mesh_degree`: the distribution of honest nodes' mesh degree at the last
+ *   sample, and over all samples after the warm-up.
+ * - `scores`: the mean (and range) of the scores honest nodes give honest and
+ *   adversarial peers, over time.
+ *
+ * @module
+ */
+
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { SimReport } from "./report.ts";
+
+/** The names of the plots, also their file names without `.svg`. */
+export type PlotName = "latency_cdf" | "delivery_over_time" | "mesh_degree" | "scores";
+
+/** Every plot name. */
+export const PLOT_NAMES: readonly PlotName[] = [
+  "latency_cdf",
+  "delivery_over_time",
+  "mesh_degree",
+  "scores",
+];
+
+const WIDTH = 480, HEIGHT = 280;
+
+function title(report: SimReport, what: string): string {
+  const c = report.config;
+  const adv = c.adversaries === null ? "" : `, ${c.adversaries.count} ${c.adversaries.kind}`;
+  const churn = c.churn === null ? "" : ", churn";
+  return `${what} — ${c.nodes} nodes, D=${c.degree.optimal}${adv}${churn}, seed ${c.seed}`;
+}
+
+/** A Vega-Lite specification, as plain JSON (see https://vega.github.io/vega-lite/). */
+export type PlotSpec = { readonly [key: string]: unknown };
+
+/** The Vega-Lite specification of one plot of `report`. */
+export function plotSpec(report: SimReport, name: PlotName): PlotSpec {
+  return vegaLiteSpec(report, name) as unknown as PlotSpec;
+}
+
+function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
+  const base = { width: WIDTH, height: HEIGHT, background: "white" } as const;
+  switch (name) {
+    case "latency_cdf":
+      return {
+        ...base,
+        title: title(report, "Latency CDF"),
+        data: { values: [[0, 0], ...report.latency.cdf].map(([ms, f]) => ({ ms, f })) },
+        mark: { type: "line", interpolate: "step-after" },
+        encoding: {
+          x: { field: "ms", type: "quantitative", title: "publication → delivery (ms)" },
+          y: {
+            field: "f",
+            type: "quantitative",
+            title: "fraction of deliveries",
+            scale: { domain: [0, 1] },
+          },
+        },
+      };
+    case "delivery_over_time":
+      return {
+        ...base,
+        title: title(report, "Delivery per publication"),
+        data: {
+          values: report.perPublication.map((p) => ({ t: p.time / 1000, ratio: p.ratio })),
+        },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "t", type: "quantitative", title: "publication time (s)" },
+          y: {
+            field: "ratio",
+            type: "quantitative",
+            title: "fraction of honest nodes reached",
+            scale: { domain: [0, 1] },
+          },
+        },
+      };
+    case "mesh_degree": {
+      const samples = report.meshDegree.samples;
+      const last = samples[samples.length - 1];
+      const after = samples.filter((s) => s.t >= report.config.warmupMs);
+      const pooled: number[] = [];
+      for (const s of after) s.degrees.forEach((n, d) => (pooled[d] = (pooled[d] ?? 0) + n));
+      const total = (xs: readonly number[]) => xs.reduce((a, b) => a + (b ?? 0), 0) || 1;
+      const rows: { degree: number; fraction: number; when: string }[] = [];
+      const lastTotal = total(last?.degrees ?? []);
+      last?.degrees.forEach((n, d) => {
+        if (n > 0) rows.push({ degree: d, fraction: n / lastTotal, when: "last sample" });
+      });
+      const pooledTotal = total(pooled);
+      pooled.forEach((n, d) => {
+        if (n > 0) rows.push({ degree: d, fraction: n / pooledTotal, when: "all after warm-up" });
+      });
+      return {
+        ...base,
+        title: title(report, "Mesh degree"),
+        data: { values: rows },
+        mark: "bar",
+        encoding: {
+          x: { field: "degree", type: "ordinal", title: "mesh degree" },
+          xOffset: { field: "when" },
+          y: { field: "fraction", type: "quantitative", title: "fraction of honest nodes" },
+          color: { field: "when", type: "nominal", title: null },
+        },
+      };
+    }
+    case "scores": {
+      const rows: { t: number; peers: string; mean: number; min: number; max: number }[] = [];
+      for (const s of report.scores) {
+        for (
+          const [peers, v] of [["honest peers", s.honest], ["adversaries", s.adversary]] as const
+        ) {
+          if (v.mean === null) continue;
+          rows.push({ t: s.t / 1000, peers, mean: v.mean, min: v.min!, max: v.max! });
+        }
+      }
+      const x = { field: "t", type: "quantitative", title: "time (s)" } as const;
+      const color = { field: "peers", type: "nominal", title: "score given to" } as const;
+      return {
+        ...base,
+        title: title(report, "Scores honest nodes give"),
+        data: { values: rows },
+        layer: [
+          {
+            mark: { type: "area", opacity: 0.2 },
+            encoding: {
+              x,
+              y: { field: "min", type: "quantitative", title: "score" },
+              y2: { field: "max" },
+              color,
+            },
+          },
+          {
+            mark: "line",
+            encoding: { x, y: { field: "mean", type: "quantitative" }, color },
+          },
+        ],
+      };
+    }
+  }
+}
+
+/** Renders a Vega-Lite specification to SVG text, headless. */
+export async function renderSvg(spec: PlotSpec): Promise<string> {
+  const compiled = compile(spec as unknown as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Every plot of `report`, by name. */
+export async function renderPlots(report: SimReport): Promise<Record<PlotName, string>> {
+  const out = {} as Record<PlotName, string>;
+  for (const name of PLOT_NAMES) out[name] = await renderSvg(plotSpec(report, name));
+  return out;
+}

@@ -1,0 +1,302 @@
+/**
+ * The JSON report of a run, computed from its measurements once it ends:
+ * delivery ratio per honest node, latency percentiles and CDF from
+ * publication to first delivery, per-publication delivery, duplicates and
+ * bytes per node, mesh degrees and scores over time, and the run time (the
+ * only field that changes between two runs of the same configuration).
+ *
+ * What "expected" means: publication `m` is expected at honest node `i` (not
+ * its publisher) when `i` was online from `settleMs` before the publication
+ * to `graceMs` after it (three heartbeats each): a node that has just
+ * restarted needs a heartbeat or two to graft a mesh, and one that leaves
+ * right after a publication may not have received it yet. Without churn,
+ * every (publication, node) pair is expected.
+ *
+ * @module
+ */
+
+import type { AdversaryKind } from "./adversary.ts";
+import type { ChurnConfig } from "./config.ts";
+import type { LatencyModel } from "./latency.ts";
+import type { ScoreSummary } from "./metrics.ts";
+import type { Simulation } from "./simulator.ts";
+import { percentile, round } from "./stats.ts";
+
+/** Latency statistics, in ms. */
+export interface LatencyStats {
+  /** Number of deliveries measured. */
+  readonly count: number;
+  /** Mean. */
+  readonly mean: number | null;
+  /** Median. */
+  readonly p50: number | null;
+  /** 90th percentile. */
+  readonly p90: number | null;
+  /** 99th percentile. */
+  readonly p99: number | null;
+  /** Maximum. */
+  readonly max: number | null;
+}
+
+/** The JSON report of one run (see the module documentation). */
+export interface SimReport {
+  /** Format version. */
+  readonly version: 1;
+  /** The parameters that shaped the run. */
+  readonly config: {
+    readonly nodes: number;
+    readonly seed: number;
+    readonly topics: readonly string[];
+    readonly connections: number;
+    readonly topology: "random-regular" | "given";
+    readonly latency: LatencyModel;
+    readonly lossRate: number;
+    readonly uploadBandwidth: number | null;
+    readonly heartbeatIntervalMs: number;
+    readonly heartbeatJitterMs: number;
+    readonly degree: { readonly low: number; readonly optimal: number; readonly high: number };
+    readonly publications: number;
+    readonly publishIntervalMs: number;
+    readonly messageBytes: number;
+    readonly warmupMs: number;
+    readonly tailMs: number;
+    readonly churn: ChurnConfig | null;
+    readonly adversaries: {
+      readonly kind: AdversaryKind;
+      readonly count: number;
+      readonly connections: number;
+      readonly target: number | null;
+    } | null;
+  };
+  /** Simulated time (ms). */
+  readonly simulatedMs: number;
+  /** Events processed. */
+  readonly events: number;
+  /** Messages put on links, and lost. */
+  readonly messages: { readonly sent: number; readonly lost: number };
+  /** Delivery of the publications to honest nodes. */
+  readonly delivery: {
+    /** Delivered / expected over all honest nodes. */
+    readonly ratio: number;
+    /** Expected (publication, node) pairs. */
+    readonly expected: number;
+    /** Of which delivered. */
+    readonly delivered: number;
+    /** Lowest per-node ratio. */
+    readonly minNodeRatio: number;
+    /** Honest nodes that received everything expected. */
+    readonly nodesWithFullDelivery: number;
+    /** Ratio per honest node (1 for a node expecting nothing). */
+    readonly perNode: readonly number[];
+    /** See the module documentation. */
+    readonly settleMs: number;
+    /** See the module documentation. */
+    readonly graceMs: number;
+  };
+  /** Publication to first delivery, over every expected delivery. */
+  readonly latency: LatencyStats & {
+    /** The empirical CDF at up to 200 points: [latency ms, fraction ≤]. */
+    readonly cdf: readonly (readonly [number, number])[];
+  };
+  /** Each publication: when, by whom, and the fraction of expecting nodes that got it. */
+  readonly perPublication: readonly {
+    readonly index: number;
+    readonly time: number;
+    readonly publisher: number;
+    readonly ratio: number;
+  }[];
+  /** Duplicate full messages received per honest node. */
+  readonly duplicates: {
+    readonly mean: number;
+    readonly max: number;
+    readonly perNode: readonly number[];
+  };
+  /** Bytes per node. */
+  readonly bytes: {
+    readonly honestSentMean: number;
+    readonly honestReceivedMean: number;
+    readonly adversarySentMean: number | null;
+    readonly sentPerNode: readonly number[];
+    readonly receivedPerNode: readonly number[];
+  };
+  /** Mesh degree (first topic) of online honest nodes: at each sample, `degrees[d]` nodes have d. */
+  readonly meshDegree: {
+    readonly samples: readonly { readonly t: number; readonly degrees: readonly number[] }[];
+    /** Mean degree at the last sample. */
+    readonly finalMean: number;
+  };
+  /** Scores honest nodes give honest and adversarial peers, over time. */
+  readonly scores: readonly {
+    readonly t: number;
+    readonly honest: ScoreSummary;
+    readonly adversary: ScoreSummary;
+  }[];
+  /** The eclipse target's own delivery and latency (eclipse runs only). */
+  readonly target: {
+    readonly node: number;
+    readonly deliveryRatio: number;
+    readonly latency: LatencyStats;
+  } | null;
+  /** Wall-clock time of the run (ms): the one field that differs between identical runs. */
+  readonly runTimeMs: number;
+}
+
+function latencyStats(sorted: Float64Array): LatencyStats {
+  const n = sorted.length;
+  if (n === 0) return { count: 0, mean: null, p50: null, p90: null, p99: null, max: null };
+  let sum = 0;
+  for (const x of sorted) sum += x;
+  return {
+    count: n,
+    mean: round(sum / n),
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[n - 1]),
+  };
+}
+
+function roundScores(s: ScoreSummary): ScoreSummary {
+  const r = (x: number | null) => (x === null ? null : round(x));
+  return { mean: r(s.mean), min: r(s.min), max: r(s.max), count: s.count };
+}
+
+/** Builds the report of a finished run. */
+export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
+  const c = sim.config;
+  const m = sim.metrics;
+  const honest = m.honest;
+  const hb = c.limits.heartbeatInterval;
+  const settleMs = 3 * hb, graceMs = 3 * hb;
+  const adv = c.adversaries;
+  const target = adv?.kind === "eclipse" ? (adv.target ?? 0) : -1;
+  const expectedPerNode = new Float64Array(honest);
+  const deliveredPerNode = new Float64Array(honest);
+  const latencies: number[] = [];
+  const targetLatencies: number[] = [];
+  const perPublication: SimReport["perPublication"][number][] = [];
+  for (let p = 0; p < m.publications; p++) {
+    const t0 = m.pubTime[p];
+    if (Number.isNaN(t0)) continue;
+    let expected = 0, delivered = 0;
+    for (let i = 0; i < honest; i++) {
+      if (i === m.publisher[p] || !m.onlineThroughout(i, t0 - settleMs, t0 + graceMs)) continue;
+      expected++;
+      expectedPerNode[i]++;
+      const t = m.delivery[p * honest + i];
+      if (Number.isNaN(t)) continue;
+      delivered++;
+      deliveredPerNode[i]++;
+      latencies.push(t - t0);
+      if (i === target) targetLatencies.push(t - t0);
+    }
+    perPublication.push({
+      index: p,
+      time: t0,
+      publisher: m.publisher[p],
+      ratio: expected === 0 ? 1 : round(delivered / expected, 4),
+    });
+  }
+  const perNode = Array.from(
+    expectedPerNode,
+    (e, i) => (e === 0 ? 1 : round(deliveredPerNode[i] / e, 4)),
+  );
+  const expected = expectedPerNode.reduce((a, b) => a + b, 0);
+  const delivered = deliveredPerNode.reduce((a, b) => a + b, 0);
+  const sorted = Float64Array.from(latencies).sort();
+  const cdf: [number, number][] = [];
+  const points = Math.min(200, sorted.length);
+  for (let k = 1; k <= points; k++) {
+    const idx = Math.ceil((k / points) * sorted.length) - 1;
+    cdf.push([round(sorted[idx]), round((idx + 1) / sorted.length, 4)]);
+  }
+  const mean = (xs: ArrayLike<number>, from: number, to: number) => {
+    let s = 0;
+    for (let i = from; i < to; i++) s += xs[i];
+    return to > from ? round(s / (to - from)) : 0;
+  };
+  const total = m.bytesSent.length;
+  const dupes = Array.from(m.duplicates.subarray(0, honest));
+  const lastSample = m.samples[m.samples.length - 1];
+  let degreeSum = 0, degreeCount = 0;
+  lastSample?.degrees.forEach((n, d) => {
+    degreeSum += n * d;
+    degreeCount += n;
+  });
+  return {
+    version: 1,
+    config: {
+      nodes: c.nodes,
+      seed: c.seed,
+      topics: c.topics,
+      connections: c.connections,
+      topology: c.topology === undefined ? "random-regular" : "given",
+      latency: c.latency,
+      lossRate: c.lossRate,
+      uploadBandwidth: c.uploadBandwidth ?? null,
+      heartbeatIntervalMs: hb,
+      heartbeatJitterMs: c.heartbeatJitterMs,
+      degree: {
+        low: c.limits.degreeLow,
+        optimal: c.limits.degreeOptimal,
+        high: c.limits.degreeHigh,
+      },
+      publications: c.publications,
+      publishIntervalMs: c.publishIntervalMs,
+      messageBytes: c.messageBytes,
+      warmupMs: c.warmupMs,
+      tailMs: c.tailMs,
+      churn: c.churn ?? null,
+      adversaries: adv === undefined ? null : {
+        kind: adv.kind,
+        count: adv.count,
+        connections: adv.connections,
+        target: adv.kind === "eclipse" ? (adv.target ?? 0) : null,
+      },
+    },
+    simulatedMs: sim.endMs,
+    events: m.events,
+    messages: { sent: m.messagesSent, lost: m.messagesLost },
+    delivery: {
+      ratio: expected === 0 ? 1 : round(delivered / expected, 6),
+      expected,
+      delivered,
+      minNodeRatio: perNode.reduce((a, b) => Math.min(a, b), 1),
+      nodesWithFullDelivery: perNode.filter((r) => r === 1).length,
+      perNode,
+      settleMs,
+      graceMs,
+    },
+    latency: { ...latencyStats(sorted), cdf },
+    perPublication,
+    duplicates: {
+      mean: mean(dupes, 0, honest),
+      max: dupes.reduce((a, b) => Math.max(a, b), 0),
+      perNode: dupes,
+    },
+    bytes: {
+      honestSentMean: mean(m.bytesSent, 0, honest),
+      honestReceivedMean: mean(m.bytesReceived, 0, honest),
+      adversarySentMean: total > honest ? mean(m.bytesSent, honest, total) : null,
+      sentPerNode: Array.from(m.bytesSent),
+      receivedPerNode: Array.from(m.bytesReceived),
+    },
+    meshDegree: {
+      samples: m.samples.map(({ t, degrees }) => ({ t: round(t), degrees })),
+      finalMean: degreeCount === 0 ? 0 : round(degreeSum / degreeCount),
+    },
+    scores: m.samples.map((s) => ({
+      t: round(s.t),
+      honest: roundScores(s.honestScores),
+      adversary: roundScores(s.adversaryScores),
+    })),
+    target: target < 0 ? null : {
+      node: target,
+      deliveryRatio: expectedPerNode[target] === 0
+        ? 1
+        : round(deliveredPerNode[target] / expectedPerNode[target], 4),
+      latency: latencyStats(Float64Array.from(targetLatencies).sort()),
+    },
+    runTimeMs: round(runTimeMs, 1),
+  };
+}

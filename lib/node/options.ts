@@ -112,7 +112,10 @@ export interface NodeOptionsBase {
   readonly seed?: number;
   /** Connection bounds (default Octez: 10 / 50 / 100). */
   readonly connections?: Partial<ConnectionBounds>;
-  /** Period of the connection maintenance in ms (default 5 000; Octez runs it on events and every 120 s). */
+  /**
+   * Idle time between two maintenances in ms (the profile's: 120 000 for L1, 5 000 for simple);
+   * they also run when a connection ends below `minConnections` or one reaches `maxConnections`.
+   */
   readonly maintenanceMs?: number;
   /** Send Bootstrap to peers when below the minimum and out of points (default true). */
   readonly peerDiscovery?: boolean;

@@ -93,7 +93,7 @@ export interface P2pLayerConfig<W, Meta> {
   readonly knownPoints?: readonly KnownPointRecord[];
   /** Connection thresholds. */
   readonly bounds: MaintenanceBounds;
-  /** Period of the maintenance, ms; `null`: none (points are dialled at start and on demand). */
+  /** Idle time between maintenances, ms; `null`: none (points are dialled at start and on demand). */
   readonly maintenanceMs: number | null;
   /**
    * Where the remote of a connection listens, when the metadata says it better than the

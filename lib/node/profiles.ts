@@ -57,7 +57,10 @@ export interface NetworkProfile {
   readonly peerDiscovery: boolean;
   /** Minimum time between swaps, ms; `null`: no swaps. */
   readonly swapLingerMs: number | null;
-  /** Period of the connection maintenance, ms; `null`: no maintenance (the DAL node has none). */
+  /**
+   * Idle time between two maintenances, ms, which also run when a connection ends below
+   * `minConnections` or one reaches `maxConnections`; `null`: no maintenance (the DAL node has none).
+   */
   readonly maintenanceMs: number | null;
   /** How long a kicked peer is refused, ms (`Infinity`: until unbanned, as Octez's DAL). */
   readonly kickBanMs: number;
@@ -170,7 +173,7 @@ export function dalProfile(l1ChainName: string = MAINNET_CHAIN_NAME): NetworkPro
 
 /**
  * tzp2p's own gossip network for applications (string topics): not an Octez network. Octez's
- * pool defaults, except a 5 s maintenance period (a library node is often small and short-lived),
+ * pool defaults, except a 5 s maintenance idle time (a library node is often small and short-lived),
  * reconnection ×2 from 1 s up to 60 s, 1 s after a disconnection.
  *
  * @param chainName The chain name (default `TZP2P_GOSSIP`).

@@ -29,10 +29,13 @@ let base = raw._malloc(MSG + capacity);
 // Makes room for `length` message bytes; returns the heap view to use for this call.
 function heapFor(length: number): Uint8Array {
   if (length > capacity) {
+    const larger = raw._malloc(MSG + length);
+    if (larger === 0) {
+      throw new RangeError(`cannot allocate ${length} bytes in the WebAssembly heap`);
+    }
     raw._free(base);
+    base = larger;
     capacity = length;
-    base = raw._malloc(MSG + capacity);
-    if (base === 0) throw new RangeError(`cannot allocate ${length} bytes in the WebAssembly heap`);
   }
   return raw.HEAPU8;
 }

@@ -464,15 +464,16 @@ export function parseAddrPortId(text: string): AddrPortId {
     addrTo = colon;
     portFrom = colon + 1;
   }
-  const digits = end - portFrom;
-  if (digits === 0 || digits > 5) throw invalidPoint(text, "port must be in [0, 65535]");
+  // Any number of digits, leading zeros included, as Octez's `point_parser.mll` reads the port
+  // (`int_of_string`, then the range check): `1.2.3.4:000009732` is port 9732.
+  if (end === portFrom) throw invalidPoint(text, "port must be in [0, 65535]");
   let port = 0;
   for (let i = portFrom; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) throw invalidPoint(text, "expected <addr>:<port>[#<peer_id>]");
     port = port * 10 + (c - 48);
+    if (port > 65535) throw invalidPoint(text, "port must be in [0, 65535]");
   }
-  if (port > 65535) throw invalidPoint(text, "port must be in [0, 65535]");
   const addr = canonicalAt(text, addrFrom, addrTo);
   if (addr === undefined) throw invalidPoint(text, "not an IP address");
   return { point: { addr, port }, peerIdText };

@@ -103,6 +103,12 @@ for (
   });
 }
 
+Deno.test("parsePointId() reads a port with leading zeros, as Octez's point parser does", () => {
+  assert.deepEqual(parsePointId("1.2.3.4:000009732"), { addr: "1.2.3.4", port: 9732 });
+  assert.deepEqual(parsePointId("[::1]:0000000000000001"), { addr: "::1", port: 1 });
+  assert.throws(() => parsePointId("1.2.3.4:0000065536"), PointIdError);
+});
+
 // Whether the suffix is a peer id (base58check) is lib/crypto's to say: lib/base only checks its
 // characters, as Octez's lexer does (src/lib_base/point_parser.mll 90).
 Deno.test("parsePointIdWithPeerId() rejects a #peer_id suffix whose checksum is wrong", () => {

@@ -470,6 +470,7 @@ function gossipCollector(
     received.set(g.countRecvInvalidAppMessages, { validity: "invalid" });
     received.set(g.countRecvUnknownValidityAppMessages, { validity: "unknown" });
     received.set(g.countRecvOutdatedAppMessages, { validity: "outdated" });
+    received.set(g.countRecvDuplicateAppMessages, { validity: "duplicate" });
     sent.set(g.countSentAppMessages);
     control.set(g.countSentGrafts, { kind: "graft", direction: "sent" });
     control.set(g.countSentPrunes, { kind: "prune", direction: "sent" });

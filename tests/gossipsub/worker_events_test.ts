@@ -192,6 +192,23 @@ Deno.test("worker: a valid message is forwarded to the other mesh peers and deli
   assert.equal(worker.stats.countRecvValidAppMessages, 1);
 });
 
+Deno.test("worker: a message received twice is delivered once and counted as a duplicate", async () => {
+  const { worker } = testWorker();
+  const c = collectBoth(worker);
+  worker.start(["1"]);
+  for (const fromPeer of [5, 6]) {
+    worker.p2pInput({
+      kind: "InMessage",
+      fromPeer,
+      p2pMessage: { kind: "MessageWithHeader", message: "m", topic: "1", messageId: 12 },
+    });
+  }
+  await stop(worker, c);
+  assert.equal(c.app.items.length, 1);
+  assert.equal(worker.stats.countRecvValidAppMessages, 1);
+  assert.equal(worker.stats.countRecvDuplicateAppMessages, 1);
+});
+
 Deno.test("worker: invalid and outdated messages are only counted", async () => {
   const { worker, validities } = testWorker();
   const c = collectBoth(worker);

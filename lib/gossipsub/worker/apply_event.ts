@@ -484,6 +484,9 @@ export class EventApplier<P, T, I, M> {
         this.stats.countRecvInvalidAppMessages++;
         return;
       case "AlreadyReceived":
+        // Not an Octez counter (its worker keeps none for duplicates); operators want it.
+        this.stats.countRecvDuplicateAppMessages++;
+        return;
       case "NotSubscribed":
         return;
     }

@@ -177,6 +177,8 @@ export interface WorkerStats {
   countRecvUnknownValidityAppMessages: number;
   /** Received full messages found outdated. */
   countRecvOutdatedAppMessages: number;
+  /** Received full messages already seen (duplicates; not an Octez counter). */
+  countRecvDuplicateAppMessages: number;
   /** Received Grafts accepted (including Mesh_full, answered by a Prune). */
   countRecvGrafts: number;
   /** Received Prunes from mesh peers. */
@@ -220,6 +222,7 @@ export function emptyWorkerStats(): WorkerStats {
     countRecvInvalidAppMessages: 0,
     countRecvUnknownValidityAppMessages: 0,
     countRecvOutdatedAppMessages: 0,
+    countRecvDuplicateAppMessages: 0,
     countRecvGrafts: 0,
     countRecvPrunes: 0,
     countRecvIhaves: 0,

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics_registry.ts";
+import { type Counter, type Gauge, type Histogram, MetricsRegistry } from "./metrics_registry.ts";
 import type { P2pStat } from "../connection/mod.ts";
 import type { NodeEvent } from "./events.ts";
 import type { NodeSnapshot } from "./snapshot.ts";

@@ -7,8 +7,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { SimOptions } from "./config.ts";
 import { scenario } from "./scenarios.ts";
 import { simulate } from "./simulator.ts";
@@ -23,12 +21,19 @@ export interface SweepRequest {
   readonly options: SimOptions;
 }
 
-self.onmessage = (e: MessageEvent<SweepRequest>) => {
+// The worker's global scope, typed here rather than through a `deno.worker` lib directive (which
+// JSR refuses in a published module).
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<SweepRequest>) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = (e) => {
   const { id, options } = e.data;
   try {
     const report = simulate(scenario(e.data.scenario, options));
-    self.postMessage({ id, report });
+    scope.postMessage({ id, report });
   } catch (error) {
-    self.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    scope.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
 };

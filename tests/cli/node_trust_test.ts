@@ -8,6 +8,7 @@ import { isCliError } from "../../lib/cli/errors.ts";
 import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
 import { createNode, isNodeError, type NodeEvent } from "../../lib/node/mod.ts";
 import { CliNode, withTempDir } from "../support/cli_node.ts";
+import { waitFor } from "../support/async.ts";
 
 const ID = peerIdToString(generateIdentitySync(0).peerId);
 
@@ -110,9 +111,13 @@ Deno.test("tzp2p node --private-mode dials its --trusted-point, announces privat
         (e) => e.event === "connection_established" && e.point === trustedPoint,
       );
       assert.equal(established.direction, "outgoing");
-      const seen = trustedEvents.find((e) =>
-        e.event === "connection_established" && e.peerId === listening.peer_id
-      );
+      // Both ends finish the Ack exchange at about the same time: wait for the other's event.
+      const found = () =>
+        trustedEvents.find((e) =>
+          e.event === "connection_established" && e.peerId === listening.peer_id
+        );
+      await waitFor("the trusted node sees the connection", () => found() !== undefined);
+      const seen = found();
       assert.ok(seen?.event === "connection_established");
       assert.deepEqual(seen.metadata, { disableMempool: false, privateNode: true });
       const point = String(listening.point);

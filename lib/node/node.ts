@@ -41,12 +41,13 @@ import {
   type GossipWireMessage,
   toWire,
 } from "./gossip_instance.ts";
-import { defaultNodeLimits, duration, type NodeOptions } from "./options.ts";
+import { duration, nodeLimits, type NodeOptions } from "./options.ts";
 import { P2pLayer, p2pLayerSettings, type P2pLayerStats, type PeerInfo } from "./p2p_layer.ts";
 import type { PeerLink } from "./peer_link.ts";
 import type { NodePlan } from "./plan.ts";
 import type { NetworkProfile } from "./profiles.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
+import { selfSnapshot } from "./p2p_snapshot.ts";
 import { type Delivered, Subscriptions } from "./subscriptions.ts";
 import { type TopicValidator, TopicValidators, validatedMessages } from "./validation.ts";
 import {
@@ -147,19 +148,7 @@ export class Node<T, I, M> {
     );
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
     const rng = new Rng(seed ^ 0x5bd1e995);
-    const heartbeatMs = duration("heartbeatMs", options.heartbeatMs, 1000);
-    const base = options.limits === undefined ? defaultNodeLimits<T>(heartbeatMs) : {
-      ...options.limits,
-      heartbeatInterval: options.heartbeatMs ?? options.limits.heartbeatInterval,
-    };
-    // A Ping period in wall time becomes a tick count of this heartbeat.
-    const limits = profile.pingIntervalMs === undefined ? base : {
-      ...base,
-      heartbeatPingInterval: Math.max(
-        1,
-        Math.round(profile.pingIntervalMs / base.heartbeatInterval),
-      ),
-    };
+    const limits = nodeLimits(options, profile);
     this.#kickBanMs = profile.kickBanMs;
     for (const topic of options.topics ?? []) instance.checkTopic(topic);
     this.#validators = new TopicValidators(
@@ -511,12 +500,7 @@ export class Node<T, I, M> {
     const text = (peer: string) => peerIdToString(this.#peerId(peer));
     const topicText = this.#instance.describe?.topic ?? ((t: T) => String(t));
     return {
-      peerId: peerIdToString(this.peerId),
-      listeningPoint: this.listeningPoint === undefined
-        ? undefined
-        : pointIdToString(this.listeningPoint),
-      profile: this.profile.name,
-      chainName: this.profile.chainName,
+      ...selfSnapshot(this.peerId, this.listeningPoint, this.profile),
       ...this.#p2p.snapshot((key) => view.hasScore(key) ? view.peerScore(key) : undefined),
       topics: view.joinedTopics().map((topic) => ({
         topic: topicText(topic),

@@ -298,3 +298,26 @@ export function duration(name: string, value: number | undefined, fallback: numb
   }
   return value;
 }
+
+/**
+ * The gossipsub limits a node runs: the options' (or {@link defaultNodeLimits}) with the
+ * options' heartbeat, and the profile's Ping period in wall time turned into a tick count.
+ *
+ * @param options The heartbeat and limits options.
+ * @param profile The profile's Ping period.
+ * @returns The limits.
+ * @throws {RangeError} On a bad heartbeat.
+ */
+export function nodeLimits<T>(
+  options: { readonly heartbeatMs?: number; readonly limits?: Limits<T> },
+  profile: { readonly pingIntervalMs: number | undefined },
+): Limits<T> {
+  const heartbeatMs = duration("heartbeatMs", options.heartbeatMs, 1000);
+  const base = options.limits === undefined ? defaultNodeLimits<T>(heartbeatMs) : {
+    ...options.limits,
+    heartbeatInterval: options.heartbeatMs ?? options.limits.heartbeatInterval,
+  };
+  if (profile.pingIntervalMs === undefined) return base;
+  const ticks = Math.max(1, Math.round(profile.pingIntervalMs / base.heartbeatInterval));
+  return { ...base, heartbeatPingInterval: ticks };
+}

@@ -50,13 +50,7 @@ import {
   type NodeOptionsBase,
 } from "./options.ts";
 import type { NodePlan } from "./plan.ts";
-import type {
-  BanSnapshot,
-  ConnectionSnapshot,
-  NodeSnapshot,
-  PeerSnapshot,
-  PointSnapshot,
-} from "./snapshot.ts";
+import { type P2pSnapshot, p2pSnapshot } from "./p2p_snapshot.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { Pool, type PoolStats } from "./pool.ts";
@@ -461,81 +455,8 @@ export class P2pLayer<W, Meta> {
    * @param score A peer's gossipsub score by key, for gossip nodes.
    * @returns The snapshot's P2P fields.
    */
-  snapshot(
-    score?: (peerKey: string) => number | undefined,
-  ): Pick<NodeSnapshot, "connections" | "points" | "peers" | "bans" | "greylistedIps"> {
-    const now = performance.now();
-    // performance.now() times to wall-clock milliseconds.
-    const wall = (t: number) => Math.round(Date.now() - (now - t));
-    const links = this.pool.links();
-    const connections: ConnectionSnapshot[] = links.map((link) => {
-      const info = link.conn.info;
-      const version = link.conn.version;
-      return {
-        peerId: peerIdToString(link.peerId),
-        point: link.point?.text,
-        remoteSocket: info.remoteAddress === undefined || info.remoteSocketPort === undefined
-          ? undefined
-          : pointIdToString(makePointId(info.remoteAddress, info.remoteSocketPort)),
-        incoming: link.incoming,
-        privateNode: link.privateNode,
-        version: version === undefined ? undefined : { ...version },
-        remoteMetadata: { ...(info.remoteMetadata as Record<string, unknown>) },
-        localMetadata: { ...(info.localMetadata as Record<string, unknown>) },
-        establishedAt: wall(link.establishedAt),
-        stat: { ...link.conn.stat() },
-      };
-    });
-    const pending = this.pool.dialling;
-    const points: PointSnapshot[] = [];
-    const peers = new Map<string, PeerSnapshot>();
-    for (const entry of this.known.entries()) {
-      const state = entry.connected
-        ? "running"
-        : pending.has(entry.text)
-        ? "pending"
-        : "disconnected";
-      const peerId = entry.peerId === undefined ? undefined : peerIdToString(entry.peerId);
-      points.push({
-        point: entry.text,
-        state,
-        source: entry.source,
-        trusted: entry.trusted,
-        public: entry.public,
-        peerId,
-        lastSeen: entry.lastSeen === undefined ? undefined : wall(entry.lastSeen),
-        nextAttempt: wall(entry.nextAttempt),
-      });
-      if (peerId !== undefined && entry.peerKey !== undefined) {
-        peers.set(entry.peerKey, {
-          peerId,
-          state,
-          point: entry.text,
-          score: score?.(entry.peerKey),
-        });
-      }
-    }
-    for (const link of links) {
-      peers.set(link.key, {
-        peerId: peerIdToString(link.peerId),
-        state: "running",
-        point: link.point?.text,
-        score: score?.(link.key),
-      });
-    }
-    const bans: BanSnapshot[] = this.bans.entries(now).map(([key, ban]) => ({
-      peerId: peerIdToString(fromHex(key)),
-      reason: ban.reason,
-      until: Number.isFinite(ban.until) ? wall(ban.until) : null,
-    }));
-    for (const key of this.acl.bannedPeers()) {
-      bans.push({ peerId: peerIdToString(fromHex(key)), reason: "blacklisted", until: null });
-    }
-    for (const key of this.acl.greylistedPeers()) {
-      bans.push({ peerId: peerIdToString(fromHex(key)), reason: "greylisted", until: null });
-    }
-    const greylistedIps = this.acl.greylistedIps(now).map(([addr]) => addr);
-    return { connections, points, peers: [...peers.values()], bans, greylistedIps };
+  snapshot(score?: (peerKey: string) => number | undefined): P2pSnapshot {
+    return p2pSnapshot(this.pool, this.known, this.bans, this.acl, score);
   }
 
   /** The refusal lists as the application sees them (addresses canonical, peers base58). */

@@ -10,9 +10,10 @@
  * @module
  */
 
-import { type PointId, pointIdToString } from "../base/point_id.ts";
-import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
+import type { PointId } from "../base/point_id.ts";
+import { peerIdKey } from "../crypto/mod.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
+import { selfSnapshot } from "./p2p_snapshot.ts";
 import type { NodeAcl } from "./acl.ts";
 import { EventHub } from "./event_hub.ts";
 import { PEERS_FILE_NAME, type PeersSaver, startPeersSaver } from "./data_dir.ts";
@@ -223,12 +224,7 @@ export class ShellNode {
    */
   snapshot(): NodeSnapshot {
     return {
-      peerId: peerIdToString(this.peerId),
-      listeningPoint: this.listeningPoint === undefined
-        ? undefined
-        : pointIdToString(this.listeningPoint),
-      profile: this.profile.name,
-      chainName: this.profile.chainName,
+      ...selfSnapshot(this.peerId, this.listeningPoint, this.profile),
       ...this.#p2p.snapshot(),
       topics: undefined,
     };

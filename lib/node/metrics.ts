@@ -401,7 +401,7 @@ function gossipCollector(
   });
   const received = r.counter({
     name: "tzp2p_gossipsub_received_messages_total",
-    help: "Full messages received, by validity (valid, invalid, unknown, outdated).",
+    help: "Full messages received, by validity (valid, invalid, unknown, outdated, duplicate).",
     labelNames: ["validity"],
   });
   const sent = r.counter({

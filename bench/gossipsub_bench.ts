@@ -4,20 +4,45 @@
 //   deno bench --allow-env --v8-flags=--expose-gc bench/gossipsub_bench.ts
 //
 // Groups:
-// - heartbeat/<peers>x<topics>: one heartbeat plus the IHave selection the
-//   worker makes right after it (`selectGossipMessages`), every peer subscribed
-//   to every topic, all topics joined, one new message per topic per heartbeat
-//   so that gossip has ids to advertise. Baseline: ChainSafe js-libp2p
-//   gossipsub's `heartbeat()` (plus `score.refreshScores()`, which Octez does
-//   inside the heartbeat) on the same population, with `sendRpc` stubbed out so
-//   that neither side pays for encoding or I/O.
+// - heartbeat/<peers>x<topics>: one heartbeat with its outputs, every peer
+//   subscribed to every topic, all topics joined, one new message per topic per
+//   heartbeat so that gossip has ids to advertise (published outside the timed
+//   part). Timed on our side: the worker's heartbeat (`EventApplier`, which
+//   calls the automaton's `heartbeat()`, `selectPxPeers()` and
+//   `selectGossipMessages()` and emits one P2P output per Graft, Prune, IHave
+//   and Ping) and, for each output, what the node does before the socket: the
+//   link look-up, `toWire` (Prune PX peers to points) and `encodeP2pMessage`
+//   with the simple gossip codec. Not timed: the worker's output stream hop
+//   (a `ReadableStream` enqueue and read) and the connection's sealing.
+//   Baseline: ChainSafe js-libp2p gossipsub 14.1.2 `score.refreshScores()`
+//   (Octez refreshes scores inside the heartbeat) and `heartbeat()` with PX on,
+//   its own `sendRpc` building and protobuf-encoding (`RPC.encode`) one RPC per
+//   peer; only the outbound stream's `push` (length prefix and pipe to the
+//   socket) is replaced by a byte counter.
+// - heartbeat-churn/<peers>x<topics>: the same with mesh churn, so that every
+//   heartbeat also grafts or prunes (with PX): before even heartbeats 7
+//   non-mesh peers per topic graft us (mesh 13 > D_hi 12: the heartbeat prunes
+//   7 with PX), before odd ones 2 mesh peers per topic prune us (mesh 4 < D_lo
+//   5: the heartbeat grafts 2). The incoming Grafts and Prunes are handled
+//   outside the timed part, by each side's own handler.
 // - receive: 1,000 full messages handled per iteration at 1,000 peers, new
 //   ones and duplicates (timed with b.start/b.end, heartbeat excluded).
 // - state-design: why the automaton mutates its state instead of copying it.
 // Memory per peer is printed once at load (needs --expose-gc for stable numbers).
 
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
-import { GossipsubAutomaton, testLimits } from "../lib/gossipsub/mod.ts";
+import {
+  GossipsubAutomaton,
+  type P2pOutput,
+  type PeerModule,
+  testLimits,
+} from "../lib/gossipsub/mod.ts";
+import type { OutputChannel } from "../lib/base/output_channel.ts";
+import { EventApplier } from "../lib/gossipsub/worker/apply_event.ts";
+import { simpleGossip, simpleMessageId } from "../lib/node/simple_gossip.ts";
+import { toWire } from "../lib/node/gossip_instance.ts";
+import { encodeP2pMessage } from "../gen/p2p_message.ts";
+import type { PxPeer } from "../gen/gossipsub.ts";
 
 type GS = GossipsubAutomaton<number, number, number, string>;
 
@@ -48,20 +73,164 @@ function makeTz(peers: number, topics: number, seed = 1): { gs: GS; tick: () => 
   };
 }
 
-function tzHeartbeatCase(peers: number, topics: number): () => void {
-  const { gs, tick } = makeTz(peers, topics);
+// --- heartbeat with outputs ---------------------------------------------------
+
+/** What each side emitted in the timed part, to check that both do the same work. */
+interface Emitted {
+  rounds: number;
+  messages: number;
+  bytes: number;
+  ihaves: number;
+  grafts: number;
+  prunes: number;
+  pxPeers: number;
+}
+
+function emitted(): Emitted {
+  return { rounds: 0, messages: 0, bytes: 0, ihaves: 0, grafts: 0, prunes: 0, pxPeers: 0 };
+}
+
+function perRound(e: Emitted): string {
+  const r = Math.max(1, e.rounds);
+  const f = (n: number) => (n / r).toFixed(0);
+  return `${f(e.messages)} messages, ${f(e.bytes)} B, ${f(e.ihaves)} IHave, ${f(e.grafts)} ` +
+    `Graft, ${f(e.prunes)} Prune (${f(e.pxPeers)} PX peers) per heartbeat`;
+}
+
+/** Churn applied before each heartbeat: the round number, then each side's own handlers. */
+type Churn = boolean;
+
+/** 16-byte peer id of peer `p`, and its node key (hex, as `peerIdKey`). */
+function peerIdOf(p: number): Uint8Array {
+  const id = new Uint8Array(16);
+  new DataView(id.buffer).setUint32(12, p + 1);
+  id[0] = 0x5a;
+  return id;
+}
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+const stringPeers: PeerModule<string> = {
+  key: (p) => p,
+  compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+};
+
+const ORIGIN = peerIdOf(1_000_000);
+const topicName = (t: number) => `t${t}`;
+
+interface Case {
+  /** Untimed: publish, churn, advance the clock. */
+  prepare(): void | Promise<void>;
+  /** Timed: the heartbeat and its outputs. */
+  run(): void | Promise<void>;
+  readonly out: Emitted;
+}
+
+function tzCase(peers: number, topics: number, churn: Churn): Case {
+  const instance = simpleGossip();
+  let now = 0;
+  const gs = new GossipsubAutomaton<string, string, Uint8Array, Uint8Array>({
+    limits: testLimits<string>(),
+    peer: stringPeers,
+    topic: instance.topic,
+    messageId: instance.messageId,
+    message: instance.message,
+    now: () => now,
+    rng: 1,
+  });
+  const keys = Array.from({ length: peers }, (_, p) => hex(peerIdOf(p)));
+  // What the node's known-points table answers for a PX peer, and its pool of links.
+  const known = new Map<string, PxPeer>(keys.map((k, p) => [k, {
+    point: { addr: `10.${(p >> 16) & 255}.${(p >> 8) & 255}.${p & 255}`, port: 9732 },
+    peerId: peerIdOf(p),
+  }]));
+  const links = new Map(keys.map((k) => [k, { key: k }]));
+  const pxPeer = (key: string) => known.get(key);
+  const out = emitted();
+  const p2pOutput = {
+    depth: 0,
+    open: true,
+    push(o: P2pOutput<string, string, Uint8Array, Uint8Array>): boolean {
+      if (o.kind !== "OutMessage") return true;
+      // The node's `#apply` for an OutMessage, up to the connection's `writeNow` encode.
+      if (links.get(o.toPeer) === undefined) throw new Error("no link");
+      const message = toWire(o.p2pMessage, pxPeer);
+      const bytes = encodeP2pMessage({ kind: "Message", message }, instance.codec);
+      out.messages++;
+      out.bytes += bytes.length;
+      if (message.kind === "IHave") out.ihaves++;
+      else if (message.kind === "Graft") out.grafts++;
+      else if (message.kind === "Prune") {
+        out.prunes++;
+        out.pxPeers += message.px.length;
+      }
+      return true;
+    },
+  } as unknown as OutputChannel<P2pOutput<string, string, Uint8Array, Uint8Array>>;
+  const appOutput = { depth: 0, open: true, push: () => true } as unknown as OutputChannel<never>;
+  const applier = new EventApplier<string, string, Uint8Array, Uint8Array>({
+    automaton: gs,
+    peer: stringPeers,
+    topic: instance.topic,
+    messageId: instance.messageId,
+    p2pOutput,
+    appOutput,
+    enqueue: () => {},
+    now: () => now,
+    unknownValidityCapacity: 10_000,
+    reconnectionTicks: 15,
+    dropEventInterval: 60_000,
+    messageEquals: () => false,
+  });
+  for (const [p, peer] of keys.entries()) {
+    gs.addPeer({ peer, direct: false, outbound: p % 3 === 0 });
+    for (let t = 0; t < topics; t++) gs.handleSubscribe({ peer, topic: topicName(t) });
+  }
+  for (let t = 0; t < topics; t++) gs.join({ topic: topicName(t) });
   let sequence = 0;
-  const round = () => {
-    for (let t = 0; t < topics; t++) {
-      gs.publishMessage({ topic: t, messageId: t + topics * sequence, message: "m" });
-    }
-    sequence++;
-    tick();
-    gs.heartbeat();
-    gs.selectGossipMessages();
+  let round = 0;
+  let cursor = 0;
+  const payload = new Uint8Array(1);
+  return {
+    out,
+    prepare() {
+      for (let t = 0; t < topics; t++) {
+        const topic = topicName(t);
+        gs.publishMessage({
+          topic,
+          messageId: simpleMessageId(topic, ORIGIN, 0, sequence),
+          message: payload,
+        });
+      }
+      sequence++;
+      if (churn && round > 0) {
+        for (let t = 0; t < topics; t++) {
+          const topic = topicName(t);
+          const mesh = new Set(gs.view.meshPeers(topic));
+          if (round % 2 === 0) {
+            // 7 peers not in the mesh and not backed off graft us.
+            for (let n = 0; n < 7;) {
+              const peer = keys[cursor++ % peers];
+              if (mesh.has(peer)) continue;
+              if (gs.handleGraft({ peer, topic }).kind === "GraftingSuccessfully") n++;
+            }
+          } else {
+            let n = 0;
+            for (const peer of mesh) {
+              if (n++ === 2) break;
+              gs.handlePrune({ peer, topic, px: [], backoff: 60_000 });
+            }
+          }
+        }
+      }
+      round++;
+      now += 1000;
+    },
+    run() {
+      out.rounds++;
+      applier.apply({ kind: "Heartbeat" });
+    },
   };
-  for (let i = 0; i < 5; i++) round(); // reach the steady state (full gossip window)
-  return round;
 }
 
 // A logger that drops everything, as ChainSafe's components expect.
@@ -70,8 +239,8 @@ function silentLog(): unknown {
   return Object.assign(log, { error: log, trace: log, enabled: false });
 }
 
-function chainsafeHeartbeatCase(peers: number, topics: number): () => Promise<void> {
-  const topicNames = Array.from({ length: topics }, (_, t) => `t${t}`);
+function chainsafeCase(peers: number, topics: number, churn: Churn): Case {
+  const topicNames = Array.from({ length: topics }, (_, t) => topicName(t));
   const topicParams = Object.fromEntries(topicNames.map((t) => [t, {
     topicWeight: 1,
     timeInMeshWeight: 1,
@@ -91,47 +260,129 @@ function chainsafeHeartbeatCase(peers: number, topics: number): () => Promise<vo
     invalidMessageDeliveriesWeight: -1,
     invalidMessageDeliveriesDecay: 0.3,
   }]));
+  // The peer store answers at once, with no signed peer record (what `makePrune` finds for a peer
+  // it has no record of); our node's PX look-up is likewise one map read.
+  const peerStore = { get: () => Promise.resolve({}) };
+  // ChainSafe reads the wall clock (`Date.now()`) for scores, backoffs and caches; it sees the same
+  // virtual time as our automaton (1 s per heartbeat), so that score activation (P3 after 5 s)
+  // and prune backoffs (60 s) happen after the same number of heartbeats on both sides.
+  let clock = 1_700_000_000_000;
+  const realNow = Date.now;
+  const virtual = <R>(f: () => R): R => {
+    Date.now = () => clock;
+    try {
+      return f();
+    } finally {
+      Date.now = realNow;
+    }
+  };
+  const virtualAsync = async (f: () => Promise<void>): Promise<void> => {
+    Date.now = () => clock;
+    try {
+      await f();
+    } finally {
+      Date.now = realNow;
+    }
+  };
   // Topic parameters are completed with defaults by the constructor.
   // deno-lint-ignore no-explicit-any
-  const gs: any = gossipsub({
-    D: 6,
-    Dlo: 5,
-    Dhi: 12,
-    Dscore: 4,
-    Dout: 2,
-    Dlazy: 6,
-    floodPublish: false,
-    fallbackToFloodsub: false,
-    scoreParams: { topics: topicParams, IPColocationFactorWeight: 0 },
-    // deno-lint-ignore no-explicit-any
-  })({ logger: { forComponent: silentLog } } as any);
-  gs.sendRpc = () => true;
-  const stream = { protocol: "/meshsub/1.1.0", push() {} };
-  const ids = Array.from({ length: peers }, (_, p) => `peer${p}`);
+  const gs: any = virtual(() =>
+    gossipsub({
+      D: 6,
+      Dlo: 5,
+      Dhi: 12,
+      Dscore: 4,
+      Dout: 2,
+      Dlazy: 6,
+      doPX: true, // Octez always sends PX (limits.doPx)
+      floodPublish: false,
+      fallbackToFloodsub: false,
+      scoreParams: { topics: topicParams, IPColocationFactorWeight: 0 },
+      // deno-lint-ignore no-explicit-any
+    })({ logger: { forComponent: silentLog }, peerStore } as any)
+  );
+  const out = emitted();
+  // The last step before the socket: `OutboundStream.push` length-prefixes the encoded RPC and
+  // hands it to the stream's pipe. Everything before it (`sendRpc`, `RPC.encode`) runs.
+  const stream = {
+    protocol: "/meshsub/1.1.0",
+    push(bytes: Uint8Array) {
+      out.messages++;
+      out.bytes += bytes.length;
+    },
+  };
+  const ids = Array.from({ length: peers }, (_, p) => `12D3KooW${hex(peerIdOf(p))}`);
   for (const [p, id] of ids.entries()) {
+    // A libp2p Ed25519 peer id is a 38-byte identity multihash.
+    const multihash = new Uint8Array(38);
+    multihash.set(peerIdOf(p), 22);
+    gs.peers.set(id, { toString: () => id, toMultihash: () => ({ bytes: multihash }) });
     gs.streamsOutbound.set(id, stream);
     gs.outbound.set(id, p % 3 === 0);
-    gs.score.addPeer(id);
+    virtual(() => gs.score.addPeer(id));
   }
   for (const topic of topicNames) {
     gs.topics.set(topic, new Set(ids));
     gs.subscriptions.add(topic);
     gs.mesh.set(topic, new Set());
   }
-  let sequence = 0;
-  const round = async () => {
-    for (const topic of topicNames) {
-      const msgIdStr = `${topic}/${sequence}`;
-      gs.mcache.put({ msgId: new TextEncoder().encode(msgIdStr), msgIdStr }, {
-        topic,
-        data: new Uint8Array(1),
-      }, true);
+  // Count the control entries `sendRpc` sends (its own graft/prune events, plus IHave).
+  const sendRpc = gs.sendRpc.bind(gs);
+  // deno-lint-ignore no-explicit-any
+  gs.sendRpc = (id: string, rpc: any) => {
+    const sent = sendRpc(id, rpc);
+    const control = rpc.control;
+    if (sent && control !== undefined) {
+      out.ihaves += control.ihave.length;
+      out.grafts += control.graft.length;
+      out.prunes += control.prune.length;
+      for (const prune of control.prune) out.pxPeers += prune.peers?.length ?? 0;
     }
-    sequence++;
-    gs.score.refreshScores();
-    await gs.heartbeat();
+    return sent;
   };
-  return round;
+  let sequence = 0;
+  let round = 0;
+  let cursor = 0;
+  return {
+    out,
+    prepare: () =>
+      virtualAsync(async () => {
+        for (const topic of topicNames) {
+          const msgId = simpleMessageId(topic, ORIGIN, 0, sequence);
+          const msgIdStr = btoa(String.fromCharCode(...msgId));
+          gs.mcache.put({ msgId, msgIdStr }, { topic, data: new Uint8Array(1) }, true);
+        }
+        sequence++;
+        if (churn && round > 0) {
+          for (const topic of topicNames) {
+            const mesh: Set<string> = gs.mesh.get(topic);
+            if (round % 2 === 0) {
+              for (let n = 0; n < 7;) {
+                const id = ids[cursor++ % peers];
+                if (mesh.has(id)) continue;
+                // `handleGraft` returns the Prunes it would answer with; none means accepted.
+                const refused = await gs.handleGraft(id, [{ topicID: topic }]);
+                if (refused.length === 0 && mesh.has(id)) n++;
+              }
+            } else {
+              let n = 0;
+              for (const id of [...mesh]) {
+                if (n++ === 2) break;
+                await gs.handlePrune(id, [{ topicID: topic, peers: [], backoff: 60 }]);
+              }
+            }
+          }
+        }
+        round++;
+        clock += 1000;
+      }),
+    run: () =>
+      virtualAsync(async () => {
+        out.rounds++;
+        gs.score.refreshScores();
+        await gs.heartbeat();
+      }),
+  };
 }
 
 const SCALES: [number, number][] = [
@@ -143,34 +394,72 @@ const SCALES: [number, number][] = [
   [5000, 10],
   [5000, 100],
 ];
+const CHURN_SCALES: [number, number][] = [
+  [1000, 10],
+  [1000, 100],
+  [5000, 10],
+];
 
-for (const [peers, topics] of SCALES) {
-  const group = `heartbeat/${peers}x${topics}`;
-  let tz: (() => void) | undefined;
-  let cs: (() => Promise<void>) | undefined;
+const WARM_UP = 5; // heartbeats to reach the steady state (full gossip window)
+const reports: (() => string)[] = [];
+
+function benchPair(kind: "heartbeat" | "heartbeat-churn", peers: number, topics: number): void {
+  const group = `${kind}/${peers}x${topics}`;
+  const churn = kind === "heartbeat-churn";
+  const n = peers * topics >= 500_000 ? 30 : undefined;
+  let tz: Case | undefined;
+  let cs: Case | undefined;
+  const label = `${peers} peers × ${topics} topics${churn ? ", churn" : ""}`;
   Deno.bench({
-    name: `tzp2p heartbeat ${peers} peers × ${topics} topics`,
+    name: `tzp2p heartbeat + outputs ${label}`,
     group,
-    n: peers * topics >= 500_000 ? 30 : undefined,
-    fn: () => {
-      tz ??= tzHeartbeatCase(peers, topics);
-      tz();
+    n,
+    fn: (b) => {
+      if (tz === undefined) {
+        tz = tzCase(peers, topics, churn);
+        for (let i = 0; i < WARM_UP; i++) {
+          tz.prepare();
+          tz.run();
+        }
+        Object.assign(tz.out, emitted());
+        reports.push(() => `tzp2p     ${label}: ${perRound(tz!.out)}`);
+      }
+      tz.prepare();
+      b.start();
+      tz.run();
+      b.end();
     },
   });
   Deno.bench({
-    name: `ChainSafe heartbeat ${peers} peers × ${topics} topics`,
+    name: `ChainSafe heartbeat + outputs ${label}`,
     group,
     baseline: true,
-    n: peers * topics >= 500_000 ? 30 : undefined,
-    fn: async () => {
+    n,
+    fn: async (b) => {
       if (cs === undefined) {
-        cs = chainsafeHeartbeatCase(peers, topics);
-        for (let i = 0; i < 5; i++) await cs();
+        cs = chainsafeCase(peers, topics, churn);
+        for (let i = 0; i < WARM_UP; i++) {
+          await cs.prepare();
+          await cs.run();
+        }
+        Object.assign(cs.out, emitted());
+        reports.push(() => `ChainSafe ${label}: ${perRound(cs!.out)}`);
       }
-      await cs();
+      await cs.prepare();
+      b.start();
+      await cs.run();
+      b.end();
     },
   });
 }
+
+for (const [peers, topics] of SCALES) benchPair("heartbeat", peers, topics);
+for (const [peers, topics] of CHURN_SCALES) benchPair("heartbeat-churn", peers, topics);
+globalThis.addEventListener("unload", () => {
+  if (reports.length > 0) {
+    console.log(`emitted after the warm-up:\n  ${reports.map((r) => r()).join("\n  ")}`);
+  }
+});
 
 // --- received messages at 1,000 peers ----------------------------------------
 

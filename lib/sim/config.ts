@@ -42,6 +42,13 @@ export interface SimConfig {
   readonly topology?: Topology;
   /** Link latency model. */
   readonly latency: LatencyModel;
+  /**
+   * Draw the delay of every message from the latency model instead of once per
+   * link (default false: a link keeps its delay). Links stay FIFO, so a long
+   * draw holds back the messages behind it on the same link, as TCP's
+   * in-order delivery does.
+   */
+  readonly latencyPerMessage?: boolean;
   /** Probability that a message is lost on a link, in [0, 1). */
   readonly lossRate: number;
   /** Upload bandwidth of every node in bytes per second (`undefined`: unlimited). */
@@ -50,6 +57,13 @@ export interface SimConfig {
   readonly heartbeatJitterMs: number;
   /** Number of publications by honest nodes. */
   readonly publications: number;
+  /**
+   * Publisher of each publication (honest node indices, used in turn; a
+   * publisher that is offline is replaced by a random online node). Default:
+   * a random online honest node each time (never the eclipse target). Used to
+   * replay the publications of a real network.
+   */
+  readonly publishers?: readonly number[];
   /** Time between two publications (ms). */
   readonly publishIntervalMs: number;
   /** Payload size of a publication (bytes, ≥ 1: the first is the validity flag). */
@@ -133,6 +147,14 @@ export function checkConfig(c: SimConfig): void {
     bad("heartbeatJitterMs", "must be below the heartbeat interval");
   }
   int("publications", c.publications, 0);
+  if (c.publishers !== undefined) {
+    if (c.publishers.length === 0) bad("publishers", "must not be empty when given");
+    for (const p of c.publishers) {
+      if (!(Number.isInteger(p) && p >= 0 && p < c.nodes)) {
+        bad("publishers", `must be honest node indices below ${c.nodes}, got ${p}`);
+      }
+    }
+  }
   ms("publishIntervalMs", c.publishIntervalMs);
   int("messageBytes", c.messageBytes, 1);
   ms("warmupMs", c.warmupMs);

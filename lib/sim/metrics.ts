@@ -54,10 +54,20 @@ export class ScoreAccumulator {
   }
 }
 
+/**
+ * Hop count of a node that did not receive a publication. A first delivery
+ * from a sender whose own count is unknown (or saturated) counts
+ * `UNKNOWN_HOP − 1`: it cannot happen for honest relays, which deliver before
+ * they forward.
+ */
+export const UNKNOWN_HOP = 255;
+
 /** The raw measurements of one run. */
 export class Metrics {
   /** Honest nodes. */
   readonly honest: number;
+  /** All nodes, honest and adversarial. */
+  readonly total: number;
   /** Publications. */
   readonly publications: number;
   /** Publication time of each publication (NaN: not published). */
@@ -66,6 +76,12 @@ export class Metrics {
   readonly publisher: Int32Array;
   /** First delivery time, index `publication × honest + node` (NaN: not delivered). */
   readonly delivery: Float64Array;
+  /**
+   * Hops from the publisher of each first delivery, index `publication ×
+   * total + node` over every node (adversaries relay too): the sender's hop
+   * count plus one, the publisher 0, {@linkcode UNKNOWN_HOP} when not delivered.
+   */
+  readonly hops: Uint8Array;
   /** Duplicates received per node (honest and adversarial). */
   readonly duplicates: Float64Array;
   /** Bytes sent per node. */
@@ -90,6 +106,8 @@ export class Metrics {
     this.pubTime = new Float64Array(publications).fill(NaN);
     this.publisher = new Int32Array(publications).fill(-1);
     this.delivery = new Float64Array(publications * honest).fill(NaN);
+    this.total = total;
+    this.hops = new Uint8Array(publications * total).fill(UNKNOWN_HOP);
     this.duplicates = new Float64Array(total);
     this.bytesSent = new Float64Array(total);
     this.bytesReceived = new Float64Array(total);
@@ -100,6 +118,19 @@ export class Metrics {
   deliver(index: number, node: number, time: number): void {
     const k = index * this.honest + node;
     if (Number.isNaN(this.delivery[k])) this.delivery[k] = time;
+  }
+
+  /** Node `node` published publication `index`: it is hop 0. */
+  published(index: number, node: number): void {
+    this.hops[index * this.total + node] = 0;
+  }
+
+  /** Node `node` first accepted publication `index` from `sender`: one hop more than it. */
+  hop(index: number, node: number, sender: number): void {
+    const k = index * this.total;
+    if (this.hops[k + node] !== UNKNOWN_HOP) return;
+    const from = this.hops[k + sender];
+    this.hops[k + node] = from >= UNKNOWN_HOP - 1 ? UNKNOWN_HOP - 1 : from + 1;
   }
 
   /** Honest node `node` went offline at `time`. */

@@ -18,6 +18,7 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { SimReport } from "./report.ts";
+import { round } from "./stats.ts";
 
 /** The names of the plots, also their file names without `.svg`. */
 export type PlotName = "latency_cdf" | "delivery_over_time" | "mesh_degree" | "scores";
@@ -147,6 +148,56 @@ function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
       };
     }
   }
+}
+
+/** One named sample of latencies, for {@linkcode cdfComparisonSpec}. */
+export interface CdfSeries {
+  /** Legend label. */
+  readonly name: string;
+  /** The values (ms), in any order. */
+  readonly values: readonly number[];
+}
+
+/**
+ * A Vega-Lite specification drawing the empirical CDFs of several samples in
+ * one plot (e.g. a real network's latencies beside a simulation's), each
+ * reduced to at most `points` steps.
+ */
+export function cdfComparisonSpec(
+  title: string,
+  series: readonly CdfSeries[],
+  xTitle = "publication → delivery (ms)",
+  points = 200,
+): PlotSpec {
+  const rows: { ms: number; f: number; series: string }[] = [];
+  for (const { name, values } of series) {
+    const sorted = [...values].sort((a, b) => a - b);
+    rows.push({ ms: sorted[0] ?? 0, f: 0, series: name });
+    const k = Math.min(points, sorted.length);
+    for (let s = 1; s <= k; s++) {
+      const idx = Math.ceil((s / k) * sorted.length) - 1;
+      rows.push({ ms: round(sorted[idx]), f: round((idx + 1) / sorted.length, 4), series: name });
+    }
+  }
+  const spec: TopLevelSpec = {
+    width: WIDTH,
+    height: HEIGHT,
+    background: "white",
+    title,
+    data: { values: rows },
+    mark: { type: "line", interpolate: "step-after" },
+    encoding: {
+      x: { field: "ms", type: "quantitative", title: xTitle },
+      y: {
+        field: "f",
+        type: "quantitative",
+        title: "fraction of deliveries",
+        scale: { domain: [0, 1] },
+      },
+      color: { field: "series", type: "nominal", title: null, sort: series.map((s) => s.name) },
+    },
+  };
+  return spec as unknown as PlotSpec;
 }
 
 /** Renders a Vega-Lite specification to SVG text, headless. */

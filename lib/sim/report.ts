@@ -50,6 +50,7 @@ export interface SimReport {
     readonly connections: number;
     readonly topology: "random-regular" | "given";
     readonly latency: LatencyModel;
+    readonly latencyPerMessage: boolean;
     readonly lossRate: number;
     readonly uploadBandwidth: number | null;
     readonly heartbeatIntervalMs: number;
@@ -97,6 +98,17 @@ export interface SimReport {
   readonly latency: LatencyStats & {
     /** The empirical CDF at up to 200 points: [latency ms, fraction ≤]. */
     readonly cdf: readonly (readonly [number, number])[];
+  };
+  /**
+   * Hops from the publisher of every expected delivery (the first sender's
+   * count plus one): mean, maximum, and `histogram[h]` deliveries at h hops.
+   * With a constant link latency L and no bandwidth limit, a delivery at h
+   * hops takes h × L exactly.
+   */
+  readonly hops: {
+    readonly mean: number | null;
+    readonly max: number | null;
+    readonly histogram: readonly number[];
   };
   /** Each publication: when, by whom, and the fraction of expecting nodes that got it. */
   readonly perPublication: readonly {
@@ -175,6 +187,8 @@ export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
   const latencies: number[] = [];
   const targetLatencies: number[] = [];
   const perPublication: SimReport["perPublication"][number][] = [];
+  const hopHistogram: number[] = [];
+  let hopSum = 0, hopCount = 0;
   for (let p = 0; p < m.publications; p++) {
     const t0 = m.pubTime[p];
     if (Number.isNaN(t0)) continue;
@@ -188,6 +202,11 @@ export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
       delivered++;
       deliveredPerNode[i]++;
       latencies.push(t - t0);
+      const h = m.hops[p * m.total + i];
+      while (hopHistogram.length <= h) hopHistogram.push(0);
+      hopHistogram[h]++;
+      hopSum += h;
+      hopCount++;
       if (i === target) targetLatencies.push(t - t0);
     }
     perPublication.push({
@@ -232,6 +251,7 @@ export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
       connections: c.connections,
       topology: c.topology === undefined ? "random-regular" : "given",
       latency: c.latency,
+      latencyPerMessage: c.latencyPerMessage === true,
       lossRate: c.lossRate,
       uploadBandwidth: c.uploadBandwidth ?? null,
       heartbeatIntervalMs: hb,
@@ -268,6 +288,11 @@ export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
       graceMs,
     },
     latency: { ...latencyStats(sorted), cdf },
+    hops: {
+      mean: hopCount === 0 ? null : round(hopSum / hopCount),
+      max: hopCount === 0 ? null : hopHistogram.length - 1,
+      histogram: hopHistogram,
+    },
     perPublication,
     duplicates: {
       mean: mean(dupes, 0, honest),

@@ -10,7 +10,8 @@
  *
  * A message sent at `t` by a node leaves once the node's uplink is free
  * (serialisation: size / upload bandwidth, one message at a time), travels the
- * link's one-way delay, and arrives no earlier than the previous message on
+ * link's one-way delay (or a delay drawn for that message, with
+ * `latencyPerMessage`), and arrives no earlier than the previous message on
  * the same link (links are FIFO, like TCP). A lost message still used the uplink.
  * Connections open at once on both sides; one from peer exchange opens after
  * a round trip (the dial).
@@ -92,6 +93,7 @@ export class Simulation {
   readonly #jitterRng: Rng;
   readonly #churnRng: Rng;
   readonly #pubRng: Rng;
+  readonly #messageRng: Rng;
   readonly #net: NodeNetwork & AdversaryNetwork;
   readonly #endMs: number;
   readonly #honest: number;
@@ -113,6 +115,7 @@ export class Simulation {
     this.#jitterRng = new Rng(deriveSeed(c.seed, 4));
     this.#churnRng = new Rng(deriveSeed(c.seed, 5));
     this.#pubRng = new Rng(deriveSeed(c.seed, 6));
+    this.#messageRng = new Rng(deriveSeed(c.seed, 9));
     this.#regions = c.topology?.regions !== undefined
       ? Uint8Array.from([...c.topology.regions, ...new Array(adversaries).fill(0)])
       : assignRegions(c.latency, total, new Rng(deriveSeed(c.seed, 7)));
@@ -123,10 +126,10 @@ export class Simulation {
       now: () => this.#now,
       send: (from, to, message) => this.#send(from, to, message),
       connect: (from, to) => this.#dial(from.id, to),
-      delivered: (node, messageId) => {
-        if (node.id < honest && messageId < c.publications) {
-          metrics.deliver(messageId, node.id, this.#now);
-        }
+      delivered: (node, messageId, sender) => {
+        if (messageId >= c.publications) return;
+        metrics.hop(messageId, node.id, sender);
+        if (node.id < honest) metrics.deliver(messageId, node.id, this.#now);
       },
       duplicate: (node) => {
         metrics.duplicates[node.id]++;
@@ -227,7 +230,10 @@ export class Simulation {
       m.messagesLost++;
       return;
     }
-    const arrival = Math.max(departure + link.latency, link.lastArrival);
+    const delay = c.latencyPerMessage === true
+      ? drawLatency(c.latency, this.#messageRng, this.#regions[from.id], this.#regions[to])
+      : link.latency;
+    const arrival = Math.max(departure + delay, link.lastArrival);
     link.lastArrival = arrival;
     this.#queue.push(arrival, { k: "msg", from: from.id, to, link, message, size });
   }
@@ -310,13 +316,17 @@ export class Simulation {
     const c = this.config;
     const candidates = this.#candidates();
     if (candidates.length > 0) {
-      const node = candidates[this.#pubRng.int(candidates.length)];
+      const chosen = c.publishers?.[index % c.publishers.length];
+      const node = chosen !== undefined && this.onlineNodes[chosen]
+        ? chosen
+        : candidates[this.#pubRng.int(candidates.length)];
       const payload = new Uint8Array(c.messageBytes);
       payload[0] = 1; // valid
       payload[1] = index & 0xff;
       this.metrics.pubTime[index] = this.#now;
       this.metrics.publisher[index] = node;
       this.metrics.deliver(index, node, this.#now);
+      this.metrics.published(index, node);
       this.#nodes[node].publish(c.topics[index % c.topics.length], index, payload);
     }
     if (index + 1 < c.publications) {

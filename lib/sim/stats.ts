@@ -79,3 +79,46 @@ export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * The two-sample Kolmogorov–Smirnov distance: the largest vertical gap
+ * between the empirical CDFs of `a` and `b` (0: same distribution of values,
+ * 1: disjoint ranges). Both are sorted copies' worth of work: O((n + m) log).
+ * `NaN` when either sample is empty.
+ */
+export function ksDistance(a: readonly number[], b: readonly number[]): number {
+  if (a.length === 0 || b.length === 0) return NaN;
+  const x = [...a].sort((p, q) => p - q), y = [...b].sort((p, q) => p - q);
+  let i = 0, j = 0, d = 0;
+  while (i < x.length && j < y.length) {
+    // Step past every copy of the smaller value in both samples before comparing:
+    // ties must move both CDFs at once.
+    const v = Math.min(x[i], y[j]);
+    while (i < x.length && x[i] === v) i++;
+    while (j < y.length && y[j] === v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+/** A log-normal fit: `median` = e^μ and `sigma` = σ of the logarithms. */
+export interface LogNormalFit {
+  /** e^(mean of the logarithms). */
+  readonly median: number;
+  /** Standard deviation of the logarithms (n − 1). */
+  readonly sigma: number;
+}
+
+/**
+ * Fits a log-normal distribution to positive values by the moments of their
+ * logarithms (the maximum-likelihood estimate, but for n − 1). Values ≤ 0 are
+ * left out; `NaN` fields when fewer than two remain.
+ */
+export function fitLogNormal(values: readonly number[]): LogNormalFit {
+  const logs = values.filter((v) => v > 0).map(Math.log);
+  const n = logs.length;
+  if (n < 2) return { median: NaN, sigma: NaN };
+  const mu = logs.reduce((s, v) => s + v, 0) / n;
+  const variance = logs.reduce((s, v) => s + (v - mu) ** 2, 0) / (n - 1);
+  return { median: Math.exp(mu), sigma: Math.sqrt(variance) };
+}

@@ -1,8 +1,9 @@
 /**
  * Handshakes per second: TCP connect + `authenticate` + `accept` on both ends, then close, in one
  * process, with each crypto backend, beside the key agreement alone (the two channel keys the two
- * ends compute, with the same backend) and beside today's code (the tree at commit 46813ca,
- * imported from the directory in `TZP2P_BASELINE`; the row is skipped when the variable is unset).
+ * ends compute, with the same backend), beside the TCP connect + accept + close alone, and beside
+ * today's code (the tree at commit 46813ca, imported from the directory in `TZP2P_BASELINE`; the
+ * row is skipped when the variable is unset).
  *
  *     TZP2P_BASELINE=/tmp/tzp2p-46813ca deno bench --allow-read --allow-net=127.0.0.1 \
  *       --allow-env --allow-ffi bench/handshake_bench.ts
@@ -112,6 +113,16 @@ Deno.bench({
   // An async function: deno bench awaits only those (a plain arrow's promise would overlap).
   fn: async () => {
     await oldHandshake!();
+  },
+});
+
+Deno.bench({
+  name: "TCP connect + accept + close alone, no handshake",
+  group: GROUP,
+  fn: async () => {
+    const [client, server] = await sockets();
+    client.close();
+    server.close();
   },
 });
 

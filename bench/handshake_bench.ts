@@ -105,11 +105,15 @@ if (baselineDir !== undefined) {
 }
 
 const GROUP = "handshake";
+// Fixed counts: with deno bench's own budget the slow rows got few iterations, and on the shared
+// machine a load burst during one row moved its figure by 2x between runs.
+const RUNS = { n: 300, warmup: 20 };
 Deno.bench({
   name: "today (46813ca, tweetnacl): TCP connect + authenticate + accept + close, both ends",
   group: GROUP,
   baseline: true,
   ignore: oldHandshake === undefined,
+  ...RUNS,
   // An async function: deno bench awaits only those (a plain arrow's promise would overlap).
   fn: async () => {
     await oldHandshake!();
@@ -119,6 +123,7 @@ Deno.bench({
 Deno.bench({
   name: "TCP connect + accept + close alone, no handshake",
   group: GROUP,
+  ...RUNS,
   fn: async () => {
     const [client, server] = await sockets();
     client.close();
@@ -137,6 +142,7 @@ for (const name of ["native", "wasm", "tweetnacl"] as const satisfies CryptoBack
     group: GROUP,
     baseline: oldHandshake === undefined && name === "tweetnacl",
     ignore,
+    ...RUNS,
     fn: async (b) => {
       await setCryptoBackend(name);
       try {

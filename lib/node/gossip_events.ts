@@ -34,6 +34,8 @@ export class GossipEvents<T, I, M> {
     this.#peerText = peerText;
   }
 
+  // Every method returns before building its closure when nobody listens: a delivery, a Graft
+  // and a Prune each cost one otherwise, thousands a second on a busy node.
   #emit(event: () => NodeEvent): void {
     this.#hub.emit(event);
   }
@@ -45,6 +47,7 @@ export class GossipEvents<T, I, M> {
    * @param from Its first sender's key, if known.
    */
   delivered(out: MessageWithHeader<T, I, M>, from: string | undefined): void {
+    if (!this.#hub.listening) return;
     const describe = this.#describe;
     this.#emit(() => ({
       event: "message_delivered",
@@ -69,6 +72,7 @@ export class GossipEvents<T, I, M> {
     peerKey: string,
     topic: T,
   ): void {
+    if (!this.#hub.listening) return;
     this.#emit(() => ({
       event: kind,
       direction,
@@ -85,6 +89,7 @@ export class GossipEvents<T, I, M> {
    * @param durationMs How long it took.
    */
   heartbeat(view: GossipsubView<string, T, I, M>, connections: number, durationMs: number): void {
+    if (!this.#hub.listening) return;
     this.#emit(() => {
       let meshPeers = 0;
       for (const topic of view.joinedTopics()) meshPeers += view.meshPeers(topic).length;

@@ -107,7 +107,7 @@ export class Node<T, I, M> {
   readonly #hub: EventHub;
   readonly #events: GossipEvents<T, I, M>;
   // First sender of each received message until it is delivered (bounded: ids that are never
-  // delivered, being invalid or duplicates, age out first).
+  // delivered, being invalid or on a topic not joined, age out first).
   readonly #senders = new FirstSenders();
   readonly #validators: TopicValidators<T, I, M>;
   readonly #publishing = new Publications<I>();
@@ -260,7 +260,12 @@ export class Node<T, I, M> {
       const idKey = this.#instance.messageId.key(out.messageId);
       const fromKey = this.#senders.take(idKey);
       const from = fromKey === undefined ? undefined : this.#peerId(fromKey);
-      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), { ...out, from });
+      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), {
+        message: out.message,
+        topic: out.topic,
+        messageId: out.messageId,
+        from,
+      });
       this.#events.delivered(out, fromKey);
     }
   }
@@ -339,7 +344,12 @@ export class Node<T, I, M> {
     }
     const p2pMessage = fromWire(message, this.#learnPx);
     if (p2pMessage.kind === "MessageWithHeader") {
-      this.#senders.remember(this.#instance.messageId.key(p2pMessage.messageId), link.key);
+      // A copy of a message the worker has already seen (most copies: each node receives each
+      // message from every mesh peer) is never delivered: its sender is not worth a table entry.
+      const key = this.#instance.messageId.key(p2pMessage.messageId);
+      if (!this.#senders.has(key) && !this.#worker.view.seen(p2pMessage.messageId)) {
+        this.#senders.remember(key, link.key);
+      }
     } else if (p2pMessage.kind === "Graft" || p2pMessage.kind === "Prune") {
       this.#events.meshChange(
         p2pMessage.kind === "Graft" ? "graft" : "prune",

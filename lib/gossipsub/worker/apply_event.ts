@@ -264,10 +264,15 @@ export class EventApplier<P, T, I, M> {
         const out = this.#gs.publishMessage({ topic, messageId, message });
         if (out.kind === "AlreadyPublished") return this.#o.onPublished?.(messageId, undefined);
         const sent: P[] = [];
+        // One message object for all recipients: outputs are read-only.
+        const full: PeerMessage<P, T, I, M> = {
+          kind: "MessageWithHeader",
+          message,
+          topic,
+          messageId,
+        };
         for (const peer of out.toPublish) {
-          if (this.#send(peer, { kind: "MessageWithHeader", message, topic, messageId })) {
-            sent.push(peer);
-          }
+          if (this.#send(peer, full)) sent.push(peer);
         }
         return this.#o.onPublished?.(messageId, sent);
       }
@@ -462,8 +467,15 @@ export class EventApplier<P, T, I, M> {
       case "RouteMessage": {
         this.stats.countRecvValidAppMessages++;
         const { topic, messageId, message } = received;
-        for (const peer of out.toRoute) {
-          this.#send(peer, { kind: "MessageWithHeader", message, topic, messageId });
+        if (out.toRoute.length > 0) {
+          // One message object for all recipients: outputs are read-only.
+          const full: PeerMessage<P, T, I, M> = {
+            kind: "MessageWithHeader",
+            message,
+            topic,
+            messageId,
+          };
+          for (const peer of out.toRoute) this.#send(peer, full);
         }
         if (this.#gs.view.hasJoined(topic)) this.#emitApp({ message, topic, messageId });
         return;

@@ -135,7 +135,7 @@ const rows: [string, () => Promise<Ends>][] = [
 ];
 // Fixed counts: under load the budget-driven ones were a handful of iterations for the 16 MiB rows,
 // and the first row of a group ran before the socket buffers had grown.
-const RUNS = { n: 40, warmup: 5 };
+const RUNS = { n: 100, warmup: 5 };
 const open: Ends[] = [];
 for (const [size, total] of [[65536, 16 << 20], [1024, 2 << 20]]) {
   const group = `${size === 65536 ? "64 KiB" : "1 KiB"} writes, ${total >> 20} MiB per iteration`;

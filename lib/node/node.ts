@@ -20,6 +20,7 @@ import { Rng } from "../base/rng.ts";
 import { type Identity, peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { PxPeer } from "../../gen/gossipsub.ts";
+import type { P2pMessage } from "../../gen/p2p_message.ts";
 import {
   type GossipsubView,
   type GossipsubWorker,
@@ -111,6 +112,8 @@ export class Node<T, I, M> {
   readonly #senders = new FirstSenders();
   readonly #validators: TopicValidators<T, I, M>;
   readonly #publishing = new Publications<I>();
+  #lastSent: unknown;
+  #envelope: P2pMessage<Wire<T, I, M>> | undefined;
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -260,12 +263,7 @@ export class Node<T, I, M> {
       const idKey = this.#instance.messageId.key(out.messageId);
       const fromKey = this.#senders.take(idKey);
       const from = fromKey === undefined ? undefined : this.#peerId(fromKey);
-      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), {
-        message: out.message,
-        topic: out.topic,
-        messageId: out.messageId,
-        from,
-      });
+      this.#subscriptions.deliver(this.#instance.topic.key(out.topic), { ...out, from });
       this.#events.delivered(out, fromKey);
     }
   }
@@ -311,8 +309,13 @@ export class Node<T, I, M> {
             sent.topic,
           );
         }
-        const message = toWire(sent, this.#pxPeer);
-        if (link === undefined || !link.send({ kind: "Message", message })) this.#outDropped++;
+        // The worker hands one message object to all the recipients of a full message, in a row:
+        // they share one envelope too (a Prune's PX is converted for each).
+        if (sent !== this.#lastSent || sent.kind === "Prune") {
+          this.#lastSent = sent;
+          this.#envelope = { kind: "Message", message: toWire(sent, this.#pxPeer) };
+        }
+        if (link === undefined || !link.send(this.#envelope!)) this.#outDropped++;
         return;
       }
       case "Disconnect":
@@ -344,8 +347,7 @@ export class Node<T, I, M> {
     }
     const p2pMessage = fromWire(message, this.#learnPx);
     if (p2pMessage.kind === "MessageWithHeader") {
-      // A copy of a message the worker has already seen (most copies: each node receives each
-      // message from every mesh peer) is never delivered: its sender is not worth a table entry.
+      // A copy the worker has already seen (most are: one per mesh peer) is never delivered.
       const key = this.#instance.messageId.key(p2pMessage.messageId);
       if (!this.#senders.has(key) && !this.#worker.view.seen(p2pMessage.messageId)) {
         this.#senders.remember(key, link.key);

@@ -65,6 +65,11 @@ export class TopicValidators<T, I, M> {
     this.#timeoutMs = timeoutMs;
   }
 
+  /** Number of topics with a validator. */
+  get size(): number {
+    return this.#byTopic.size;
+  }
+
   /**
    * Sets or removes the validator of a topic.
    *
@@ -178,7 +183,9 @@ export function validatedMessages<P, T, I, M>(
   senderOf: (idKey: Key) => Uint8Array | undefined,
 ): MessageModule<P, T, I, M> {
   const validity = (verdict: Validity, message: M, id: I): Validity => {
-    if (verdict !== "Valid") return verdict;
+    // Without any validator, no topic or key is worth computing (the simple instance decodes the
+    // topic out of the id: a UTF-8 decode per received message).
+    if (verdict !== "Valid" || validators.size === 0) return verdict;
     const t = messageId.getTopic(id);
     const idKey = messageId.key(id);
     return validators.validity(topic.key(t), idKey, () => ({

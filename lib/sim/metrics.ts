@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { ScoreComponents } from "./score_components.ts";
+
 /** One periodic sample. */
 export interface Sample {
   /** Simulated time (ms). */
@@ -18,6 +20,12 @@ export interface Sample {
   readonly honestScores: ScoreSummary;
   /** Scores honest nodes give adversarial peers: mean, min, max, count. */
   readonly adversaryScores: ScoreSummary;
+  /** Mean weighted score components honest nodes give honest peers (`null`: none). */
+  readonly honestComponents: ScoreComponents | null;
+  /** Mean weighted score components honest nodes give adversaries (`null`: none). */
+  readonly adversaryComponents: ScoreComponents | null;
+  /** Entries of honest nodes' meshes (first topic) that are honest peers, and adversaries. */
+  readonly meshSlots: { readonly honest: number; readonly adversary: number };
 }
 
 /** A summary of a set of scores (`count` 0: the other fields are `null`). */
@@ -30,6 +38,8 @@ export interface ScoreSummary {
   readonly max: number | null;
   /** Number of (observer, peer) pairs. */
   readonly count: number;
+  /** Of which with a negative score (below the DAL's gossip and publish thresholds, 0). */
+  readonly negative: number;
 }
 
 /** Accumulates scores into a {@linkcode ScoreSummary}. */
@@ -38,10 +48,12 @@ export class ScoreAccumulator {
   #min = Infinity;
   #max = -Infinity;
   #count = 0;
+  #negative = 0;
 
   /** Adds one score. */
   add(score: number): void {
     this.#sum += score;
+    if (score < 0) this.#negative++;
     if (score < this.#min) this.#min = score;
     if (score > this.#max) this.#max = score;
     this.#count++;
@@ -49,8 +61,14 @@ export class ScoreAccumulator {
 
   /** The summary so far. */
   summary(): ScoreSummary {
-    if (this.#count === 0) return { mean: null, min: null, max: null, count: 0 };
-    return { mean: this.#sum / this.#count, min: this.#min, max: this.#max, count: this.#count };
+    if (this.#count === 0) return { mean: null, min: null, max: null, count: 0, negative: 0 };
+    return {
+      mean: this.#sum / this.#count,
+      min: this.#min,
+      max: this.#max,
+      count: this.#count,
+      negative: this.#negative,
+    };
   }
 }
 

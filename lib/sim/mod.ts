@@ -67,9 +67,17 @@ export { reportJson, writeRun } from "./output.ts";
 export { cdfComparisonSpec, PLOT_NAMES, plotSpec, renderPlots, renderSvg } from "./plots.ts";
 export type { CdfSeries, PlotName, PlotSpec } from "./plots.ts";
 export { buildReport } from "./report.ts";
-export type { LatencyStats, SimReport } from "./report.ts";
-export { isScenarioName, scenario, SCENARIOS, withDegree } from "./scenarios.ts";
-export type { ScenarioName } from "./scenarios.ts";
+export type { LatencyStats, Separation, SimReport } from "./report.ts";
+export { ComponentAccumulator, COMPONENTS, scoreComponents } from "./score_components.ts";
+export type { ScoreComponents, ScoreCounters, TopicCounters } from "./score_components.ts";
+export {
+  isScenarioName,
+  scenario,
+  SCENARIOS,
+  withDegree,
+  withMeshDeliveryPenalty,
+} from "./scenarios.ts";
+export type { MeshDeliveryOptions, ScenarioName } from "./scenarios.ts";
 export { HONEST, payloadValidity } from "./sim_node.ts";
 export type { NodeBehaviour } from "./sim_node.ts";
 export { deriveSeed, simulate, Simulation } from "./simulator.ts";

@@ -10,7 +10,9 @@
  * - `mesh_degree`: the distribution of honest nodes' mesh degree at the last
  *   sample, and over all samples after the warm-up.
  * - `scores`: the mean (and range) of the scores honest nodes give honest and
- *   adversarial peers, over time.
+ *   adversarial peers, over time; with adversaries, also the adversaries'
+ *   share of honest meshes beside their share of connections, and the mean
+ *   weighted components (P1–P7) of both kinds of scores during the publications.
  *
  * @module
  */
@@ -18,6 +20,7 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { SimReport } from "./report.ts";
+import { COMPONENTS } from "./score_components.ts";
 import { round } from "./stats.ts";
 
 /** The names of the plots, also their file names without `.svg`. */
@@ -116,6 +119,7 @@ function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
     }
     case "scores": {
       const rows: { t: number; peers: string; mean: number; min: number; max: number }[] = [];
+      const shares: { t: number; what: string; share: number }[] = [];
       for (const s of report.scores) {
         for (
           const [peers, v] of [["honest peers", s.honest], ["adversaries", s.adversary]] as const
@@ -123,12 +127,20 @@ function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
           if (v.mean === null) continue;
           rows.push({ t: s.t / 1000, peers, mean: v.mean, min: v.min!, max: v.max! });
         }
+        const slots = s.meshSlots.honest + s.meshSlots.adversary;
+        const links = s.honest.count + s.adversary.count;
+        if (report.separation !== null && slots > 0 && links > 0) {
+          const t = s.t / 1000;
+          shares.push({ t, what: "of mesh entries", share: s.meshSlots.adversary / slots });
+          shares.push({ t, what: "of connections", share: s.adversary.count / links });
+        }
       }
       const x = { field: "t", type: "quantitative", title: "time (s)" } as const;
       const color = { field: "peers", type: "nominal", title: "score given to" } as const;
-      return {
-        ...base,
-        title: title(report, "Scores honest nodes give"),
+      const overTime: TopLevelSpec = {
+        width: WIDTH,
+        height: HEIGHT,
+        title: "Mean (and range of) scores over time",
         data: { values: rows },
         layer: [
           {
@@ -143,6 +155,64 @@ function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
           {
             mark: "line",
             encoding: { x, y: { field: "mean", type: "quantitative" }, color },
+          },
+        ],
+      };
+      const sep = report.separation;
+      if (sep === null) {
+        return {
+          ...overTime,
+          background: "white",
+          title: title(report, "Scores honest nodes give"),
+        };
+      }
+      const parts: { component: string; peers: string; value: number }[] = [];
+      for (const k of COMPONENTS) {
+        parts.push({
+          component: k.toUpperCase(),
+          peers: "honest peers",
+          value: sep.honestComponents[k],
+        });
+        parts.push({
+          component: k.toUpperCase(),
+          peers: "adversaries",
+          value: sep.adversaryComponents[k],
+        });
+      }
+      return {
+        background: "white",
+        title: title(report, "Scores honest nodes give"),
+        vconcat: [
+          overTime,
+          {
+            width: WIDTH,
+            height: HEIGHT / 2,
+            title: "Adversaries' share of honest nodes' meshes and connections",
+            data: { values: shares },
+            mark: "line",
+            encoding: {
+              x,
+              y: {
+                field: "share",
+                type: "quantitative",
+                title: "share",
+                scale: { domain: [0, 1] },
+              },
+              strokeDash: { field: "what", type: "nominal", title: null },
+            },
+          },
+          {
+            width: WIDTH,
+            height: HEIGHT / 2,
+            title: "Mean weighted score components during the publications",
+            data: { values: parts },
+            mark: "bar",
+            encoding: {
+              x: { field: "component", type: "ordinal", title: null, sort: null },
+              xOffset: { field: "peers", sort: ["honest peers", "adversaries"] },
+              y: { field: "value", type: "quantitative", title: "contribution to the score" },
+              color,
+            },
           },
         ],
       };

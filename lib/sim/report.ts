@@ -18,7 +18,8 @@
 import type { AdversaryKind } from "./adversary.ts";
 import type { ChurnConfig } from "./config.ts";
 import type { LatencyModel } from "./latency.ts";
-import type { ScoreSummary } from "./metrics.ts";
+import type { Sample, ScoreSummary } from "./metrics.ts";
+import { ComponentAccumulator, COMPONENTS, type ScoreComponents } from "./score_components.ts";
 import type { Simulation } from "./simulator.ts";
 import { percentile, round } from "./stats.ts";
 
@@ -137,12 +138,23 @@ export interface SimReport {
     /** Mean degree at the last sample. */
     readonly finalMean: number;
   };
-  /** Scores honest nodes give honest and adversarial peers, over time. */
+  /**
+   * Scores honest nodes give honest and adversarial peers over time, their
+   * mean weighted components (P1–P7, see `score_components.ts`), and who holds
+   * the entries of honest nodes' meshes.
+   */
   readonly scores: readonly {
     readonly t: number;
     readonly honest: ScoreSummary;
     readonly adversary: ScoreSummary;
+    readonly components: {
+      readonly honest: ScoreComponents | null;
+      readonly adversary: ScoreComponents | null;
+    };
+    readonly meshSlots: { readonly honest: number; readonly adversary: number };
   }[];
+  /** Scores and meshes over the publication period (`null` without adversaries). */
+  readonly separation: Separation | null;
   /** The eclipse target's own delivery and latency (eclipse runs only). */
   readonly target: {
     readonly node: number;
@@ -170,7 +182,94 @@ function latencyStats(sorted: Float64Array): LatencyStats {
 
 function roundScores(s: ScoreSummary): ScoreSummary {
   const r = (x: number | null) => (x === null ? null : round(x));
-  return { mean: r(s.mean), min: r(s.min), max: r(s.max), count: s.count };
+  return { mean: r(s.mean), min: r(s.min), max: r(s.max), count: s.count, negative: s.negative };
+}
+
+function roundComponents(c: ScoreComponents | null): ScoreComponents | null {
+  if (c === null) return null;
+  const out = {} as Record<keyof ScoreComponents, number>;
+  for (const k of COMPONENTS) out[k] = round(c[k]);
+  return out;
+}
+
+/**
+ * How scores separate adversaries from honest peers over the publication
+ * period (samples from the first publication to the last, inclusive).
+ */
+export interface Separation {
+  /** Samples averaged. */
+  readonly samples: number;
+  /** Mean score honest nodes give honest peers. */
+  readonly honestMean: number;
+  /** Mean score honest nodes give adversaries. */
+  readonly adversaryMean: number;
+  /** Share of (honest node, honest peer) pairs with a negative score. */
+  readonly honestNegativeShare: number;
+  /** Share of (honest node, adversary) pairs with a negative score. */
+  readonly adversaryNegativeShare: number;
+  /** Adversaries' share of honest nodes' connections. */
+  readonly adversaryConnectionShare: number;
+  /** Adversaries' share of honest nodes' mesh entries: at the first and last sample, and mean. */
+  readonly adversaryMeshShare: {
+    readonly first: number;
+    readonly last: number;
+    readonly mean: number;
+  };
+  /** Mean weighted components of the scores given to honest peers. */
+  readonly honestComponents: ScoreComponents;
+  /** Mean weighted components of the scores given to adversaries. */
+  readonly adversaryComponents: ScoreComponents;
+}
+
+function separation(sim: Simulation): Separation | null {
+  const c = sim.config;
+  const m = sim.metrics;
+  if (c.adversaries === undefined || c.adversaries.count === 0) return null;
+  const start = c.warmupMs;
+  const end = c.warmupMs + Math.max(0, c.publications - 1) * c.publishIntervalMs;
+  const window = m.samples.filter((s) => s.t >= start && s.t <= end);
+  if (window.length === 0) return null;
+  const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const share = (pick: (s: Sample) => ScoreSummary) => {
+    let negative = 0, count = 0;
+    for (const s of window) {
+      negative += pick(s).negative;
+      count += pick(s).count;
+    }
+    return count === 0 ? 0 : round(negative / count, 4);
+  };
+  const parts = (pick: (s: Sample) => ScoreComponents | null) => {
+    const acc = new ComponentAccumulator();
+    for (const s of window) {
+      const p = pick(s);
+      if (p !== null) acc.add(p);
+    }
+    return roundComponents(acc.means() ?? { p1: 0, p2: 0, p3: 0, p3b: 0, p4: 0, p5: 0, p7: 0 })!;
+  };
+  const meshShare = (s: Sample) => {
+    const total = s.meshSlots.honest + s.meshSlots.adversary;
+    return total === 0 ? 0 : round(s.meshSlots.adversary / total, 4);
+  };
+  let advConnections = 0, allConnections = 0;
+  for (const s of window) {
+    advConnections += s.adversaryScores.count;
+    allConnections += s.adversaryScores.count + s.honestScores.count;
+  }
+  return {
+    samples: window.length,
+    honestMean: round(mean(window.flatMap((s) => s.honestScores.mean ?? []))),
+    adversaryMean: round(mean(window.flatMap((s) => s.adversaryScores.mean ?? []))),
+    honestNegativeShare: share((s) => s.honestScores),
+    adversaryNegativeShare: share((s) => s.adversaryScores),
+    adversaryConnectionShare: allConnections === 0 ? 0 : round(advConnections / allConnections, 4),
+    adversaryMeshShare: {
+      first: meshShare(window[0]),
+      last: meshShare(window[window.length - 1]),
+      mean: round(mean(window.map(meshShare)), 4),
+    },
+    honestComponents: parts((s) => s.honestComponents),
+    adversaryComponents: parts((s) => s.adversaryComponents),
+  };
 }
 
 /** Builds the report of a finished run. */
@@ -314,7 +413,13 @@ export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
       t: round(s.t),
       honest: roundScores(s.honestScores),
       adversary: roundScores(s.adversaryScores),
+      components: {
+        honest: roundComponents(s.honestComponents),
+        adversary: roundComponents(s.adversaryComponents),
+      },
+      meshSlots: s.meshSlots,
     })),
+    separation: separation(sim),
     target: target < 0 ? null : {
       node: target,
       deliveryRatio: expectedPerNode[target] === 0

@@ -26,6 +26,7 @@ import { EventQueue } from "./event_queue.ts";
 import { assignRegions, drawLatency } from "./latency.ts";
 import { Metrics, ScoreAccumulator } from "./metrics.ts";
 import { buildReport, type SimReport } from "./report.ts";
+import { ComponentAccumulator, scoreComponents } from "./score_components.ts";
 import { type Link, type NodeNetwork, SimNode } from "./sim_node.ts";
 import { randomRegular } from "./topology.ts";
 import { type SimMessage, wireSize } from "./wire_size.ts";
@@ -373,15 +374,26 @@ export class Simulation {
     const degrees: number[] = [];
     const honestScores = new ScoreAccumulator();
     const adversaryScores = new ScoreAccumulator();
+    const honestParts = new ComponentAccumulator();
+    const adversaryParts = new ComponentAccumulator();
+    const limits = this.config.limits;
+    let honestSlots = 0, adversarySlots = 0;
     for (let i = 0; i < this.#honest; i++) {
       if (!this.onlineNodes[i]) continue;
       const node = this.#nodes[i];
       const view = node.automaton.view;
-      const d = view.meshPeers(topic).length;
+      const mesh = view.meshPeers(topic);
+      const d = mesh.length;
       while (degrees.length <= d) degrees.push(0);
       degrees[d]++;
+      for (const peer of mesh) peer < this.#honest ? honestSlots++ : adversarySlots++;
       for (const peer of node.links.keys()) {
-        (peer < this.#honest ? honestScores : adversaryScores).add(view.peerScore(peer));
+        const honest = peer < this.#honest;
+        (honest ? honestScores : adversaryScores).add(view.peerScore(peer));
+        const details = view.scoreDetails(peer);
+        if (details !== undefined) {
+          (honest ? honestParts : adversaryParts).add(scoreComponents(details, limits));
+        }
       }
     }
     this.metrics.samples.push({
@@ -389,6 +401,9 @@ export class Simulation {
       degrees,
       honestScores: honestScores.summary(),
       adversaryScores: adversaryScores.summary(),
+      honestComponents: honestParts.means(),
+      adversaryComponents: adversaryParts.means(),
+      meshSlots: { honest: honestSlots, adversary: adversarySlots },
     });
   }
 }

@@ -32,3 +32,30 @@ Deno.test("spammers and graft-during-backoff adversaries end up with negative sc
     assert.ok(meanDuringPublications(report, "adversary") < 0, name);
   }
 });
+
+Deno.test("under the DAL limits only P2 separates Sybils; with P3 on they fall below zero", () => {
+  const dal = simulate(scenario("sybil", { nodes: 60, seed: 11, publications: 50 })).separation!;
+  // P3 and P3b have weight 0: Sybils lose only the first deliveries they never make.
+  assert.equal(dal.adversaryComponents.p3 + dal.adversaryComponents.p3b, 0);
+  assert.equal(dal.adversaryComponents.p2, 0);
+  assert.ok(dal.honestComponents.p2 > 0);
+  assert.ok(dal.adversaryMean > 0, `DAL: Sybils ${dal.adversaryMean}`);
+  const p3 = simulate(scenario("sybil-p3", { nodes: 60, seed: 11, publications: 50 }));
+  const s = p3.separation!;
+  assert.ok(s.adversaryComponents.p3 + s.adversaryComponents.p3b < 0);
+  assert.ok(s.adversaryMean < 0 && s.honestMean > 0, `P3: ${s.adversaryMean} vs ${s.honestMean}`);
+  assert.ok(s.adversaryNegativeShare > s.honestNegativeShare);
+  // Pruned for their deficit, Sybils lose mesh places.
+  assert.ok(s.adversaryMeshShare.last < s.adversaryMeshShare.first);
+  assert.equal(p3.delivery.ratio, 1);
+});
+
+Deno.test("honest runs have no separation section, and score components add up to the score", () => {
+  const report = simulate({ nodes: 30, seed: 2, publications: 10 });
+  assert.equal(report.separation, null);
+  const s = report.scores.at(-1)!;
+  const c = s.components.honest!;
+  // No topic score cap is reached in 5 s, so the mean components sum to the mean score.
+  const sum = c.p1 + c.p2 + c.p3 + c.p3b + c.p4 + c.p5 + c.p7;
+  assert.ok(Math.abs(sum - s.honest.mean!) < 0.01, `${sum} vs ${s.honest.mean}`);
+});

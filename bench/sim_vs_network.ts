@@ -3,10 +3,13 @@
 //
 //   deno run --allow-read --allow-write --allow-net=127.0.0.1 --allow-env --allow-ffi \
 //     bench/sim_vs_network.ts [--messages 200] [--interval 200] [--seed 7] [--out DIR]
+//     [--link-delay MS]
 //
 // 1. Real: 20 tzp2p nodes on 127.0.0.1 in this process (bench/support/loopback_network.ts, the
 //    set-up of bench/network_bench.ts), settled; their connections and meshes are read from each
-//    node's snapshot(); then `--messages` publications `--interval` ms apart from random nodes,
+//    node's snapshot(); with --link-delay MS every connection goes through a relay that delays
+//    each direction by MS (bench/support/delay_proxy.ts; nodes in private mode dial only the
+//    relays of their neighbours in a random 8-regular graph); then `--messages` publications `--interval` ms apart from random nodes,
 //    and every delivery recorded with the peer it came from first. From that: each delivery's
 //    latency from publication, its hop count (the first sender's plus one), and each hop's time
 //    (the delivery time minus the first sender's own delivery or publication time).
@@ -44,7 +47,14 @@ const MESSAGES = Number(option("messages", "200"));
 const INTERVAL = Number(option("interval", "200"));
 const SEED = Number(option("seed", "7"));
 const OUT = option("out", "/tmp/sim_vs_network");
-const SETTINGS = { nodes: 20, heartbeatMs: 100, messageBytes: 64, topic: "bench" } as const;
+const DELAY = Number(option("link-delay", "0"));
+const SETTINGS = {
+  nodes: 20,
+  heartbeatMs: 100,
+  messageBytes: 64,
+  topic: "bench",
+  linkDelayMs: DELAY,
+} as const;
 
 /** Latencies, hops and hop times of one side. */
 interface Side {
@@ -123,7 +133,7 @@ function realSide(run: RealRun, nodes: number): Side & { hopTimes: number[]; hop
     }
   }
   return {
-    name: "real (loopback)",
+    name: DELAY > 0 ? `real (loopback + ${DELAY} ms links)` : "real (loopback)",
     expected: run.pubTime.length * (nodes - 1),
     latencies,
     hops,
@@ -249,6 +259,20 @@ const sims = [
   ),
 ];
 
+if (DELAY > 0) {
+  sims.push(
+    simSide(
+      `sim constant ${DELAY} ms (the injected delay)`,
+      run,
+      {
+        kind: "constant",
+        ms: DELAY,
+      },
+      undefined,
+      maxDegree,
+    ),
+  );
+}
 const rows = [summary(real), ...sims.map((s) => summary(s, real))];
 const result = {
   date: new Date().toISOString(),

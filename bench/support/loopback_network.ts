@@ -5,7 +5,9 @@
 // node, and from which peer first — which gives each delivery's hop count and the time of each hop.
 
 import { createNode, type Node } from "../../lib/node/mod.ts";
-import { peerIdToString } from "../../lib/crypto/mod.ts";
+import { generateIdentitySync, peerIdToString } from "../../lib/crypto/mod.ts";
+import { randomRegular, Rng } from "../../lib/sim/mod.ts";
+import { DelayProxy } from "./delay_proxy.ts";
 
 type SimpleNode = Node<string, Uint8Array, Uint8Array>;
 
@@ -19,6 +21,15 @@ export interface NetworkSettings {
   readonly messageBytes: number;
   /** The topic. */
   readonly topic: string;
+  /**
+   * With a value > 0, links of this one-way delay (ms): every node listens behind a
+   * {@link DelayProxy}, runs in private mode with the others as trusted peers, and dials the
+   * relays of its neighbours in a random `linkDegree`-regular graph (the later node of each edge
+   * dials), so no connection bypasses a relay.
+   */
+  readonly linkDelayMs?: number;
+  /** Connections per node of the delayed network's graph (default 8). */
+  readonly linkDegree?: number;
 }
 
 /** The connection graph and meshes of the real network at one instant. */
@@ -65,6 +76,7 @@ export class LoopbackNetwork {
   readonly nodes: SimpleNode[] = [];
   readonly #index = new Map<string, number>();
   readonly #readers: Promise<void>[] = [];
+  readonly #proxies: DelayProxy[] = [];
   #onDelivery: (d: { index: number; node: number; from: number }) => void = () => {};
 
   private constructor(settings: NetworkSettings) {
@@ -74,16 +86,40 @@ export class LoopbackNetwork {
   /** Starts the nodes and waits until every node has ≥ 7 connections and a mesh of ≥ 4. */
   static async start(settings: NetworkSettings): Promise<LoopbackNetwork> {
     const net = new LoopbackNetwork(settings);
+    const delay = settings.linkDelayMs ?? 0;
+    const identities = Array.from({ length: settings.nodes }, () => generateIdentitySync(4));
+    const dials: number[][] = identities.map(() => []);
+    const graphDegree: number[] = identities.map(() => 0);
+    if (delay > 0) {
+      const graph = randomRegular(settings.nodes, settings.linkDegree ?? 8, new Rng(0x5eed));
+      for (const [a, b] of graph.edges) {
+        dials[Math.max(a, b)].push(Math.min(a, b));
+        graphDegree[a]++, graphDegree[b]++;
+      }
+    }
     for (let i = 0; i < settings.nodes; i++) {
-      const node = await createNode({
+      const common = {
+        identity: identities[i],
         expectedPow: 4,
         heartbeatMs: settings.heartbeatMs,
         maintenanceMs: 200,
         connections: { minConnections: 6, expectedConnections: 9, maxConnections: 15 },
-        bootstrapPoints: net.nodes.slice(Math.max(0, i - 2)).map((n) => n.listeningPoint!),
         swapLingerMs: null,
         seed: i + 1,
-      });
+      };
+      const node = delay > 0
+        ? await createNode({
+          ...common,
+          privateMode: true,
+          peerDiscovery: false,
+          trustedPeers: identities.filter((_, j) => j !== i).map((id) => id.peerId),
+          trustedPoints: dials[i].map((j) => `127.0.0.1:${net.#proxies[j].port}`),
+        })
+        : await createNode({
+          ...common,
+          bootstrapPoints: net.nodes.slice(Math.max(0, i - 2)).map((n) => n.listeningPoint!),
+        });
+      if (delay > 0) net.#proxies.push(new DelayProxy(node.listeningPoint!.port, delay));
       net.#index.set(peerIdToString(node.peerId), i);
       net.nodes.push(node);
       net.#readers.push((async () => {
@@ -96,7 +132,9 @@ export class LoopbackNetwork {
     }
     const deadline = performance.now() + 30_000;
     const topic = settings.topic;
-    while (!net.nodes.every((n) => n.peers().length >= 7 && n.meshPeers(topic).length >= 4)) {
+    const ready = (n: SimpleNode, i: number) =>
+      n.peers().length >= (delay > 0 ? graphDegree[i] : 7) && n.meshPeers(topic).length >= 4;
+    while (!net.nodes.every(ready)) {
       if (performance.now() > deadline) throw new Error("the loopback network did not form");
       await sleep(50);
     }
@@ -170,6 +208,7 @@ export class LoopbackNetwork {
   /** Closes every node. */
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.close()));
+    await Promise.all(this.#proxies.map((p) => p.close()));
     await Promise.allSettled(this.#readers);
   }
 }

@@ -348,9 +348,8 @@ export class Node<T, I, M> {
     const p2pMessage = fromWire(message, this.#learnPx);
     if (p2pMessage.kind === "MessageWithHeader") {
       // A copy the worker has already seen (most are: one per mesh peer) is never delivered.
-      const key = this.#instance.messageId.key(p2pMessage.messageId);
-      if (!this.#senders.has(key) && !this.#worker.view.seen(p2pMessage.messageId)) {
-        this.#senders.remember(key, link.key);
+      if (!this.#worker.view.seen(p2pMessage.messageId)) {
+        this.#senders.remember(this.#instance.messageId.key(p2pMessage.messageId), link.key);
       }
     } else if (p2pMessage.kind === "Graft" || p2pMessage.kind === "Prune") {
       this.#events.meshChange(

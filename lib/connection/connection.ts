@@ -14,7 +14,14 @@
  */
 
 import type { NetworkVersion } from "../../gen/base.ts";
-import { decodeP2pMessage, encodeP2pMessage, type P2pMessage } from "../../gen/p2p_message.ts";
+import {
+  decodeP2pMessage,
+  type P2pMessage,
+  sizeOfP2pMessage,
+  writeP2pMessage,
+} from "../../gen/p2p_message.ts";
+import { allocateBytes } from "../base/slab.ts";
+import { Writer } from "../encoding/writer.ts";
 import type { ConnectionMetadata } from "../../gen/connection.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { ConnectionInfo } from "./authenticate.ts";
@@ -207,7 +214,11 @@ export class Connection<M, Meta = ConnectionMetadata> {
   #encode(message: P2pMessage<M>): Uint8Array {
     if (this.#state !== "open") throw this.#closedError();
     try {
-      return encodeP2pMessage(message, this.#app);
+      // Into the shared slab when small (no ArrayBuffer per message); the queue only reads it.
+      const app = this.#app;
+      const writer = new Writer(allocateBytes(sizeOfP2pMessage(message, app)));
+      writeP2pMessage(writer, message, app);
+      return writer.finish();
     } catch (e) {
       throw codecError(e, "P2P message");
     }
@@ -392,6 +403,8 @@ export class Connection<M, Meta = ConnectionMetadata> {
           }
           if (this.#state === "closed") return;
         }
+        // Nothing unread: an idle connection keeps no input buffer (the shared pool does).
+        reader.releaseInput();
         const bytes = await t.read();
         if (bytes === undefined) {
           this.#fail(connectionClosed("end of stream"));

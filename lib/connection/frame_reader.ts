@@ -23,6 +23,7 @@
  * @module
  */
 
+import { BufferPool } from "../base/buffer_pool.ts";
 import { TAG_LENGTH } from "../crypto/box.ts";
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
 import { CHUNK_HEADER_LENGTH, openChunkInPlace, openChunkInto } from "./chunk.ts";
@@ -34,6 +35,15 @@ import { MessageAssembler } from "./message_assembler.ts";
  * 64 KiB and a frame up to 65 537 bytes, so it settles at 128 or 256 KiB for a busy connection.
  */
 const MIN_INPUT_CAPACITY = 4096;
+
+/**
+ * The input buffers of every frame reader of the process, 4 KiB to 1 MiB (powers of two): a reader
+ * takes a larger one when it must grow and gives the old one back, and gives its buffer back when
+ * it is empty between reads ({@link FrameReader.releaseInput}). At most 1 MiB is kept idle.
+ */
+const inputBuffers = new BufferPool({ minBytes: MIN_INPUT_CAPACITY, maxBytes: 1024 * 1024 });
+
+const EMPTY = new Uint8Array(0);
 
 /** Bytes of the length prefix of the connection message (the same 2 bytes as a chunk's). */
 const FRAME_HEADER_LENGTH = CHUNK_HEADER_LENGTH;
@@ -55,7 +65,7 @@ const FRAME_HEADER_LENGTH = CHUNK_HEADER_LENGTH;
  * ```
  */
 export class FrameReader {
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
   #start = 0;
   #end = 0;
   #consumed = 0;
@@ -122,8 +132,9 @@ export class FrameReader {
         this.#buf.copyWithin(0, this.#start, this.#end);
       } else {
         const capacity = Math.max(2 * this.#buf.length, live + length, MIN_INPUT_CAPACITY);
-        const grown = new Uint8Array(capacity);
+        const grown = inputBuffers.take(capacity);
         grown.set(this.#buf.subarray(this.#start, this.#end));
+        inputBuffers.give(this.#buf);
         this.#buf = grown;
       }
       this.#start = 0;
@@ -131,6 +142,18 @@ export class FrameReader {
     }
     this.#buf.set(bytes, this.#end);
     this.#end += length;
+  }
+
+  /**
+   * Gives the input buffer back to the shared pool when it holds no unread byte, so that an idle
+   * connection keeps no buffer grown for a burst (up to 256 KiB); the next {@link FrameReader.push}
+   * takes one again. Views returned by {@link FrameReader.chunk} become invalid, as after a push.
+   */
+  releaseInput(): void {
+    if (this.#start !== this.#end || this.#buf.length === 0) return;
+    inputBuffers.give(this.#buf);
+    this.#buf = EMPTY;
+    this.#start = this.#end = 0;
   }
 
   /**
@@ -218,7 +241,8 @@ export class FrameReader {
 
   /**
    * Opens the next chunk and feeds its plaintext to the P2P message stream; `deliver` receives
-   * each message it completes (`length(4) ‖ tag(2) ‖ body`, a buffer of its own).
+   * each message it completes (`length(4) ‖ tag(2) ‖ body`, bytes of its own that are never
+   * written again: a view of the shared slab up to 8 KiB, else a buffer of its own).
    *
    * @param deliver Receives each complete message, in order.
    * @returns `false` when no complete chunk is buffered (nothing consumed).

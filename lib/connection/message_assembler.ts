@@ -28,12 +28,18 @@
  * present (at least {@link MIN_MESSAGE_CAPACITY}, at most the declared size) and doubles as bytes
  * arrive, capped at the declared size, so a complete message still sits in a buffer of exactly its
  * size and is handed over without a copy. Octez's streaming reader likewise keeps only the chunks
- * that arrived. Each message gets a buffer of its own, so decoded byte fields (views) stay valid for
- * as long as the caller keeps the message.
+ * that arrived.
+ *
+ * Each message's bytes belong to it alone and are never written again, so decoded byte fields
+ * (views) stay valid for as long as the caller keeps the message. A message of at most
+ * {@link SLAB_MAX_ALLOCATION} bytes (8 KiB, length prefix included) is a view into a shared 64 KiB
+ * slab (`lib/base/slab.ts`), not an `ArrayBuffer` of its own: allocating one per 70-byte message
+ * cost more than copying its bytes. A longer message gets a buffer of its own, as before.
  *
  * @module
  */
 
+import { allocateBytes, SLAB_MAX_ALLOCATION } from "../base/slab.ts";
 import { DecodeError } from "../encoding/errors.ts";
 
 /** The `check_size` limit of the P2P envelope: 100 MiB, length prefix included. */
@@ -164,8 +170,11 @@ export class MessageAssembler {
       );
     }
     const size = P2P_LENGTH_PREFIX + length;
-    const capacity = Math.min(size, Math.max(P2P_LENGTH_PREFIX + available, MIN_MESSAGE_CAPACITY));
-    const buffer = new Uint8Array(capacity);
+    // A small message takes its exact size from the shared slab (at most 8 KiB, whatever the
+    // prefix says); a longer one starts at what arrived, as described above.
+    const buffer = size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : new Uint8Array(
+      Math.min(size, Math.max(P2P_LENGTH_PREFIX + available, MIN_MESSAGE_CAPACITY)),
+    );
     buffer.set(h);
     this.#headerFill = 0;
     this.#buffer = buffer;

@@ -126,7 +126,7 @@ interface Case {
   readonly out: Emitted;
 }
 
-function tzCase(peers: number, topics: number, churn: Churn): Case {
+export function tzCase(peers: number, topics: number, churn: Churn): Case {
   const instance = simpleGossip();
   let now = 0;
   const gs = new GossipsubAutomaton<string, string, Uint8Array, Uint8Array>({
@@ -209,7 +209,7 @@ function tzCase(peers: number, topics: number, churn: Churn): Case {
           const mesh = new Set(gs.view.meshPeers(topic));
           if (round % 2 === 0) {
             // 7 peers not in the mesh and not backed off graft us.
-            for (let n = 0; n < 7;) {
+            for (let n = 0, tries = 0; n < 7 && tries < peers; tries++) {
               const peer = keys[cursor++ % peers];
               if (mesh.has(peer)) continue;
               if (gs.handleGraft({ peer, topic }).kind === "GraftingSuccessfully") n++;
@@ -239,7 +239,7 @@ function silentLog(): unknown {
   return Object.assign(log, { error: log, trace: log, enabled: false });
 }
 
-function chainsafeCase(peers: number, topics: number, churn: Churn): Case {
+export function chainsafeCase(peers: number, topics: number, churn: Churn): Case {
   const topicNames = Array.from({ length: topics }, (_, t) => topicName(t));
   const topicParams = Object.fromEntries(topicNames.map((t) => [t, {
     topicWeight: 1,
@@ -357,7 +357,7 @@ function chainsafeCase(peers: number, topics: number, churn: Churn): Case {
           for (const topic of topicNames) {
             const mesh: Set<string> = gs.mesh.get(topic);
             if (round % 2 === 0) {
-              for (let n = 0; n < 7;) {
+              for (let n = 0, tries = 0; n < 7 && tries < peers; tries++) {
                 const id = ids[cursor++ % peers];
                 if (mesh.has(id)) continue;
                 // `handleGraft` returns the Prunes it would answer with; none means accepted.
@@ -406,7 +406,10 @@ const reports: (() => string)[] = [];
 function benchPair(kind: "heartbeat" | "heartbeat-churn", peers: number, topics: number): void {
   const group = `${kind}/${peers}x${topics}`;
   const churn = kind === "heartbeat-churn";
-  const n = peers * topics >= 500_000 ? 30 : undefined;
+  // About 2 million peer·topic visits per side (20 to 500 heartbeats), so that one run of the
+  // file stays within a few minutes on a loaded 2-core machine.
+  const n = Math.max(20, Math.min(500, Math.floor(2_000_000 / (peers * topics))));
+  const warmup = 5;
   let tz: Case | undefined;
   let cs: Case | undefined;
   const label = `${peers} peers × ${topics} topics${churn ? ", churn" : ""}`;
@@ -414,6 +417,7 @@ function benchPair(kind: "heartbeat" | "heartbeat-churn", peers: number, topics:
     name: `tzp2p heartbeat + outputs ${label}`,
     group,
     n,
+    warmup,
     fn: (b) => {
       if (tz === undefined) {
         tz = tzCase(peers, topics, churn);
@@ -435,6 +439,7 @@ function benchPair(kind: "heartbeat" | "heartbeat-churn", peers: number, topics:
     group,
     baseline: true,
     n,
+    warmup,
     fn: async (b) => {
       if (cs === undefined) {
         cs = chainsafeCase(peers, topics, churn);

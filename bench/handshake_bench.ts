@@ -11,7 +11,8 @@
  * The baseline of the group is today's handshake when `TZP2P_BASELINE` is set, else tweetnacl's.
  * The native backend needs `--allow-ffi` and is skipped without it. Both ends run in this one
  * thread, so one iteration costs both ends' crypto: two channel keys, four seals and four opens
- * (metadata and Ack each way).
+ * (metadata and Ack each way). After the rows, a table of the CPU time each row spent per iteration
+ * (bench/support/cpu_time.ts): under load the wall-clock figures moved by 2x between runs.
  */
 
 import { rawAppCodec } from "../lib/encoding/mod.ts";
@@ -22,6 +23,7 @@ import {
   cryptoBackendName,
   loadCryptoBackend,
 } from "../lib/crypto/backend.ts";
+import { CpuMeter } from "./support/cpu_time.ts";
 import {
   accept,
   authenticate,
@@ -105,9 +107,11 @@ if (baselineDir !== undefined) {
 }
 
 const GROUP = "handshake";
+const TODAY = "today (46813ca, tweetnacl): handshake";
 // Fixed counts: with deno bench's own budget the slow rows got few iterations, and on the shared
 // machine a load burst during one row moved its figure by 2x between runs.
-const RUNS = { n: 300, warmup: 20 };
+const RUNS = { n: 300, warmup: 100 };
+const cpu = new CpuMeter(RUNS.warmup);
 Deno.bench({
   name: "today (46813ca, tweetnacl): TCP connect + authenticate + accept + close, both ends",
   group: GROUP,
@@ -116,7 +120,7 @@ Deno.bench({
   ...RUNS,
   // An async function: deno bench awaits only those (a plain arrow's promise would overlap).
   fn: async () => {
-    await oldHandshake!();
+    await cpu.measure(TODAY, 1, () => oldHandshake!());
   },
 });
 
@@ -125,9 +129,11 @@ Deno.bench({
   group: GROUP,
   ...RUNS,
   fn: async () => {
-    const [client, server] = await sockets();
-    client.close();
-    server.close();
+    await cpu.measure("TCP connect + accept + close alone", 1, async () => {
+      const [client, server] = await sockets();
+      client.close();
+      server.close();
+    });
   },
 });
 
@@ -147,7 +153,7 @@ for (const name of ["native", "wasm", "tweetnacl"] as const satisfies CryptoBack
       await setCryptoBackend(name);
       try {
         b.start();
-        await handshake();
+        await cpu.measure(`${name}: handshake`, 1, handshake);
         b.end();
       } finally {
         await setCryptoBackend(startUpBackend);
@@ -159,16 +165,19 @@ for (const name of ["native", "wasm", "tweetnacl"] as const satisfies CryptoBack
     name: `${name}: key agreement alone, channel key × 2 (one per end)`,
     group: GROUP,
     ignore,
-    fn: () => {
-      backend!.beforenm(out, bob.publicKey, alice.secretKey);
-      sink += out[0];
-      backend!.beforenm(out, alice.publicKey, bob.secretKey);
-      sink += out[0];
+    fn: async () => {
+      await cpu.measure(`${name}: key agreement × 2`, 1, () => {
+        backend!.beforenm(out, bob.publicKey, alice.secretKey);
+        sink += out[0];
+        backend!.beforenm(out, alice.publicKey, bob.secretKey);
+        sink += out[0];
+      });
     },
   });
 }
 
-// Last in the file, so it runs last: release the listener.
+let printed = false;
+// Last in the file, so it runs last: release the listener, print the CPU table.
 Deno.bench({
   name: "(teardown)",
   group: "zz teardown",
@@ -181,5 +190,11 @@ Deno.bench({
       // deno bench may run this more than once.
     }
     if (sink === -1) console.log(sink);
+    if (!printed) {
+      printed = true;
+      const base = cpu.perOp(TODAY) !== undefined ? TODAY : "tweetnacl: handshake";
+      console.log(`\nCPU time (user + system) per iteration, warm-up excluded:\n`);
+      console.log(cpu.table("iteration", base));
+    }
   },
 });

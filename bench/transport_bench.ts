@@ -10,10 +10,18 @@
  * One iteration writes `total` bytes in writes of `size` bytes from one end and reads them all at
  * the other, in this one thread. Each read is copied once into a 128 KiB buffer, as the
  * connection's frame reader does, except in today's row: its `Transport` copied every read into
- * its own buffer instead (`pull`), and that copy is its one. A fresh socket pair per row.
+ * its own buffer instead (`pull`), and that copy is its one. A fresh socket pair per row. After
+ * the rows, a table of the CPU time each row spent per MiB (bench/support/cpu_time.ts): under load
+ * the wall-clock figures of loopback I/O move by 2-4x between runs, CPU time much less.
  */
 
 import { type ByteStream, Transport } from "../lib/connection/transport.ts";
+import { CpuMeter } from "./support/cpu_time.ts";
+
+// Fixed counts: under load the budget-driven ones were a handful of iterations for the 16 MiB rows,
+// and the first row of a group ran before the socket buffers had grown.
+const RUNS = { n: 100, warmup: 10 };
+const cpu = new CpuMeter(RUNS.warmup);
 
 interface Reader {
   read(): Promise<Uint8Array | undefined>;
@@ -133,9 +141,6 @@ const rows: [string, () => Promise<Ends>][] = [
   ["Transport, direct Deno.Conn path", () => transportEnds(Transport, (conn) => conn)],
   ["Transport over the socket's Web streams", () => transportEnds(Transport, streamsOnly)],
 ];
-// Fixed counts: under load the budget-driven ones were a handful of iterations for the 16 MiB rows,
-// and the first row of a group ran before the socket buffers had grown.
-const RUNS = { n: 100, warmup: 5 };
 const open: Ends[] = [];
 for (const [size, total] of [[65536, 16 << 20], [1024, 2 << 20]]) {
   const group = `${size === 65536 ? "64 KiB" : "1 KiB"} writes, ${total >> 20} MiB per iteration`;
@@ -148,7 +153,7 @@ for (const [size, total] of [[65536, 16 << 20], [1024, 2 << 20]]) {
       baseline: name.startsWith("Deno.Conn"),
       ...RUNS,
       fn: async () => {
-        await move(ends, size, total);
+        await cpu.measure(`${group}: ${name}`, total / (1 << 20), () => move(ends, size, total));
       },
     });
   }
@@ -160,12 +165,18 @@ for (const [size, total] of [[65536, 16 << 20], [1024, 2 << 20]]) {
     ignore: old === undefined,
     ...RUNS,
     fn: async () => {
-      await move(old!, size, total);
+      await cpu.measure(
+        `${group}: today's Transport (46813ca)`,
+        total / (1 << 20),
+        () => move(old!, size, total),
+      );
     },
   });
 }
 
-// Last in the file, so it runs last: release the sockets.
+const CPU_BASELINE = "64 KiB writes, 16 MiB per iteration: Transport, direct Deno.Conn path";
+let printed = false;
+// Last in the file, so it runs last: release the sockets, print the CPU table.
 Deno.bench({
   name: "(teardown)",
   group: "zz teardown",
@@ -173,6 +184,11 @@ Deno.bench({
   warmup: 0,
   fn: () => {
     for (const ends of open.splice(0)) ends.close();
+    if (open.length === 0 && cpu.perOp(CPU_BASELINE) !== undefined && !printed) {
+      printed = true;
+      console.log(`\nCPU time (user + system) per MiB moved, warm-up excluded:\n`);
+      console.log(cpu.table("MiB", CPU_BASELINE));
+    }
     try {
       listener.close();
     } catch {

@@ -12,7 +12,9 @@
  *   known points peers keep advertising), so a second group decodes 200 Advertise messages of 100
  *   points in turn (20,000 addresses, ~10 per 2-entry set of the intern table, so a point is always
  *   evicted before it comes back): the cost when every address string must be built;
- * - IHave of 1,000 DAL message ids (76 bytes) vs an RPC IHave of 1,000 76-byte ids;
+ * - IHave of 1,000 DAL message ids (76 bytes) vs an RPC IHave of 1,000 76-byte ids: first with
+ *   every field distinct (no two ids share a key hash, slot or commitment: the worst case), then
+ *   the IHave Octez sends, the ids of one topic over two levels;
  * - Message_with_header with a 64 KiB payload vs an RPC message with a 64 KiB payload.
  */
 
@@ -25,6 +27,7 @@ import {
   dalGossipCodec,
   type DalGossipMessage,
   type DalMessageId,
+  encodeDalMessageId,
   simpleGossipCodec,
   type SimpleGossipMessage,
 } from "../gen/gossipsub.ts";
@@ -193,6 +196,47 @@ Deno.bench("decode IHave (1,000 DAL ids)", { group: "decode IHave" }, () => {
 Deno.bench("protobuf RPC IHave (1,000 ids)", { group: "decode IHave", baseline: true }, () => {
   sink += RPC.decode(ihaveRpcBytes).messages.length;
 });
+
+// The IHave Octez sends: the ids of one topic (Message_cache.get_message_ids_to_gossip topic,
+// src/lib_gossipsub/gossipsub_automaton.ml 2299-2300), so every id carries the topic's slot index
+// and key hash; shuffled (List.shuffle, 2294), here over two levels (two commitments). The protobuf
+// IHave carries the same 1,000 ids as opaque 76-byte strings.
+const topicCommitments = [fill(48, 100), fill(48, 101)];
+const topicIds: DalMessageId[] = Array.from({ length: 1000 }, (_, k) => {
+  const i = (k * 389) % 1000; // a fixed permutation (389 is prime to 1,000)
+  return {
+    level: 1_000_000 + (i & 1),
+    slotIndex: topic.slotIndex,
+    commitment: topicCommitments[i & 1],
+    shardIndex: i >> 1,
+    pkh: topic.pkh,
+  };
+});
+const topicIhaveBytes = encodeP2pMessage(
+  { kind: "Message", message: { kind: "IHave", topic, messageIds: topicIds } },
+  dalGossipCodec,
+);
+const topicIhaveRpcBytes = RPC.encode({
+  ...ihaveRpc,
+  control: {
+    ...ihaveRpc.control,
+    ihave: [{ topicID: "t3", messageIDs: topicIds.map(encodeDalMessageId) }],
+  },
+});
+Deno.bench(
+  "decode IHave (1,000 DAL ids of one topic)",
+  { group: "decode IHave, one topic" },
+  () => {
+    sink += decodeP2pMessage(topicIhaveBytes, dalGossipCodec).kind.length;
+  },
+);
+Deno.bench(
+  "protobuf RPC IHave (the same 1,000 ids)",
+  { group: "decode IHave, one topic", baseline: true },
+  () => {
+    sink += RPC.decode(topicIhaveRpcBytes).messages.length;
+  },
+);
 
 // ---------------------------------------------------------------- Message_with_header, 64 KiB
 const payload = fill(65536, 5);

@@ -11,6 +11,7 @@ import {
   type KindedAppCodec,
   Reader,
   Writer,
+  internSlot,
   utf8Length,
 } from "../lib/encoding/mod.ts";
 import {
@@ -122,6 +123,9 @@ export type Pkh =
   | PkhBls
   | PkhMlDsa44;
 
+/** Interning slot of {@link Pkh} values read by one Reader. */
+const PKH_INTERN = internSlot();
+
 /** Encoded size of a {@link Pkh}, in bytes; throws `EncodeError` if it cannot be encoded. */
 // deno-lint-ignore no-unused-vars
 export function sizeOfPkh(v: Pkh): number {
@@ -208,10 +212,18 @@ export function readPkhBody(r: Reader, tag: number): Pkh {
   return t;
 }
 
-/** Reads a {@link Pkh} at the reader's position. */
+/**
+ * Reads a {@link Pkh} at the reader's position. Equal bytes read again from the same input give the
+ * same value (interned).
+ */
 export function readPkh(r: Reader): Pkh {
+  const same = r.recall(PKH_INTERN, 21);
+  if (same !== undefined) return same as Pkh;
+  const start = r.pos;
   r.at = "Pkh";
-  return readPkhBody(r, r.u8());
+  const t = readPkhBody(r, r.u8());
+  r.remember(PKH_INTERN, start, 21, t);
+  return t;
 }
 
 /** Encodes a {@link Pkh} into a new buffer of exactly its size. */

@@ -154,6 +154,12 @@ export interface Decl {
    * exhausting the stack.
    */
   readonly recursion?: Size;
+  /**
+   * Interned decoding (a fixed-size type only): a value read again from equal bytes of the same
+   * input is the value read the first time (one object, one set of views). For values that repeat
+   * within a message, e.g. the public key hash every id of a DAL IHave carries.
+   */
+  readonly intern?: boolean;
 }
 
 /**
@@ -389,10 +395,16 @@ export function declare(
   name: string,
   doc: string,
   node: Node,
-  options: { appCodec?: string } = {},
+  options: { appCodec?: string; intern?: boolean } = {},
 ): Decl {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`declare: bad type name ${name}`);
-  return { name, doc, node, appCodec: options.appCodec };
+  return {
+    name,
+    doc,
+    node,
+    appCodec: options.appCodec,
+    ...(options.intern ? { intern: true } : {}),
+  };
 }
 
 /**

@@ -9,11 +9,19 @@
  * chunk (`binaryChunksSize` - 18 when configured); a reader accepts anything its 2-byte prefix can
  * express, i.e. up to 65 519 plaintext bytes, as Octez does.
  *
+ * Sealing and opening call the crypto backend directly when the buffers are disjoint or exactly in
+ * place, which is always the case on a connection (its buffers are distinct allocations, the key
+ * and nonces arrays of their own): `box.ts`'s general overlap handling cost 11% of the CPU time of a
+ * 64-byte transfer (`--cpu-prof`, both ends in one process). Any other overlap goes through
+ * `box.ts`.
+ *
  * @module
  */
 
-import { openInto, sealInto, TAG_LENGTH } from "../crypto/box.ts";
+import { cryptoBackend } from "../crypto/backend.ts";
+import { CHANNEL_KEY_LENGTH, openInto, sealInto, TAG_LENGTH } from "../crypto/box.ts";
 import { isCryptoError } from "../crypto/errors.ts";
+import { NONCE_LENGTH } from "../crypto/nonce.ts";
 import { P2pError } from "./errors.ts";
 
 /** Bytes of the length prefix of a chunk. */
@@ -85,10 +93,138 @@ export function sealChunk(
     );
   }
   const clen = TAG_LENGTH + length;
+  const tagAt = offset + CHUNK_HEADER_LENGTH;
+  const end = tagAt + clen;
+  if (!direct(channelKey, nonce, out) || !(offset >= 0) || end > out.length) {
+    writePrefix(out, offset, clen);
+    sealInto(channelKey, nonce, plaintext, out, tagAt);
+    return CHUNK_HEADER_LENGTH + clen;
+  }
+  const ciphertext = out.subarray(tagAt + TAG_LENGTH, end);
+  if (!disjointOrSame(plaintext, ciphertext, out, offset, end)) {
+    writePrefix(out, offset, clen);
+    sealInto(channelKey, nonce, plaintext, out, tagAt);
+    return CHUNK_HEADER_LENGTH + clen;
+  }
+  writePrefix(out, offset, clen);
+  cryptoBackend().sealDetached(
+    ciphertext,
+    out.subarray(tagAt, tagAt + TAG_LENGTH),
+    plaintext,
+    nonce,
+    channelKey,
+  );
+  return CHUNK_HEADER_LENGTH + clen;
+}
+
+function writePrefix(out: Uint8Array, offset: number, clen: number): void {
   out[offset] = clen >>> 8;
   out[offset + 1] = clen & 0xff;
-  sealInto(channelKey, nonce, plaintext, out, offset + CHUNK_HEADER_LENGTH);
+}
+
+// Key and nonce of the right lengths (else `box.ts` throws its RangeError) and outside the buffer
+// written (a backend may read them after it started writing).
+function direct(channelKey: Uint8Array, nonce: Uint8Array, out: Uint8Array): boolean {
+  return channelKey.length === CHANNEL_KEY_LENGTH && nonce.length === NONCE_LENGTH &&
+    channelKey.buffer !== out.buffer && nonce.buffer !== out.buffer;
+}
+
+// True when `input` is exactly `output`'s memory, or shares nothing with `region[from, to)` (the
+// whole frame or box being written).
+function disjointOrSame(
+  input: Uint8Array,
+  output: Uint8Array,
+  region: Uint8Array,
+  from: number,
+  to: number,
+): boolean {
+  if (input.buffer !== region.buffer) return true;
+  if (input.byteOffset === output.byteOffset && input.length === output.length) return true;
+  const start = region.byteOffset + from;
+  return input.byteOffset + input.length <= start || region.byteOffset + to <= input.byteOffset;
+}
+
+/**
+ * Whether a key and a nonce may be passed to {@link sealChunkUnchecked} and
+ * {@link openChunkUnchecked}: 32 and 24 bytes, each in an `ArrayBuffer` of its own (so that no
+ * buffer a chunk is written to can hold them). A connection checks its keys once.
+ *
+ * @param channelKey The channel key.
+ * @param nonce The nonce array (incremented in place between chunks).
+ * @returns `true` when the unchecked functions may be used with them.
+ */
+export function standaloneKeys(channelKey: Uint8Array, nonce: Uint8Array): boolean {
+  return channelKey.length === CHANNEL_KEY_LENGTH && nonce.length === NONCE_LENGTH &&
+    channelKey.byteLength === channelKey.buffer.byteLength &&
+    nonce.byteLength === nonce.buffer.byteLength;
+}
+
+/**
+ * {@link sealChunk} for the connection's writer, without the overlap checks: `plaintext` must not
+ * overlap `out[offset, offset + 18 + plaintext.length)` (distinct allocations never do), the key
+ * and nonce must pass {@link standaloneKeys}, and `out` must have room.
+ *
+ * @param channelKey The connection's channel key.
+ * @param nonce The nonce of this chunk.
+ * @param plaintext At most 65 517 bytes (not checked).
+ * @param out Destination.
+ * @param offset Where the frame starts.
+ * @returns The frame length, `18 + plaintext.length`.
+ */
+export function sealChunkUnchecked(
+  channelKey: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): number {
+  const clen = TAG_LENGTH + plaintext.length;
+  const tagAt = offset + CHUNK_HEADER_LENGTH;
+  const end = tagAt + clen;
+  writePrefix(out, offset, clen);
+  cryptoBackend().sealDetached(
+    out.subarray(tagAt + TAG_LENGTH, end),
+    out.subarray(tagAt, tagAt + TAG_LENGTH),
+    plaintext,
+    nonce,
+    channelKey,
+  );
   return CHUNK_HEADER_LENGTH + clen;
+}
+
+/**
+ * Opens the box of a chunk, `buf[from, to)` = `tag ‖ ciphertext`, into `out[offset ..]`, without
+ * the overlap checks of {@link openChunkInto}: `out[offset ..]` must be exactly the ciphertext's
+ * place (`buf`, `from + 16`: in place) or share nothing with the box, the key and nonce must pass
+ * {@link standaloneKeys}, `to - from` ≥ 16 and `out` must have room.
+ *
+ * @param channelKey The connection's channel key.
+ * @param nonce The nonce of this chunk (not incremented).
+ * @param buf The buffer holding the box.
+ * @param from Where the tag starts.
+ * @param to Where the box ends.
+ * @param out Destination of the plaintext.
+ * @param offset Where the plaintext starts in `out`.
+ * @throws {P2pError} `decipher_error` when authentication fails (nothing written).
+ */
+export function openChunkUnchecked(
+  channelKey: Uint8Array,
+  nonce: Uint8Array,
+  buf: Uint8Array,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const cipherAt = from + TAG_LENGTH;
+  const ok = cryptoBackend().openDetached(
+    out.subarray(offset, offset + to - cipherAt),
+    buf.subarray(cipherAt, to),
+    buf.subarray(from, cipherAt),
+    nonce,
+    channelKey,
+  );
+  if (!ok) throw new P2pError("decipher_error", "chunk authentication failed");
 }
 
 /**
@@ -147,6 +283,28 @@ export function openChunkInto(
   out: Uint8Array,
   offset: number,
 ): void {
+  const length = box.length - TAG_LENGTH;
+  if (
+    length >= 0 && offset >= 0 && offset + length <= out.length &&
+    direct(channelKey, nonce, out)
+  ) {
+    const plaintext = out.subarray(offset, offset + length);
+    const ciphertext = box.subarray(TAG_LENGTH);
+    if (disjointOrSame(plaintext, ciphertext, box, 0, box.length)) {
+      if (
+        !cryptoBackend().openDetached(
+          plaintext,
+          ciphertext,
+          box.subarray(0, TAG_LENGTH),
+          nonce,
+          channelKey,
+        )
+      ) {
+        throw new P2pError("decipher_error", "chunk authentication failed");
+      }
+      return;
+    }
+  }
   try {
     openInto(channelKey, nonce, box, out, offset);
   } catch (e) {

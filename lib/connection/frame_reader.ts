@@ -26,7 +26,13 @@
 import { BufferPool } from "../base/buffer_pool.ts";
 import { TAG_LENGTH } from "../crypto/box.ts";
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
-import { CHUNK_HEADER_LENGTH, openChunkInPlace, openChunkInto } from "./chunk.ts";
+import {
+  CHUNK_HEADER_LENGTH,
+  openChunkInPlace,
+  openChunkInto,
+  openChunkUnchecked,
+  standaloneKeys,
+} from "./chunk.ts";
 import { P2pError } from "./errors.ts";
 import { MessageAssembler } from "./message_assembler.ts";
 
@@ -72,6 +78,8 @@ export class FrameReader {
   #key: Uint8Array | undefined;
   #nonce: Uint8Array | undefined;
   #peerId: Uint8Array | undefined;
+  /** The key and nonce pass `standaloneKeys`: chunks are opened without overlap checks. */
+  #unchecked = false;
   #chunks = 0;
   #chunkOffset = 0;
   readonly #assembler = new MessageAssembler();
@@ -167,6 +175,7 @@ export class FrameReader {
   setChannel(channelKey: Uint8Array, remoteNonce: Uint8Array, peerId?: Uint8Array): void {
     this.#key = channelKey;
     this.#nonce = remoteNonce;
+    this.#unchecked = standaloneKeys(channelKey, remoteNonce);
     this.#peerId = peerId;
   }
 
@@ -259,7 +268,18 @@ export class FrameReader {
     const key = this.#key!;
     const nonce = this.#nonce!;
     try {
-      if (length > 0 && length <= assembler.room) {
+      if (this.#unchecked) {
+        // The input buffer, the message buffers (slab views or their own) and the keys are
+        // distinct allocations: in place or disjoint, as openChunkUnchecked requires.
+        const buf = this.#buf;
+        if (length > 0 && length <= assembler.room) {
+          openChunkUnchecked(key, nonce, buf, at, end, assembler.reserve(length), assembler.fill);
+          assembler.commit(length, deliver);
+        } else {
+          openChunkUnchecked(key, nonce, buf, at, end, buf, at + TAG_LENGTH);
+          assembler.push(buf, at + TAG_LENGTH, end, deliver, this.#markStart);
+        }
+      } else if (length > 0 && length <= assembler.room) {
         // The rest of a long message: decrypt straight into its buffer, no copy.
         openChunkInto(
           key,

@@ -27,7 +27,7 @@
  */
 
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
-import { CHUNK_EXTRA_BYTES, sealChunk } from "./chunk.ts";
+import { CHUNK_EXTRA_BYTES, sealChunk, sealChunkUnchecked, standaloneKeys } from "./chunk.ts";
 import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
 import { BufferPool } from "../base/buffer_pool.ts";
 import { Fifo } from "../base/fifo.ts";
@@ -86,6 +86,8 @@ export class OutgoingQueue {
   readonly #transport: Transport;
   readonly #channelKey: Uint8Array;
   readonly #localNonce: Uint8Array;
+  /** Seals without overlap checks: the keys are standalone and `#sealBatch`'s buffers disjoint. */
+  readonly #seal: typeof sealChunk;
   readonly #contentLength: number;
   readonly #maxBytes: number;
   readonly #onFailure: (error: P2pError) => void;
@@ -123,6 +125,7 @@ export class OutgoingQueue {
     this.#transport = transport;
     this.#channelKey = channelKey;
     this.#localNonce = localNonce;
+    this.#seal = standaloneKeys(channelKey, localNonce) ? sealChunkUnchecked : sealChunk;
     this.#contentLength = options.contentLength;
     this.#maxBytes = options.maxBytes;
     this.#onFailure = options.onFailure;
@@ -288,6 +291,8 @@ export class OutgoingQueue {
     const messages = this.#messages;
     const key = this.#channelKey;
     const nonce = this.#localNonce;
+    // `out` is a fresh slab view or a pool buffer, never a message's memory: disjoint.
+    const seal = this.#seal;
     let offset = 0;
     for (const take of this.#takes) {
       const bytes = messages.at(0)!;
@@ -295,12 +300,12 @@ export class OutgoingQueue {
       const end = start + take;
       if (start === 0 && end === bytes.length && take <= piece) {
         // The whole message in one chunk, the common case: no view of it.
-        offset += sealChunk(key, nonce, bytes, out, offset);
+        offset += seal(key, nonce, bytes, out, offset);
         incrementNonceInPlace(nonce);
       } else {
         for (let p = start; p < end; p += piece) {
           const chunk = bytes.subarray(p, Math.min(p + piece, end));
-          offset += sealChunk(key, nonce, chunk, out, offset);
+          offset += seal(key, nonce, chunk, out, offset);
           incrementNonceInPlace(nonce);
         }
       }

@@ -307,6 +307,9 @@ export interface DalMessageId {
   readonly pkh: Pkh;
 }
 
+/** Interning slot of the `DalMessageId.commitment` views read by one Reader. */
+const DAL_MESSAGE_ID_COMMITMENT_INTERN = internSlot();
+
 /**
  * Encoded size of a {@link DalMessageId}, in bytes; throws `EncodeError` if it cannot be encoded.
  */
@@ -336,7 +339,7 @@ export function readDalMessageId(r: Reader): DalMessageId {
   const b = r.bytes;
   const level = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
   const slotIndex = b[o + 4];
-  const commitment = b.subarray(o + 5, o + 53);
+  const commitment = r.internedView(DAL_MESSAGE_ID_COMMITMENT_INTERN, o + 5, 48);
   const shardIndex = (b[o + 53] << 8) | b[o + 54];
   r.at = "DalMessageId.pkh";
   const pkh = readPkh(r);

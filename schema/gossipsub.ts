@@ -122,7 +122,9 @@ export const DalMessageId: Decl = declare(
   obj(
     req("level", int32()),
     req("slotIndex", uint8()),
-    req("commitment", fixedBytes(48), "BLS12-381 G1 commitment, compressed."),
+    // Interned: the ids of one slot at one level share their commitment, and an IHave carries the
+    // ids of one topic (one slot) over the few levels of the gossip window, shuffled.
+    req("commitment", fixedBytes(48, { intern: true }), "BLS12-381 G1 commitment, compressed."),
     req("shardIndex", uint16()),
     req("pkh", ref(Pkh)),
   ),

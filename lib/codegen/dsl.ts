@@ -24,6 +24,8 @@ export type Node =
     readonly size: number;
     /** How the bytes are shown as text (hashes): see {@link base58Bytes}. */
     readonly base58?: Base58Display;
+    /** Interned decoding: equal bytes read again from the same input give the same view. */
+    readonly intern?: boolean;
   }
   | { readonly t: "bytes" | "string" }
   | { readonly t: "variableBytes" | "variableString" }
@@ -262,10 +264,13 @@ export const variableString: () => Node = atom("variableString");
 /** The generic application message of the P2P envelope. */
 export const app: () => Node = atom("app");
 
-/** Exactly `size` raw bytes. */
-export function fixedBytes(size: number): Node {
+/**
+ * Exactly `size` raw bytes. With `intern`, a decoder reading equal bytes again from the same input
+ * returns the view it made the first time (e.g. the commitment that the ids of one slot share).
+ */
+export function fixedBytes(size: number, options: { intern?: boolean } = {}): Node {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`fixedBytes: bad size ${size}`);
-  return { t: "fixedBytes", size };
+  return options.intern ? { t: "fixedBytes", size, intern: true } : { t: "fixedBytes", size };
 }
 
 /**

@@ -8,7 +8,15 @@
 
 import type { Field, MergeNode, Node, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
-import { aliasConstFor, hex, limitText, maxLengthText, PREFIX_READ, READ } from "./emit_util.ts";
+import {
+  aliasConstFor,
+  hex,
+  limitText,
+  maxLengthText,
+  PREFIX_READ,
+  READ,
+  screaming,
+} from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
 
 /** Emits statements that declare `target` holding the value read. */
@@ -27,7 +35,11 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
       f.line(`const ${target} = r.${READ[n.t]}();`);
       return;
     case "fixedBytes":
-      f.line(`const ${target} = r.fixed(${n.size});`);
+      if (n.intern) {
+        f.line(
+          `const ${target} = r.internedView(${internConst(path)}, r.take(${n.size}), ${n.size});`,
+        );
+      } else f.line(`const ${target} = r.fixed(${n.size});`);
       return;
     case "bytes":
       f.line(`const ${target} = r.fixed(r.u30());`);
@@ -264,14 +276,17 @@ function emitRun(e: Emitter, run: readonly Field[], path: string, out: [string, 
     const x = f.fresh(localName(field.name));
     const checked = field.node.t === "int31" || field.node.t === "uint30";
     if (checked && i > 0) f.line(`r.at = "${path}.${field.name}";`);
-    f.line(`const ${x} = ${atOffset(field.node, b, o, k)};`);
+    f.line(`const ${x} = ${atOffset(field.node, b, o, k, `${path}.${field.name}`)};`);
     out.push([field.name, x]);
     k += fixedSize(field.node)!;
   }
 }
 
-/** An expression reading the integer, bool or fixed bytes `n` at `b[o + k]`, bounds checked. */
-function atOffset(n: Node, b: string, o: string, k: number): string {
+/**
+ * An expression reading the integer, bool or fixed bytes `n` (at schema path `path`) at
+ * `b[o + k]`, bounds checked.
+ */
+function atOffset(n: Node, b: string, o: string, k: number, path: string): string {
   const at = (i: number) => `${b}[${o}${k + i === 0 ? "" : ` + ${k + i}`}]`;
   switch (n.t) {
     case "uint8":
@@ -291,9 +306,43 @@ function atOffset(n: Node, b: string, o: string, k: number): string {
     case "int64":
       return `r.${READ[n.t]}At(${o}${k === 0 ? "" : ` + ${k}`})`;
     case "fixedBytes":
-      return `${b}.subarray(${o}${k === 0 ? "" : ` + ${k}`}, ${o} + ${k + n.size})`;
+      return n.intern
+        ? `r.internedView(${internConst(path)}, ${o}${k === 0 ? "" : ` + ${k}`}, ${n.size})`
+        : `${b}.subarray(${o}${k === 0 ? "" : ` + ${k}`}, ${o} + ${k + n.size})`;
     default:
       throw new RangeError(`${n.t} is not read at an offset`);
+  }
+}
+
+/** The module constant holding the interning slot of the interned bytes at schema path `path`. */
+export function internConst(path: string): string {
+  return `${screaming(path.replace(/\[\]/g, "").replace(/\./g, "_"))}_INTERN`;
+}
+
+/**
+ * Schema paths of the interned fixed-size byte strings that `n`'s reader reads itself (a
+ * referenced type's reader has its own), as {@link emitRead} names them.
+ */
+export function internedBytes(n: Node, path: string): string[] {
+  switch (n.t) {
+    case "fixedBytes":
+      return n.intern ? [path] : [];
+    case "dynamicSize":
+    case "checkSize":
+    case "conv":
+      return internedBytes(n.inner, path);
+    case "list":
+      return internedBytes(n.element, `${path}[]`);
+    case "obj":
+      return n.fields.flatMap((f) => internedBytes(f.node, `${path}.${f.name}`));
+    case "merge":
+      return n.parts.flatMap((p) => p.t === "obj" ? internedBytes(p, path) : []);
+    case "union":
+      return n.cases.flatMap((c) =>
+        c.fields.flatMap((f) => internedBytes(f.node, `${path}.${c.name}.${f.name}`))
+      );
+    default:
+      return [];
   }
 }
 

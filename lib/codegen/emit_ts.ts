@@ -11,7 +11,13 @@ import { fixedSize, isGeneric, validate, validateRecursion } from "./analysis.ts
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
 import { aliasConstFor, caseTypeName, hex, PREFIX_READ, screaming } from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";
-import { emitRead, emitReadReturn, emitUnionBody } from "./emit_read.ts";
+import {
+  emitRead,
+  emitReadReturn,
+  emitUnionBody,
+  internConst,
+  internedBytes,
+} from "./emit_read.ts";
 
 /** Where generated code finds its runtime and the other generated files. */
 export interface EmitContext {
@@ -181,6 +187,12 @@ export class Emitter {
     }
 
     const fixed = fixedSize(d.node);
+    const internedPaths = internedBytes(d.node, d.name);
+    if (internedPaths.length > 0) f.line();
+    for (const path of internedPaths) {
+      f.line(`/** Interning slot of the \`${path}\` views read by one Reader. */`);
+      f.line(`const ${internConst(path)} = ${this.rt("internSlot")}();`);
+    }
     const intern = d.intern ? `${screaming(d.name)}_INTERN` : undefined;
     if (intern !== undefined) {
       if (fixed === undefined || generic || d.recursion) {

@@ -289,6 +289,28 @@ export class Reader {
     (all[slot] ??= new InternWays()).add(this.bytes, start, n, value);
   }
 
+  /**
+   * A view of the `n` bytes at offset `o` (already bounds-checked), or the view remembered in
+   * `slot` when its bytes are equal; a new view is remembered in `slot`.
+   */
+  internedView(slot: number, o: number, n: number): Uint8Array {
+    const w = this.#interned?.[slot];
+    return w !== undefined && w.misses === 0
+      ? this.bytes.subarray(o, o + n)
+      : this.#internedView(slot, o, n);
+  }
+
+  #internedView(slot: number, o: number, n: number): Uint8Array {
+    const all = this.#interned ??= [];
+    const w = all[slot] ??= new InternWays();
+    const b = this.bytes;
+    const k = w.find(b, o, n);
+    if (k >= 0) return w.values[k] as Uint8Array;
+    const v = b.subarray(o, o + n);
+    w.add(b, o, n, v);
+    return v;
+  }
+
   /** Reads every byte up to the end of the current region, as a view. */
   rest(): Uint8Array {
     return this.fixed(this.end - this.pos);

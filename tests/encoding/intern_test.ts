@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DecodeError, Reader } from "../../lib/encoding/mod.ts";
-import { declare, generate, obj, req, string, uint8 } from "../../lib/codegen/mod.ts";
+import { declare, fixedBytes, generate, obj, req, string, uint8 } from "../../lib/codegen/mod.ts";
 import { decodeP2pMessage, encodeP2pMessage } from "../../gen/p2p_message.ts";
 import {
   dalGossipCodec,
@@ -142,4 +142,27 @@ Deno.test("the generator interns only fixed-size types and emits the recall befo
       ),
     /intern needs a fixed-size/,
   );
+});
+
+Deno.test("ids of one slot share the commitment view of each level; other commitments stay apart", () => {
+  const ids = Array.from({ length: 300 }, (_, i) => id(i, topic.pkh));
+  const decoded = decodedIds(ihave(ids));
+  assert.deepEqual(decoded, ids);
+  assert.ok(decoded.every((d, i) => d.commitment === decoded[i & 1].commitment));
+  assert.notEqual(decoded[0].commitment, decoded[1].commitment);
+});
+
+Deno.test("interned bytes inside a generated run are read at their offset, others as views", () => {
+  const Rec = declare(
+    "Rec",
+    "Two fields.",
+    obj(req("a", fixedBytes(4, { intern: true })), req("b", fixedBytes(4))),
+  );
+  const text = generate(
+    [{ source: "t.ts", output: "gen/t.ts", doc: "Test.", decls: [Rec] }],
+    { runtime: "lib/encoding/mod.ts" },
+  ).get("gen/t.ts")!;
+  assert.match(text, /const REC_A_INTERN = internSlot\(\);/);
+  assert.match(text, /const a = r\.internedView\(REC_A_INTERN, o, 4\);/);
+  assert.match(text, /const b1 = b\.subarray\(o \+ 4, o \+ 8\);/);
 });

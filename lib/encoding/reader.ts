@@ -19,7 +19,9 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 let internSlots = 0;
 
 // Each interning slot keeps the last INTERN_WAYS values read, replaced in turn: an IHave carries
-// one key hash (its topic's), but an IWant may ask for the ids of a few topics, interleaved.
+// one key hash (its topic's) but the commitments of the few levels of the gossip window, in
+// shuffled order (Octez's `List.shuffle`, src/lib_gossipsub/gossipsub_automaton.ml 2294), and an
+// IWant may ask for the ids of a few topics, interleaved.
 const INTERN_WAYS = 4;
 const INTERN_MISSES = 16;
 

@@ -141,6 +141,15 @@ export class Transport {
     return this.#direct !== undefined;
   }
 
+  /**
+   * Whether a write that settled (resolved or failed) keeps no reference to its bytes, so the caller
+   * may reuse them: `true` on the direct path; `false` on the stream path, where a Web stream may
+   * hand the very array to its reader (an in-memory pipe does).
+   */
+  get writeReleasesBytes(): boolean {
+    return this.#direct !== undefined;
+  }
+
   /** Bytes of the buffer the next direct read goes into (0 for the stream path; for tests). */
   get readBufferBytes(): number {
     if (this.#direct === undefined) return 0;

@@ -85,6 +85,8 @@ for (const { name, make } of PATHS) {
     const tb = new Transport(b);
     assert.deepStrictEqual(ta.direct, direct);
     assert.deepStrictEqual(tb.direct, direct);
+    // Only a direct write lets go of its bytes once it settled.
+    assert.deepStrictEqual(ta.writeReleasesBytes, direct);
     closeBoth(ta, tb);
   });
 

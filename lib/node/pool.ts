@@ -41,7 +41,6 @@ import {
   isP2pError,
   nack,
   P2pError,
-  type ReceivedMessage,
 } from "../connection/mod.ts";
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import { NodeError } from "./errors.ts";
@@ -488,20 +487,17 @@ export class Pool<W, Meta = unknown> {
   async #readLoop(link: PeerLink<W, Meta>): Promise<void> {
     let error: unknown;
     try {
-      // The messages already received are taken without a promise each (`readNow`); the loop
-      // waits (`read`) only when none is queued.
-      reading: for (;;) {
-        let received: ReceivedMessage<W> | undefined = link.conn.readNow() ??
-          await link.conn.read();
-        for (; received !== undefined; received = link.conn.readNow()) {
-          const message = received.message;
-          if (message.kind === "Disconnect") break reading;
-          try {
-            this.#c.onMessage(link, message);
-          } catch (e) {
-            error = e;
-            break reading;
-          }
+      for (;;) {
+        // One await per message, even when several are queued: the shell's handlers finish
+        // asynchronously (shell_chain.ts activates a chain for a peer after an await) and the
+        // next message must find that done. Taking queued ones with `readNow` broke it.
+        const { message } = await link.conn.read();
+        if (message.kind === "Disconnect") break;
+        try {
+          this.#c.onMessage(link, message);
+        } catch (e) {
+          error = e;
+          break;
         }
       }
     } catch (e) {

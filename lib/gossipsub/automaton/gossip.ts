@@ -65,14 +65,19 @@ function gossipForTopic<P, T, I, M>(
   // (gossipFactor 0.25), which is most of the heartbeat at 5,000 peers.
   state.rng.shuffle(candidates, count);
   for (let i = 0; i < count; i++) {
-    let messageIds: I[];
+    let messageIds: readonly I[];
     if (ids.length <= maxSentIwantPerHeartbeat) {
-      // Every id is sent: Octez shuffles anyway, but an IHave's order carries
-      // no meaning, so the copy is enough and saves O(ids) draws per peer.
-      messageIds = ids.slice();
+      // Every id is sent: Octez shuffles anyway (`gossipsub_automaton.ml`
+      // `select_gossip_messages`, `select_gossip_for_peer`: "so that we emit a
+      // different set for each peer", which only differs when the list is
+      // truncated), but an IHave's order carries no meaning, so every peer of the topic gets the same read-only list
+      // (fresh for this topic and heartbeat), without O(ids) draws or a copy
+      // per peer: at 5,000 peers × 100 topics that is 95,000 arrays fewer.
+      messageIds = ids;
     } else {
-      messageIds = state.rng.shuffle(ids.slice(), maxSentIwantPerHeartbeat);
-      messageIds.length = maxSentIwantPerHeartbeat;
+      const drawn = state.rng.shuffle(ids.slice(), maxSentIwantPerHeartbeat);
+      drawn.length = maxSentIwantPerHeartbeat;
+      messageIds = drawn;
     }
     out.push({ peer: candidates[i].peer, topic, messageIds });
   }

@@ -2,6 +2,7 @@
 // It compares distributions, not timings, so it is a `deno run` script, not a `deno bench` file:
 //
 //   deno run --allow-read --allow-write --allow-net=127.0.0.1 --allow-env --allow-ffi \
+//     --allow-sys=loadavg \
 //     bench/sim_vs_network.ts [--messages 200] [--interval 200] [--seed 7] [--out DIR]
 //     [--link-delay MS]
 //
@@ -277,9 +278,14 @@ const rows = [summary(real), ...sims.map((s) => summary(s, real))];
 const result = {
   date: new Date().toISOString(),
   settings: { ...SETTINGS, messages: MESSAGES, intervalMs: INTERVAL, seed: SEED },
-  // The 1-, 5- and 15-minute load averages (Linux), read without --allow-sys.
-  loadavg: await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ").slice(0, 3))
-    .catch(() => null),
+  // The 1-, 5- and 15-minute load averages (needs --allow-sys=loadavg, else null).
+  loadavg: (() => {
+    try {
+      return Deno.loadavg();
+    } catch {
+      return null;
+    }
+  })(),
   topology: {
     edges: run.before.edges.length,
     connectionsPerNode: { min: Math.min(...degrees), max: Math.max(...degrees) },

@@ -169,12 +169,12 @@ function vegaLiteSpec(report: SimReport, name: PlotName): TopLevelSpec {
       const parts: { component: string; peers: string; value: number }[] = [];
       for (const k of COMPONENTS) {
         parts.push({
-          component: k.toUpperCase(),
+          component: k.replace("p", "P"),
           peers: "honest peers",
           value: sep.honestComponents[k],
         });
         parts.push({
-          component: k.toUpperCase(),
+          component: k.replace("p", "P"),
           peers: "adversaries",
           value: sep.adversaryComponents[k],
         });
@@ -264,7 +264,13 @@ export function cdfComparisonSpec(
         title: "fraction of deliveries",
         scale: { domain: [0, 1] },
       },
-      color: { field: "series", type: "nominal", title: null, sort: series.map((s) => s.name) },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        sort: series.map((s) => s.name),
+        legend: { orient: "bottom", direction: "vertical", labelLimit: 600 },
+      },
     },
   };
   return spec as unknown as PlotSpec;

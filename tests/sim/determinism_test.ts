@@ -41,3 +41,11 @@ Deno.test("another seed gives another run", () => {
   const b = simulate(scenario("churn", { ...options, seed: 6 }));
   assert.notEqual(withoutRunTime(a), withoutRunTime(b));
 });
+
+Deno.test("score components, mesh shares and hop counts are deterministic too", () => {
+  const run = () =>
+    simulate(scenario("sybil-p3", { ...options, seed: 4, latencyPerMessage: true }));
+  const a = run(), b = run();
+  assert.equal(withoutRunTime(a), withoutRunTime(b));
+  assert.ok(a.separation !== null && a.hops.mean !== null);
+});

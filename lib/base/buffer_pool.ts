@@ -92,20 +92,22 @@ export class BufferPool {
   }
 
   /**
-   * Gives back a buffer {@link BufferPool.take} returned; its giver must keep no view of it. A
-   * buffer of another size, one more than `perClass` of its class, or one that would bring the idle
+   * Gives back a buffer {@link BufferPool.take} returned, or a view of one (its whole
+   * `ArrayBuffer` goes back); its giver must keep no view of it. A buffer of another size, one more than `perClass` of its class, or one that would bring the idle
    * bytes over `maxIdleBytes`, is dropped.
    *
-   * @param buffer The buffer, whole (not a `subarray`).
+   * @param buffer The buffer, or any view of it.
    */
   give(buffer: Uint8Array): void {
-    const k = Math.log2(buffer.length);
+    const bytes = buffer.buffer.byteLength;
+    const k = Math.log2(bytes);
     if (!Number.isInteger(k) || k < this.#minShift || k > this.#maxShift) return;
-    if (buffer.byteOffset !== 0 || buffer.buffer.byteLength !== buffer.length) return;
     const idle = this.#idle[k];
     if (idle.length >= this.#perClass) return;
-    if (this.#idleBytes + buffer.length > this.#maxIdleBytes) return;
-    idle.push(buffer);
-    this.#idleBytes += buffer.length;
+    if (this.#idleBytes + bytes > this.#maxIdleBytes) return;
+    idle.push(
+      buffer.byteOffset === 0 && buffer.length === bytes ? buffer : new Uint8Array(buffer.buffer),
+    );
+    this.#idleBytes += bytes;
   }
 }

@@ -58,5 +58,5 @@ export { type ErrorGuard, guardOf, isTzError, TzError } from "./error.ts";
 export { Fifo } from "./fifo.ts";
 export { OutputChannel } from "./output_channel.ts";
 export { Rng } from "./rng.ts";
-export { allocateBytes, SLAB_MAX_ALLOCATION, SLAB_SIZE } from "./slab.ts";
+export { allocateBytes, SLAB_MAX_ALLOCATION, SLAB_SIZE, SlabAllocator } from "./slab.ts";
 export type { RngState } from "./rng.ts";

@@ -16,22 +16,84 @@
  * @module
  */
 
-/** Bytes of one slab. */
+/** Bytes of one slab of {@link allocateBytes}. */
 export const SLAB_SIZE = 64 * 1024;
 
-/** Largest request served from a slab; larger ones get a buffer of their own (at most 1/8 wasted). */
+/** Largest request {@link allocateBytes} serves from a slab (at most 1/8 of a slab wasted). */
 export const SLAB_MAX_ALLOCATION = 8 * 1024;
 
 // Views start on 8-byte boundaries, so that a DataView or a wider typed array over one stays
 // aligned.
 const ALIGN = 8;
 
-let slab = new Uint8Array(0);
-let used = 0;
+/**
+ * A slab allocator: requests up to `maxAllocation` bytes are carved out of shared `slabSize`-byte
+ * slabs, larger ones get a buffer of their own. {@link allocateBytes} is the process-wide one for
+ * small buffers; a component whose buffers are short-lived may have its own with larger slabs.
+ *
+ * ```ts
+ * import { SlabAllocator } from "./slab.ts";
+ *
+ * const slabs = new SlabAllocator(1024 * 1024, 128 * 1024);
+ * const a = slabs.allocate(65542), b = slabs.allocate(65542);
+ * console.log(a.buffer === b.buffer); // true: one 1 MiB slab holds fifteen of them
+ * ```
+ */
+export class SlabAllocator {
+  /** Bytes of one slab. */
+  readonly slabSize: number;
+  /** Largest request served from a slab. */
+  readonly maxAllocation: number;
+  #slab = new Uint8Array(0);
+  #used = 0;
+
+  /**
+   * An allocator that has no slab yet.
+   *
+   * @param slabSize Bytes of one slab.
+   * @param maxAllocation Largest request served from a slab, at most `slabSize`.
+   * @throws {RangeError} When the sizes are not integers with 0 < `maxAllocation` ≤ `slabSize`.
+   */
+  constructor(slabSize: number, maxAllocation: number) {
+    if (
+      !Number.isInteger(slabSize) || !Number.isInteger(maxAllocation) || maxAllocation <= 0 ||
+      maxAllocation > slabSize
+    ) {
+      throw new RangeError(
+        `SlabAllocator: need 0 < maxAllocation ≤ slabSize, got ${maxAllocation}, ${slabSize}`,
+      );
+    }
+    this.slabSize = slabSize;
+    this.maxAllocation = maxAllocation;
+  }
+
+  /**
+   * `length` zeroed bytes: a view into the current slab when `length` ≤ `maxAllocation`, else a
+   * buffer of its own. Each call returns memory no other call returned.
+   *
+   * @param length Bytes wanted, a non-negative integer.
+   * @returns A fresh, zeroed `Uint8Array` of exactly `length` bytes.
+   * @throws {RangeError} When `length` is not a valid array length.
+   */
+  allocate(length: number): Uint8Array {
+    // `>>> 0` keeps integers in [0, 2³²) as they are: anything else is left to the constructor.
+    if (length > this.maxAllocation || (length >>> 0) !== length) return new Uint8Array(length);
+    if (this.#used + length > this.#slab.length) {
+      this.#slab = new Uint8Array(this.slabSize);
+      this.#used = 0;
+    }
+    const view = this.#slab.subarray(this.#used, this.#used + length);
+    this.#used = (this.#used + length + ALIGN - 1) & ~(ALIGN - 1);
+    return view;
+  }
+}
+
+const small = new SlabAllocator(SLAB_SIZE, SLAB_MAX_ALLOCATION);
 
 /**
- * `length` zeroed bytes: a view into the shared slab when `length` ≤ {@link SLAB_MAX_ALLOCATION},
- * else a buffer of its own. Each call returns memory no other call returned.
+ * `length` zeroed bytes: a view into the process-wide 64 KiB slab when `length` ≤
+ * {@link SLAB_MAX_ALLOCATION} (8 KiB), else a buffer of its own. Each call returns memory no other
+ * call returned.
  *
  * ```ts
  * import { allocateBytes } from "./slab.ts";
@@ -45,13 +107,5 @@ let used = 0;
  * @throws {RangeError} When `length` is not a valid array length.
  */
 export function allocateBytes(length: number): Uint8Array {
-  // `>>> 0` keeps integers in [0, 2³²) as they are: anything else is left to the constructor.
-  if (length > SLAB_MAX_ALLOCATION || (length >>> 0) !== length) return new Uint8Array(length);
-  if (used + length > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    used = 0;
-  }
-  const view = slab.subarray(used, used + length);
-  used = (used + length + ALIGN - 1) & ~(ALIGN - 1);
-  return view;
+  return small.allocate(length);
 }

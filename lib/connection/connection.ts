@@ -20,7 +20,7 @@ import {
   sizeOfP2pMessage,
   writeP2pMessage,
 } from "../../gen/p2p_message.ts";
-import { allocateBytes } from "../base/slab.ts";
+import { allocateBytes, SLAB_MAX_ALLOCATION } from "../base/slab.ts";
 import { Writer } from "../encoding/writer.ts";
 import type { ConnectionMetadata } from "../../gen/connection.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
@@ -31,7 +31,7 @@ import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
 import { formatConnectionInfo } from "./format.ts";
 import type { FrameReader } from "./frame_reader.ts";
 import { Fifo } from "../base/fifo.ts";
-import { OutgoingQueue } from "./outgoing_queue.ts";
+import { encodeSlabs, OutgoingQueue } from "./outgoing_queue.ts";
 import type { P2pStat } from "./stat.ts";
 import type { Transport } from "./transport.ts";
 
@@ -214,9 +214,13 @@ export class Connection<M, Meta = ConnectionMetadata> {
   #encode(message: P2pMessage<M>): Uint8Array {
     if (this.#state !== "open") throw this.#closedError();
     try {
-      // Into the shared slab when small (no ArrayBuffer per message); the queue only reads it.
+      // Into a slab, not an ArrayBuffer per message: the shared 64 KiB slabs up to 8 KiB, the
+      // queue's 1 MiB slabs up to 128 KiB (outgoing_queue.ts); the queue only reads it.
       const app = this.#app;
-      const writer = new Writer(allocateBytes(sizeOfP2pMessage(message, app)));
+      const size = sizeOfP2pMessage(message, app);
+      const writer = new Writer(
+        size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : encodeSlabs.allocate(size),
+      );
       writeP2pMessage(writer, message, app);
       return writer.finish();
     } catch (e) {

@@ -12,12 +12,15 @@
  *
  * - the queue holds each encoded message and, in a parallel queue, its waiter (`undefined` for all
  *   but `writeSync`), not an object per message;
+ * - `Connection` encodes a message of up to 8 KiB into the shared slab, one of up to 128 KiB into
+ *   the queue's own 1 MiB slabs ({@link encodeSlabs}: queued messages are short-lived), a longer
+ *   one into a buffer of its own;
  * - a batch of up to {@link SLAB_MAX_ALLOCATION} bytes of frames (8 KiB: one to a hundred small
  *   messages) is sealed into a view of the shared slab (`lib/base/slab.ts`), never written again,
  *   so whatever the transport does with it is safe;
  * - a larger batch is sealed into a buffer of the process-wide {@link sealBuffers} pool, given back
  *   when the write that carried it resolved, if the transport says a resolved write keeps no
- *   reference to its bytes (`writeReleasesBytes`, the direct `Deno.Conn` path); a Web Streams
+ *   reference to its bytes (`Transport.writeReleasesBytes`: the direct `Deno.Conn` path); a Web Streams
  *   transport may hand the very array to its reader (an in-memory pipe does), so there the buffer is
  *   left to the garbage collector, one per batch (at least 8 KiB of frames). The pool is shared,
  *   not per connection: a connection holds no sealing buffer between writes, so an idle one costs
@@ -31,7 +34,7 @@ import { CHUNK_EXTRA_BYTES, sealChunk, sealChunkUnchecked, standaloneKeys } from
 import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
 import { BufferPool } from "../base/buffer_pool.ts";
 import { Fifo } from "../base/fifo.ts";
-import { allocateBytes, SLAB_MAX_ALLOCATION } from "../base/slab.ts";
+import { allocateBytes, SLAB_MAX_ALLOCATION, SlabAllocator } from "../base/slab.ts";
 import type { Transport } from "./transport.ts";
 
 /** Plaintext bytes sealed into one socket write, at most (a single chunk may exceed it). */
@@ -47,14 +50,13 @@ export const sealBuffers: BufferPool = new BufferPool({
   perClass: 4,
 });
 
-/** What {@link OutgoingQueue} may learn of a transport beyond `write`. */
-interface WriteReleases {
-  /**
-   * `true` when a write that resolved keeps no reference to its bytes, so they may be reused
-   * (a direct `Deno.Conn` write); absent or `false` for a Web Streams writable.
-   */
-  readonly writeReleasesBytes?: boolean;
-}
+/**
+ * Where `Connection` encodes messages of 8 KiB to 128 KiB: 1 MiB slabs. A queued message lives until
+ * its last chunk is sealed, so a slab is garbage soon after its last message is sent; one
+ * allocation per fifteen 64 KiB messages instead of one each (the `new Uint8Array(65542)` per
+ * message was 9% of a 64 KiB transfer's CPU profile). Longer messages get a buffer of their own.
+ */
+export const encodeSlabs: SlabAllocator = new SlabAllocator(1024 * 1024, 128 * 1024);
 
 interface Waiter {
   resolve(): void;
@@ -225,7 +227,7 @@ export class OutgoingQueue {
 
   async #run(): Promise<void> {
     const transport = this.#transport;
-    const reusable = (transport as WriteReleases).writeReleasesBytes === true;
+    const reusable = transport.writeReleasesBytes;
     try {
       for (;;) {
         if (this.#failure !== undefined) return;

@@ -2,7 +2,8 @@
  * Codec throughput: tzp2p's generated codecs against the protobuf codec js-libp2p gossipsub uses
  * for its RPC (protons, from `@chainsafe/libp2p-gossipsub`), on equivalent messages, in one run.
  *
- *     deno bench --allow-read bench/codec_bench.ts
+ *     deno bench --allow-read --allow-env bench/codec_bench.ts
+ *     TZP2P_BASELINE=/path/to/older/checkout deno bench --allow-read --allow-env bench/codec_bench.ts
  *
  * Pairs (each group: ours, and the baseline marked `baseline`):
  * - connection message (no gossipsub equivalent; the baseline is an RPC message with the same
@@ -237,6 +238,20 @@ Deno.bench(
     sink += RPC.decode(topicIhaveRpcBytes).messages.length;
   },
 );
+
+// Before and after in one run: with TZP2P_BASELINE=<checkout of an older tree> (e.g. the worktree
+// of 46813ca), that tree's generated decoder decodes the same two IHave messages beside ours.
+const before = Deno.env.get("TZP2P_BASELINE");
+if (before !== undefined) {
+  const old = await import(`${before}/gen/p2p_message.ts`);
+  const oldGossip = await import(`${before}/gen/gossipsub.ts`);
+  Deno.bench("decode IHave (1,000 DAL ids), tree before", { group: "decode IHave" }, () => {
+    sink += old.decodeP2pMessage(ihaveBytes, oldGossip.dalGossipCodec).kind.length;
+  });
+  Deno.bench("decode IHave (one topic), tree before", { group: "decode IHave, one topic" }, () => {
+    sink += old.decodeP2pMessage(topicIhaveBytes, oldGossip.dalGossipCodec).kind.length;
+  });
+}
 
 // ---------------------------------------------------------------- Message_with_header, 64 KiB
 const payload = fill(65536, 5);

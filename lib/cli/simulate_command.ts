@@ -150,15 +150,23 @@ function progressLine(p: SimProgress, width: number): string {
   } s of ${(p.endMs / 1000).toFixed(1)} s, ${p.events} events`;
 }
 
+function pct(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
 function summary(r: SimReport): string {
   const d = r.delivery, l = r.latency;
   const target = r.target === null
     ? ""
     : `; eclipse target: delivery ${r.target.deliveryRatio}, p50 ${r.target.latency.p50} ms`;
-  const lastScores = r.scores[r.scores.length - 1];
-  const adv = lastScores?.adversary.mean == null
+  // Over the publication period, not the last sample: one sample can invert the order (a Sybil
+  // never in a mesh scores 0, an honest peer just pruned scores below its mean).
+  const s = r.separation;
+  const adv = s === null
     ? ""
-    : `; mean score honest peers ${lastScores.honest.mean}, adversaries ${lastScores.adversary.mean}`;
+    : `; over the publications: mean score honest peers ${s.honestMean}, adversaries ${s.adversaryMean}` +
+      ` (${pct(s.adversaryNegativeShare)} of adversary pairs below 0), adversaries' mesh share ` +
+      `${pct(s.adversaryMeshShare.first)} → ${pct(s.adversaryMeshShare.last)}`;
   return `delivery ${d.ratio} (${d.nodesWithFullDelivery}/${d.perNode.length} nodes full), ` +
     `latency p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms, ` +
     `duplicates/node ${r.duplicates.mean}${adv}${target}, ${r.events} events in ${r.runTimeMs} ms`;

@@ -11,9 +11,12 @@
 //   calls the automaton's `heartbeat()`, `selectPxPeers()` and
 //   `selectGossipMessages()` and emits one P2P output per Graft, Prune, IHave
 //   and Ping) and, for each output, what the node does before the socket: the
-//   link look-up, `toWire` (Prune PX peers to points) and `encodeP2pMessage`
-//   with the simple gossip codec. Not timed: the worker's output stream hop
-//   (a `ReadableStream` enqueue and read) and the connection's sealing.
+//   link look-up, `toWire` (Prune PX peers to points) and the connection's
+//   encode (`Connection` `#encode`: the P2P envelope with the simple gossip
+//   codec, written into a slab view). A second tzp2p entry encodes into one
+//   reused buffer instead: the floor for any buffer scheme. Not timed: the
+//   worker's output stream hop (a `ReadableStream` enqueue and read) and the
+//   connection's sealing.
 //   Baseline: ChainSafe js-libp2p gossipsub 14.1.2 `score.refreshScores()`
 //   (Octez refreshes scores inside the heartbeat) and `heartbeat()` with PX on,
 //   its own `sendRpc` building and protobuf-encoding (`RPC.encode`) one RPC per
@@ -41,7 +44,9 @@ import type { OutputChannel } from "../lib/base/output_channel.ts";
 import { EventApplier } from "../lib/gossipsub/worker/apply_event.ts";
 import { simpleGossip, simpleMessageId } from "../lib/node/simple_gossip.ts";
 import { toWire } from "../lib/node/gossip_instance.ts";
-import { encodeP2pMessage, sizeOfP2pMessage, writeP2pMessage } from "../gen/p2p_message.ts";
+import { sizeOfP2pMessage, writeP2pMessage } from "../gen/p2p_message.ts";
+import { allocateBytes, SLAB_MAX_ALLOCATION } from "../lib/base/slab.ts";
+import { encodeSlabs } from "../lib/connection/outgoing_queue.ts";
 import { Writer } from "../lib/encoding/writer.ts";
 import type { PxPeer } from "../gen/gossipsub.ts";
 
@@ -165,16 +170,21 @@ export function tzCase(peers: number, topics: number, churn: Churn, reuse = fals
       // The node's `#apply` for an OutMessage, up to the connection's `writeNow` encode.
       if (links.get(o.toPeer) === undefined) throw new Error("no link");
       const message = toWire(o.p2pMessage, pxPeer);
-      let bytes: Uint8Array;
+      // What `Connection.writeNow` encodes (connection.ts `#encode`): the exact size, a view of a
+      // shared slab (up to 8 KiB; the queue's own slabs up to 128 KiB), the generated writer.
+      // With `reuse`, one kept buffer instead: the floor for any allocation scheme.
+      const p2p = { kind: "Message", message } as const;
+      const size = sizeOfP2pMessage(p2p, instance.codec);
+      let target: Uint8Array;
       if (reuse) {
-        // What a pooled encode buffer would save (issue 12 item 2): same encoder, no allocation.
-        const p2p = { kind: "Message", message } as const;
-        const size = sizeOfP2pMessage(p2p, instance.codec);
         if (size > scratch.length) scratch = new Uint8Array(2 * size);
-        const w = new Writer(scratch);
-        writeP2pMessage(w, p2p, instance.codec);
-        bytes = scratch.subarray(0, w.pos);
-      } else bytes = encodeP2pMessage({ kind: "Message", message }, instance.codec);
+        target = scratch;
+      } else {
+        target = size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : encodeSlabs.allocate(size);
+      }
+      const w = new Writer(target);
+      writeP2pMessage(w, p2p, instance.codec);
+      const bytes = w.finish();
       out.messages++;
       out.bytes += bytes.length;
       if (message.kind === "IHave") out.ihaves++;
@@ -435,7 +445,7 @@ function benchPair(kind: "heartbeat" | "heartbeat-churn", peers: number, topics:
   const label = `${peers} peers × ${topics} topics${churn ? ", churn" : ""}`;
   for (const reuse of [false, true]) {
     let tz: Case | undefined;
-    const variant = reuse ? " (encode buffer reused)" : "";
+    const variant = reuse ? " (one encode buffer reused)" : "";
     Deno.bench({
       name: `tzp2p heartbeat + outputs${variant} ${label}`,
       group,

@@ -9,7 +9,8 @@
  * - {@linkcode equalBytes} and {@linkcode compareBytes}: byte-array equality and order (not
  *   constant-time: for public data only);
  * - {@linkcode allocateBytes}: small zeroed buffers carved out of a shared slab (no `ArrayBuffer`
- *   each), and {@linkcode BufferPool}: reusable buffers for owners that know when they are done;
+ *   each), {@linkcode Arena} (slabs recycled once their views are freed) and {@linkcode BufferPool}
+ *   (whole buffers): reuse for owners that know when they are done;
  * - {@linkcode TzError}: the one error base of every layer (a literal `kind`, structured `details`,
  *   the standard `cause`), with its guard {@linkcode isTzError}; each layer's guard has the same
  *   shape, `isXError(value, kind?)`.
@@ -52,6 +53,7 @@
  * @module
  */
 
+export { Arena } from "./arena.ts";
 export { BufferPool, type BufferPoolOptions } from "./buffer_pool.ts";
 export { compareBytes, equalBytes } from "./bytes.ts";
 export { type ErrorGuard, guardOf, isTzError, TzError } from "./error.ts";

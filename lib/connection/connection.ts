@@ -31,7 +31,7 @@ import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";
 import { formatConnectionInfo } from "./format.ts";
 import type { FrameReader } from "./frame_reader.ts";
 import { Fifo } from "../base/fifo.ts";
-import { encodeSlabs, OutgoingQueue } from "./outgoing_queue.ts";
+import { encodeArena, OutgoingQueue } from "./outgoing_queue.ts";
 import type { P2pStat } from "./stat.ts";
 import type { Transport } from "./transport.ts";
 
@@ -215,11 +215,11 @@ export class Connection<M, Meta = ConnectionMetadata> {
     if (this.#state !== "open") throw this.#closedError();
     try {
       // Into a slab, not an ArrayBuffer per message: the shared 64 KiB slabs up to 8 KiB, the
-      // queue's 1 MiB slabs up to 128 KiB (outgoing_queue.ts); the queue only reads it.
+      // queue's recycled 1 MiB slabs up to 128 KiB, freed once sealed (outgoing_queue.ts).
       const app = this.#app;
       const size = sizeOfP2pMessage(message, app);
       const writer = new Writer(
-        size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : encodeSlabs.allocate(size),
+        size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : encodeArena.allocate(size),
       );
       writeP2pMessage(writer, message, app);
       return writer.finish();

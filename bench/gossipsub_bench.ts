@@ -46,7 +46,6 @@ import { simpleGossip, simpleMessageId } from "../lib/node/simple_gossip.ts";
 import { toWire } from "../lib/node/gossip_instance.ts";
 import { sizeOfP2pMessage, writeP2pMessage } from "../gen/p2p_message.ts";
 import { allocateBytes, SLAB_MAX_ALLOCATION } from "../lib/base/slab.ts";
-import { encodeSlabs } from "../lib/connection/outgoing_queue.ts";
 import { Writer } from "../lib/encoding/writer.ts";
 import type { PxPeer } from "../gen/gossipsub.ts";
 
@@ -171,7 +170,7 @@ export function tzCase(peers: number, topics: number, churn: Churn, reuse = fals
       if (links.get(o.toPeer) === undefined) throw new Error("no link");
       const message = toWire(o.p2pMessage, pxPeer);
       // What `Connection.writeNow` encodes (connection.ts `#encode`): the exact size, a view of a
-      // shared slab (up to 8 KiB; the queue's own slabs up to 128 KiB), the generated writer.
+      // shared 64 KiB slab (messages up to 8 KiB), the generated writer.
       // With `reuse`, one kept buffer instead: the floor for any allocation scheme.
       const p2p = { kind: "Message", message } as const;
       const size = sizeOfP2pMessage(p2p, instance.codec);
@@ -180,7 +179,10 @@ export function tzCase(peers: number, topics: number, churn: Churn, reuse = fals
         if (size > scratch.length) scratch = new Uint8Array(2 * size);
         target = scratch;
       } else {
-        target = size <= SLAB_MAX_ALLOCATION ? allocateBytes(size) : encodeSlabs.allocate(size);
+        // Every message here is far below the 8 KiB slab limit (an IHave of 3 ids, a Prune
+        // with 16 PX peers), so the queue's own large-message slabs are never used.
+        if (size > SLAB_MAX_ALLOCATION) throw new Error(`unexpected ${size}-byte message`);
+        target = allocateBytes(size);
       }
       const w = new Writer(target);
       writeP2pMessage(w, p2p, instance.codec);

@@ -185,6 +185,8 @@ export class Node<T, I, M> {
         }),
       onClose: (link) => this.#worker.p2pInput({ kind: "Disconnection", peer: link.key }),
       onMessage: (link, message) => this.#onMessage(link, message),
+      // #onMessage only queues for the worker: nothing needs a turn between two messages.
+      drainReceived: true,
     });
     this.listeningPoint = this.#p2p.listeningPoint;
     this.acl = this.#p2p.aclApi();

@@ -120,6 +120,11 @@ export interface P2pLayerConfig<W, Meta> {
   onClose(link: PeerLink<W, Meta>, error: unknown): void;
   /** An application message arrived (handled synchronously, in order). */
   onMessage(link: PeerLink<W, Meta>, message: W): void;
+  /**
+   * Hand a connection's queued messages over in one go, without a turn of the event loop between
+   * two (see `Pool.drainReceived`); default false.
+   */
+  readonly drainReceived?: boolean;
 }
 
 /** One connected peer, as a node's `peers()` reports it. */
@@ -380,6 +385,7 @@ export class P2pLayer<W, Meta> {
       this.#listener?.close();
       throw e;
     }
+    this.pool.drainReceived = c.drainReceived ?? false;
     this.#maintenanceMs = c.maintenanceMs;
     this.#onEvent = c.onEvent;
   }

@@ -41,6 +41,7 @@ import {
   isP2pError,
   nack,
   P2pError,
+  type ReceivedMessage,
 } from "../connection/mod.ts";
 import { peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import { NodeError } from "./errors.ts";
@@ -65,6 +66,14 @@ export class Pool<W, Meta = unknown> {
   // Incoming handshakes under way, by remote address.
   readonly #handshakesByAddress = new Map<string, number>();
   #closing = false;
+  /**
+   * Hand a connection's received messages to `onMessage` in one go (`readNow`), waiting only when
+   * none is queued. Off: one await per message, which the shell node needs (shell_chain.ts
+   * activates a chain for a peer after an await, and the next message must find that done). The
+   * gossip node turns it on: its worker then applies a connection's batch at once instead of
+   * waking per message (−22 % CPU in a 20-node burst).
+   */
+  drainReceived = false;
   /** Counters. */
   readonly stats: PoolStats = {
     dials: 0,
@@ -487,17 +496,21 @@ export class Pool<W, Meta = unknown> {
   async #readLoop(link: PeerLink<W, Meta>): Promise<void> {
     let error: unknown;
     try {
-      for (;;) {
-        // One await per message, even when several are queued: the shell's handlers finish
-        // asynchronously (shell_chain.ts activates a chain for a peer after an await) and the
-        // next message must find that done. Taking queued ones with `readNow` broke it.
-        const { message } = await link.conn.read();
-        if (message.kind === "Disconnect") break;
-        try {
-          this.#c.onMessage(link, message);
-        } catch (e) {
-          error = e;
-          break;
+      reading: for (;;) {
+        let received: ReceivedMessage<W> | undefined =
+          (this.drainReceived ? link.conn.readNow() : undefined) ?? await link.conn.read();
+        for (
+          ;
+          received !== undefined;
+          received = this.drainReceived ? link.conn.readNow() : undefined
+        ) {
+          if (received.message.kind === "Disconnect") break reading;
+          try {
+            this.#c.onMessage(link, received.message);
+          } catch (e) {
+            error = e;
+            break reading;
+          }
         }
       }
     } catch (e) {

@@ -21,6 +21,23 @@ async function keptMessagesStayValid(
   receiver: Connection<RawAppMessage>,
   rounds: number,
 ): Promise<void> {
+  // Corrupted frames may announce a message that never completes: fail instead of waiting.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("messages stopped arriving")), 20_000);
+  });
+  try {
+    await Promise.race([transferAndCheck(sender, receiver, rounds), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function transferAndCheck(
+  sender: Connection<RawAppMessage>,
+  receiver: Connection<RawAppMessage>,
+  rounds: number,
+): Promise<void> {
   const kept: { body: Uint8Array; size: number; seed: number }[] = [];
   for (let seed = 0; seed < rounds; seed++) {
     const writing = (async () => {

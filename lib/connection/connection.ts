@@ -10,6 +10,28 @@
  *   queue ─▶ read()
  * ```
  *
+ * ## Who owns a delivered message
+ *
+ * A message returned by `read`, `readNow` or `readable` belongs to the caller and stays valid for as
+ * long as the caller keeps it: its byte fields (a `Raw` body, ids, hashes) are views into bytes
+ * that no later message, socket read or write ever overwrites. What that costs:
+ *
+ * - a message of at most 8 KiB (length prefix included) is copied out of the decrypted chunk into
+ *   the process-wide 64 KiB slab (`lib/base/slab.ts`): its fields are views of that slab, so
+ *   keeping any of them keeps the whole 64 KiB slab alive (as a Node `Buffer` keeps its pool);
+ * - a longer message has a buffer of exactly its size, decrypted straight into it after its first
+ *   chunk (above 128 KiB the buffer grows with what arrived, copying what is in): keeping a field
+ *   keeps that buffer alive, nothing more;
+ * - to keep a small field for long (a cache, a table) without its slab, copy it:
+ *   `body.slice()`, one allocation of its own size.
+ *
+ * Messages given to `write`, `writeNow` and `writeSync` are encoded at once (into the shared slab up
+ * to 8 KiB, the outgoing queue's recycled 1 MiB slabs up to 128 KiB, else a buffer of their own):
+ * the caller may reuse or change the message object as soon as the call returns. Sealing buffers
+ * come from a process-wide pool and go back when the socket write that carried them settled, so an
+ * idle connection holds no sealing buffer, and its frame reader gives its input buffer back to a
+ * shared pool whenever nothing is left unread (see `outgoing_queue.ts`, `frame_reader.ts`).
+ *
  * @module
  */
 

@@ -76,9 +76,9 @@ export function readConnectionMessage(r: Reader): ConnectionMessage {
   const o = r.take(82);
   const b = r.bytes;
   const port = (b[o] << 8) | b[o + 1];
-  const publicKey = b.subarray(o + 2, o + 34);
-  const proofOfWorkStamp = b.subarray(o + 34, o + 58);
-  const messageNonce = b.subarray(o + 58, o + 82);
+  const publicKey = r.view(o + 2, 32);
+  const proofOfWorkStamp = r.view(o + 34, 24);
+  const messageNonce = r.view(o + 58, 24);
   r.at = "ConnectionMessage.version";
   const version = readNetworkVersion(r);
   const t: ConnectionMessage = { port, publicKey, proofOfWorkStamp, messageNonce, version };
@@ -134,6 +134,17 @@ export function writeConnectionMetadata(w: Writer, v: ConnectionMetadata): void 
 export function readConnectionMetadata(r: Reader): ConnectionMetadata {
   r.at = "ConnectionMetadata.disableMempool";
   const o = r.take(2);
+  const b = r.bytes;
+  const disableMempool = b[o] !== 0;
+  const privateNode = b[o + 1] !== 0;
+  return { disableMempool, privateNode };
+}
+
+/**
+ * Reads a {@link ConnectionMetadata} at offset `o`, whose 2 bytes the caller has bounds-checked
+ * (`r.take`); `r.pos` does not move.
+ */
+export function readConnectionMetadataAt(r: Reader, o: number): ConnectionMetadata {
   const b = r.bytes;
   const disableMempool = b[o] !== 0;
   const privateNode = b[o + 1] !== 0;

@@ -226,6 +226,50 @@ export function readPkh(r: Reader): Pkh {
   return t;
 }
 
+/**
+ * Reads a {@link Pkh} at offset `o`, whose 21 bytes the caller has bounds-checked (`r.take`);
+ * `r.pos` does not move. Equal bytes read again from the same input give the same value (interned).
+ */
+export function readPkhAt(r: Reader, o: number): Pkh {
+  const same = r.recallAt(PKH_INTERN, o, 21);
+  if (same !== undefined) return same as Pkh;
+  const b = r.bytes;
+  const tag = b[o];
+  let t: Pkh;
+  switch (tag) {
+    case 0x00: {
+      const hash = r.view(o + 1, 20);
+      t = { kind: "Ed25519", hash };
+      break;
+    }
+    case 0x01: {
+      const hash = r.view(o + 1, 20);
+      t = { kind: "Secp256k1", hash };
+      break;
+    }
+    case 0x02: {
+      const hash = r.view(o + 1, 20);
+      t = { kind: "P256", hash };
+      break;
+    }
+    case 0x03: {
+      const hash = r.view(o + 1, 20);
+      t = { kind: "Bls", hash };
+      break;
+    }
+    case 0x04: {
+      const hash = r.view(o + 1, 20);
+      t = { kind: "MlDsa44", hash };
+      break;
+    }
+    default:
+      r.at = "Pkh";
+      throw r.error("unexpected_tag", `tag ${tag}`, o);
+  }
+  r.remember(PKH_INTERN, o, 21, t);
+  return t;
+}
+
 /** Encodes a {@link Pkh} into a new buffer of exactly its size. */
 export function encodePkh(v: Pkh): Uint8Array {
   const w = new Writer(sizeOfPkh(v));
@@ -269,9 +313,10 @@ export function writeDalTopic(w: Writer, v: DalTopic): void {
 /** Reads a {@link DalTopic} at the reader's position. */
 export function readDalTopic(r: Reader): DalTopic {
   r.at = "DalTopic.slotIndex";
-  const slotIndex = r.u8();
-  r.at = "DalTopic.pkh";
-  const pkh = readPkh(r);
+  const o = r.take(22);
+  const b = r.bytes;
+  const slotIndex = b[o];
+  const pkh = readPkhAt(r, o + 1);
   return { slotIndex, pkh };
 }
 
@@ -307,9 +352,6 @@ export interface DalMessageId {
   readonly pkh: Pkh;
 }
 
-/** Interning slot of the `DalMessageId.commitment` views read by one Reader. */
-const DAL_MESSAGE_ID_COMMITMENT_INTERN = internSlot();
-
 /**
  * Encoded size of a {@link DalMessageId}, in bytes; throws `EncodeError` if it cannot be encoded.
  */
@@ -335,14 +377,13 @@ export function writeDalMessageId(w: Writer, v: DalMessageId): void {
 /** Reads a {@link DalMessageId} at the reader's position. */
 export function readDalMessageId(r: Reader): DalMessageId {
   r.at = "DalMessageId.level";
-  const o = r.take(55);
+  const o = r.take(76);
   const b = r.bytes;
   const level = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
   const slotIndex = b[o + 4];
-  const commitment = r.internedView(DAL_MESSAGE_ID_COMMITMENT_INTERN, o + 5, 48);
+  const commitment = r.view(o + 5, 48);
   const shardIndex = (b[o + 53] << 8) | b[o + 54];
-  r.at = "DalMessageId.pkh";
-  const pkh = readPkh(r);
+  const pkh = readPkhAt(r, o + 55);
   return { level, slotIndex, commitment, shardIndex, pkh };
 }
 
@@ -397,10 +438,12 @@ export function writeDalMessage(w: Writer, v: DalMessage): void {
 export function readDalMessage(r: Reader): DalMessage {
   r.at = "DalMessage.share";
   const outer = r.openRegion(r.u30());
-  const share: Uint8Array[] = [];
+  const count = Math.floor((r.end - r.pos) / 32);
+  const share: Uint8Array[] = new Array(count);
+  let i = 0;
   while (r.pos < r.end) {
     const e = r.fixed(32);
-    share.push(e);
+    share[i++] = e;
   }
   r.at = "DalMessage.share";
   r.closeRegion(outer);
@@ -707,14 +750,16 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
       const topic = readDalTopic(r);
       r.at = "DalGossipMessage.IHave.messageIds";
       const outer = r.openRegion(r.u30());
-      const messageIds: DalMessageId[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 76), 5000);
+      const messageIds: DalMessageId[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (messageIds.length === 5000) {
+        if (i === 5000) {
           r.at = "DalGossipMessage.IHave.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
         const e = readDalMessageId(r);
-        messageIds.push(e);
+        messageIds[i++] = e;
       }
       r.at = "DalGossipMessage.IHave.messageIds";
       r.closeRegion(outer);
@@ -724,14 +769,16 @@ export function readDalGossipMessageBody(r: Reader, tag: number): DalGossipMessa
     case 0x0013: {
       r.at = "DalGossipMessage.IWant.messageIds";
       const outer = r.openRegion(r.u30());
-      const messageIds: DalMessageId[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 76), 5000);
+      const messageIds: DalMessageId[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (messageIds.length === 5000) {
+        if (i === 5000) {
           r.at = "DalGossipMessage.IWant.messageIds";
           throw r.error("list_too_long", "more than 5000 elements");
         }
         const e = readDalMessageId(r);
-        messageIds.push(e);
+        messageIds[i++] = e;
       }
       r.at = "DalGossipMessage.IWant.messageIds";
       r.closeRegion(outer);

@@ -542,14 +542,16 @@ export function readBlockLocator(r: Reader): BlockLocator {
   r.at = "BlockLocator.currentHead";
   r.closeRegion(outer);
   r.at = "BlockLocator.history";
-  const history: BlockHash[] = [];
+  const count = Math.min(Math.floor((r.end - r.pos) / 32), 1000);
+  const history: BlockHash[] = new Array(count);
+  let i = 0;
   while (r.pos < r.end) {
-    if (history.length === 1000) {
+    if (i === 1000) {
       r.at = "BlockLocator.history";
       throw r.error("list_too_long", "more than 1000 elements");
     }
     const e = readBlockHash(r);
-    history.push(e);
+    history[i++] = e;
   }
   return { currentHead, history };
 }
@@ -921,20 +923,24 @@ export function readMempool(r: Reader): Mempool {
   const limit = r.openLimit(8 + 4000 * 32);
   r.at = "Mempool.knownValid";
   const outer = r.openRegion(r.u30());
-  const knownValid: OperationHash[] = [];
+  const count = Math.floor((r.end - r.pos) / 32);
+  const knownValid: OperationHash[] = new Array(count);
+  let i = 0;
   while (r.pos < r.end) {
     const e = readOperationHash(r);
-    knownValid.push(e);
+    knownValid[i++] = e;
   }
   r.at = "Mempool.knownValid";
   r.closeRegion(outer);
   r.at = "Mempool.pending";
   const outer1 = r.openRegion(r.u30());
   const outer2 = r.openRegion(r.u30());
-  const pending: OperationHash[] = [];
+  const count1 = Math.floor((r.end - r.pos) / 32);
+  const pending: OperationHash[] = new Array(count1);
+  let i1 = 0;
   while (r.pos < r.end) {
     const e = readOperationHash(r);
-    pending.push(e);
+    pending[i1++] = e;
   }
   r.at = "Mempool.pending";
   r.closeRegion(outer2);
@@ -1696,14 +1702,16 @@ export function readShellMessageBody(r: Reader, tag: number): ShellMessage {
     case 0x0020: {
       r.at = "ShellMessage.GetBlockHeaders.hashes";
       const outer = r.openRegion(r.u30());
-      const hashes: BlockHash[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 32), 10);
+      const hashes: BlockHash[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (hashes.length === 10) {
+        if (i === 10) {
           r.at = "ShellMessage.GetBlockHeaders.hashes";
           throw r.error("list_too_long", "more than 10 elements");
         }
         const e = readBlockHash(r);
-        hashes.push(e);
+        hashes[i++] = e;
       }
       r.at = "ShellMessage.GetBlockHeaders.hashes";
       r.closeRegion(outer);
@@ -1721,14 +1729,16 @@ export function readShellMessageBody(r: Reader, tag: number): ShellMessage {
     case 0x0030: {
       r.at = "ShellMessage.GetOperations.hashes";
       const outer = r.openRegion(r.u30());
-      const hashes: OperationHash[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 32), 10);
+      const hashes: OperationHash[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (hashes.length === 10) {
+        if (i === 10) {
           r.at = "ShellMessage.GetOperations.hashes";
           throw r.error("list_too_long", "more than 10 elements");
         }
         const e = readOperationHash(r);
-        hashes.push(e);
+        hashes[i++] = e;
       }
       r.at = "ShellMessage.GetOperations.hashes";
       r.closeRegion(outer);
@@ -1746,14 +1756,16 @@ export function readShellMessageBody(r: Reader, tag: number): ShellMessage {
     case 0x0040: {
       r.at = "ShellMessage.GetProtocols.hashes";
       const outer = r.openRegion(r.u30());
-      const hashes: ProtocolHash[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 32), 10);
+      const hashes: ProtocolHash[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (hashes.length === 10) {
+        if (i === 10) {
           r.at = "ShellMessage.GetProtocols.hashes";
           throw r.error("list_too_long", "more than 10 elements");
         }
         const e = readProtocolHash(r);
-        hashes.push(e);
+        hashes[i++] = e;
       }
       r.at = "ShellMessage.GetProtocols.hashes";
       r.closeRegion(outer);
@@ -1771,14 +1783,16 @@ export function readShellMessageBody(r: Reader, tag: number): ShellMessage {
     case 0x0060: {
       r.at = "ShellMessage.GetOperationsForBlocks.blocks";
       const outer = r.openRegion(r.u30());
-      const blocks: OperationsForBlock[] = [];
+      const count = Math.min(Math.floor((r.end - r.pos) / 33), 10);
+      const blocks: OperationsForBlock[] = new Array(count);
+      let i = 0;
       while (r.pos < r.end) {
-        if (blocks.length === 10) {
+        if (i === 10) {
           r.at = "ShellMessage.GetOperationsForBlocks.blocks";
           throw r.error("list_too_long", "more than 10 elements");
         }
         const e = readOperationsForBlock(r);
-        blocks.push(e);
+        blocks[i++] = e;
       }
       r.at = "ShellMessage.GetOperationsForBlocks.blocks";
       r.closeRegion(outer);

@@ -13,10 +13,12 @@ import { aliasConstFor, caseTypeName, hex, PREFIX_READ, screaming } from "./emit
 import { emitSize, emitWrite } from "./emit_write.ts";
 import {
   emitRead,
+  emitReadAtBody,
   emitReadReturn,
   emitUnionBody,
   internConst,
   internedBytes,
+  readsAt,
 } from "./emit_read.ts";
 
 /** Where generated code finds its runtime and the other generated files. */
@@ -68,8 +70,8 @@ export class Emitter {
   }
 
   /** Name of a function or type of `decl`, imported when it lives in another file. */
-  declValue(decl: Decl, prefix: string): string {
-    return this.f.value(`${prefix}${decl.name}`, this.fileOf(decl));
+  declValue(decl: Decl, prefix: string, suffix = ""): string {
+    return this.f.value(`${prefix}${decl.name}${suffix}`, this.fileOf(decl));
   }
 
   // ---------------------------------------------------------------- types
@@ -294,6 +296,21 @@ export class Emitter {
           emitRead(this, d.node, "t", d.name, T);
           f.line(`r.remember(${intern}, start, ${fixed}, t);`);
           f.line("return t;");
+        },
+      );
+    }
+
+    if (readsAt(d)) {
+      f.line();
+      f.doc(
+        `Reads a {@link ${d.name}} at offset \`o\`, whose ${fixed} bytes the caller has ` +
+          `bounds-checked (\`r.take\`); \`r.pos\` does not move.${intern ? ` ${internDoc}` : ""}`,
+      );
+      f.block(
+        `export function read${d.name}At(r: ${this.rt("Reader")}, o: number): ${T} {`,
+        () => {
+          f.resetNames("r", "o", "b", "same", "tag", "t");
+          emitReadAtBody(this, d, T, intern);
         },
       );
     }

@@ -49,22 +49,31 @@ Deno.test("the 1,000 ids of one topic's IHave share one key-hash value and decod
   assert.equal(m.message.topic.pkh, m.message.messageIds[0].pkh);
 });
 
-Deno.test("key hashes that differ only in the curve tag or before their last bytes stay distinct", () => {
+Deno.test("key hashes that differ only in the curve tag or in one byte stay distinct", () => {
   const hash = fill(20, 1);
   const early = hash.slice();
-  early[0] ^= 1; // same last three bytes: the key matches, the bytes do not
+  early[0] ^= 1; // differs in the first byte
+  const late = hash.slice();
+  late[19] ^= 1; // differs in the last byte (compared past the 4-byte words)
   const pkhs: Pkh[] = [
     { kind: "Bls", hash },
+    { kind: "Bls", hash },
+    { kind: "Ed25519", hash },
     { kind: "Ed25519", hash },
     { kind: "Bls", hash: early },
+    { kind: "Bls", hash: late },
     { kind: "Bls", hash },
   ];
-  const ids = Array.from({ length: 40 }, (_, i) => id(i, pkhs[i % 4]));
-  const decoded = decodedIds(ihave(ids));
-  assert.deepEqual(decoded, ids);
-  assert.notEqual(decoded[0].pkh, decoded[1].pkh);
-  assert.notEqual(decoded[0].pkh, decoded[2].pkh);
-  assert.equal(decoded[0].pkh, decoded[3].pkh);
+  const ids = pkhs.map((p, i) => id(i, p));
+  const d = decodedIds(ihave(ids)).map((x) => x.pkh);
+  assert.deepEqual(d, pkhs);
+  // The value remembered is the last one read: equal neighbours share it, any difference does not.
+  assert.equal(d[0], d[1]);
+  assert.notEqual(d[1], d[2]);
+  assert.equal(d[2], d[3]);
+  assert.notEqual(d[3], d[4]);
+  assert.notEqual(d[4], d[5]);
+  assert.notEqual(d[5], d[6]);
 });
 
 Deno.test("ids whose key hashes never repeat decode equal, before and after interning gives up", () => {
@@ -144,12 +153,17 @@ Deno.test("the generator interns only fixed-size types and emits the recall befo
   );
 });
 
-Deno.test("ids of one slot share the commitment view of each level; other commitments stay apart", () => {
+Deno.test("commitments are views into the input, one per id, equal bytes decoding equal", () => {
   const ids = Array.from({ length: 300 }, (_, i) => id(i, topic.pkh));
-  const decoded = decodedIds(ihave(ids));
+  const bytes = ihave(ids);
+  const decoded = decodedIds(bytes);
   assert.deepEqual(decoded, ids);
-  assert.ok(decoded.every((d, i) => d.commitment === decoded[i & 1].commitment));
-  assert.notEqual(decoded[0].commitment, decoded[1].commitment);
+  for (const d of decoded) {
+    assert.equal(d.commitment.buffer, bytes.buffer);
+    assert.equal(d.commitment.length, 48);
+    assert.equal(Object.getPrototypeOf(d.commitment), Uint8Array.prototype);
+  }
+  assert.notEqual(decoded[0].commitment, decoded[2].commitment);
 });
 
 Deno.test("interned bytes inside a generated run are read at their offset, others as views", () => {
@@ -164,5 +178,5 @@ Deno.test("interned bytes inside a generated run are read at their offset, other
   ).get("gen/t.ts")!;
   assert.match(text, /const REC_A_INTERN = internSlot\(\);/);
   assert.match(text, /const a = r\.internedView\(REC_A_INTERN, o, 4\);/);
-  assert.match(text, /const b1 = b\.subarray\(o \+ 4, o \+ 8\);/);
+  assert.match(text, /const b1 = r\.view\(o \+ 4, 4\);/);
 });

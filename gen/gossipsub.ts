@@ -11,7 +11,6 @@ import {
   type KindedAppCodec,
   Reader,
   Writer,
-  internSlot,
   utf8Length,
 } from "../lib/encoding/mod.ts";
 import {
@@ -123,9 +122,6 @@ export type Pkh =
   | PkhBls
   | PkhMlDsa44;
 
-/** Interning slot of {@link Pkh} values read by one Reader. */
-const PKH_INTERN = internSlot();
-
 /** Encoded size of a {@link Pkh}, in bytes; throws `EncodeError` if it cannot be encoded. */
 // deno-lint-ignore no-unused-vars
 export function sizeOfPkh(v: Pkh): number {
@@ -212,27 +208,17 @@ export function readPkhBody(r: Reader, tag: number): Pkh {
   return t;
 }
 
-/**
- * Reads a {@link Pkh} at the reader's position. Equal bytes read again from the same input give the
- * same value (interned).
- */
+/** Reads a {@link Pkh} at the reader's position. */
 export function readPkh(r: Reader): Pkh {
-  const same = r.recall(PKH_INTERN, 21);
-  if (same !== undefined) return same as Pkh;
-  const start = r.pos;
   r.at = "Pkh";
-  const t = readPkhBody(r, r.u8());
-  r.remember(PKH_INTERN, start, 21, t);
-  return t;
+  return readPkhBody(r, r.u8());
 }
 
 /**
  * Reads a {@link Pkh} at offset `o`, whose 21 bytes the caller has bounds-checked (`r.take`);
- * `r.pos` does not move. Equal bytes read again from the same input give the same value (interned).
+ * `r.pos` does not move.
  */
 export function readPkhAt(r: Reader, o: number): Pkh {
-  const same = r.recallAt(PKH_INTERN, o, 21);
-  if (same !== undefined) return same as Pkh;
   const b = r.bytes;
   const tag = b[o];
   let t: Pkh;
@@ -266,7 +252,6 @@ export function readPkhAt(r: Reader, o: number): Pkh {
       r.at = "Pkh";
       throw r.error("unexpected_tag", `tag ${tag}`, o);
   }
-  r.remember(PKH_INTERN, o, 21, t);
   return t;
 }
 

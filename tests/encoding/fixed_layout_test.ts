@@ -44,12 +44,12 @@ function fails(bytes: Uint8Array, kind: string, offset?: number): void {
   );
 }
 
-Deno.test("an id whose key-hash tag no case declares fails at that tag, remembered key hash or not", () => {
+Deno.test("an id whose key-hash tag no case declares fails at that tag, first id or not", () => {
   const first = ihave(3);
   first[IDS_AT + PKH_IN_ID] = 0x09;
   fails(first, "unexpected_tag", IDS_AT + PKH_IN_ID);
 
-  // The third id follows two that share the topic's key hash (remembered): still checked.
+  // The third id, after two read fine: still checked, at its own offset.
   const third = ihave(3);
   third[IDS_AT + 2 * 76 + PKH_IN_ID] = 0x07;
   fails(third, "unexpected_tag", IDS_AT + 2 * 76 + PKH_IN_ID);

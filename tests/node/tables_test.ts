@@ -253,6 +253,18 @@ Deno.test("simple message ids carry their topic and survive the codec", () => {
   assert.throws(() => simpleMessageId("t", new Uint8Array(3), 0, 0), RangeError);
 });
 
+Deno.test("simple id topics: the last topic, same-length neighbours, non-ASCII, invalid UTF-8, long", () => {
+  const topicOf = (topic: string) => simpleMessageIdTopic(simpleMessageId(topic, peerId(2), 0, 0));
+  for (const topic of ["ab", "ab", "ac", "ab", "é", "日本", "é", "x".repeat(300), "ab"]) {
+    assert.equal(topicOf(topic), topic);
+  }
+  const bad = simpleMessageId("zz", peerId(2), 0, 0);
+  bad.set([0xc3, 0x28], 2); // a two-byte lead followed by ASCII: not UTF-8
+  assert.equal(simpleMessageIdTopic(bad), undefined);
+  assert.equal(simpleMessageIdTopic(bad), undefined);
+  assert.equal(topicOf("zz"), "zz");
+});
+
 Deno.test("the simple instance refuses ids that do not name their message's topic", () => {
   const gossip = simpleGossip();
   const id = simpleMessageId("a", peerId(1), 0, 1);

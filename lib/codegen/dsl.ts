@@ -24,8 +24,6 @@ export type Node =
     readonly size: number;
     /** How the bytes are shown as text (hashes): see {@link base58Bytes}. */
     readonly base58?: Base58Display;
-    /** Interned decoding: equal bytes read again from the same input give the same view. */
-    readonly intern?: boolean;
   }
   | { readonly t: "bytes" | "string" }
   | { readonly t: "variableBytes" | "variableString" }
@@ -156,12 +154,6 @@ export interface Decl {
    * exhausting the stack.
    */
   readonly recursion?: Size;
-  /**
-   * Interned decoding (a fixed-size type only): a value read again from equal bytes of the same
-   * input is the value read the first time (one object, one set of views). For values that repeat
-   * within a message, e.g. the public key hash every id of a DAL IHave carries.
-   */
-  readonly intern?: boolean;
 }
 
 /**
@@ -264,13 +256,10 @@ export const variableString: () => Node = atom("variableString");
 /** The generic application message of the P2P envelope. */
 export const app: () => Node = atom("app");
 
-/**
- * Exactly `size` raw bytes. With `intern`, a decoder reading equal bytes again from the same input
- * returns the view it made the first time (e.g. the commitment that the ids of one slot share).
- */
-export function fixedBytes(size: number, options: { intern?: boolean } = {}): Node {
+/** Exactly `size` raw bytes. */
+export function fixedBytes(size: number): Node {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`fixedBytes: bad size ${size}`);
-  return options.intern ? { t: "fixedBytes", size, intern: true } : { t: "fixedBytes", size };
+  return { t: "fixedBytes", size };
 }
 
 /**
@@ -400,16 +389,10 @@ export function declare(
   name: string,
   doc: string,
   node: Node,
-  options: { appCodec?: string; intern?: boolean } = {},
+  options: { appCodec?: string } = {},
 ): Decl {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`declare: bad type name ${name}`);
-  return {
-    name,
-    doc,
-    node,
-    appCodec: options.appCodec,
-    ...(options.intern ? { intern: true } : {}),
-  };
+  return { name, doc, node, appCodec: options.appCodec };
 }
 
 /**

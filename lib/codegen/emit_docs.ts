@@ -53,13 +53,6 @@ function sizeText(n: Node): string {
 
 function declSection(d: Decl): string[] {
   const out = [`### ${d.name}`, "", d.doc, ""];
-  if (d.intern) {
-    out.push(
-      `Interned: a decoder that reads equal bytes again in the same input returns the ${d.name}`,
-      "it read first (one shared, read-only value). The wire form is unchanged.",
-      "",
-    );
-  }
   if (d.recursion) {
     out.push(
       `Recursive: a value nests values of ${d.name}; decoders stop at ${d.recursion.text} levels.`,

@@ -8,15 +8,7 @@
 
 import type { Decl, Field, MergeNode, Node, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
-import {
-  aliasConstFor,
-  hex,
-  limitText,
-  maxLengthText,
-  PREFIX_READ,
-  READ,
-  screaming,
-} from "./emit_util.ts";
+import { aliasConstFor, hex, limitText, maxLengthText, PREFIX_READ, READ } from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
 
 /** Emits statements that declare `target` holding the value read. */
@@ -35,11 +27,7 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
       f.line(`const ${target} = r.${READ[n.t]}();`);
       return;
     case "fixedBytes":
-      if (n.intern) {
-        f.line(
-          `const ${target} = r.internedView(${internConst(path)}, r.take(${n.size}), ${n.size});`,
-        );
-      } else f.line(`const ${target} = r.fixed(${n.size});`);
+      f.line(`const ${target} = r.fixed(${n.size});`);
       return;
     case "bytes":
       f.line(`const ${target} = r.fixed(r.u30());`);
@@ -291,28 +279,20 @@ export function readsAt(decl: Decl): boolean {
 }
 
 /**
- * Emits the body of `readXAt(r, o)` for a {@link readsAt} declaration (`r`, `o` and, when
- * interned, `intern` in scope): the fields at constant offsets from `o`, a union's tag first.
+ * Emits the body of `readXAt(r, o)` for a {@link readsAt} declaration (`r` and `o` in scope):
+ * the fields at constant offsets from `o`, a union's tag first.
  * Checks and errors are those of `readX`, at the same offsets; only `r.pos` is not moved (the
  * caller's `take` did).
  */
-export function emitReadAtBody(e: Emitter, decl: Decl, type: string, intern?: string): void {
+export function emitReadAtBody(e: Emitter, decl: Decl, type: string): void {
   const f = e.f;
-  const size = fixedSize(decl.node)!;
-  if (intern !== undefined) {
-    f.line(`const same = r.recallAt(${intern}, o, ${size});`);
-    f.line(`if (same !== undefined) return same as ${type};`);
-  }
   f.line("const b = r.bytes;");
   const n = decl.node;
   if (n.t === "obj") {
     const out: [string, string][] = [];
     emitFieldsAt(e, n.fields, decl.name, "b", "o", 0, out);
-    if (intern === undefined) {
-      f.list("return { ", entries(out), " };");
-      return;
-    }
-    f.list(`const t: ${type} = { `, entries(out), " };");
+    f.list("return { ", entries(out), " };");
+    return;
   } else if (n.t === "union") {
     const tag = n.tagSize === 1 ? "b[o]" : "(b[o] << 8) | b[o + 1]";
     f.line(`const tag = ${tag};`);
@@ -331,7 +311,6 @@ export function emitReadAtBody(e: Emitter, decl: Decl, type: string, intern?: st
       f.line('  throw r.error("unexpected_tag", `tag ${tag}`, o);');
     });
   } else throw new RangeError(`${decl.name}: not read at an offset`);
-  if (intern !== undefined) f.line(`r.remember(${intern}, o, ${size}, t);`);
   f.line("return t;");
 }
 
@@ -350,7 +329,7 @@ function emitFieldsAt(
     const x = f.fresh(localName(field.name));
     const checked = field.node.t === "int31" || field.node.t === "uint30";
     if (checked) f.line(`r.at = "${path}.${field.name}";`);
-    f.line(`const ${x} = ${atOffset(e, field.node, b, o, k, `${path}.${field.name}`)};`);
+    f.line(`const ${x} = ${atOffset(e, field.node, b, o, k)};`);
     out.push([field.name, x]);
     k += fixedSize(field.node)!;
   }
@@ -413,17 +392,16 @@ function emitRun(e: Emitter, run: readonly Field[], path: string, out: [string, 
     const x = f.fresh(localName(field.name));
     const checked = field.node.t === "int31" || field.node.t === "uint30";
     if (checked && i > 0) f.line(`r.at = "${path}.${field.name}";`);
-    f.line(`const ${x} = ${atOffset(e, field.node, b, o, k, `${path}.${field.name}`)};`);
+    f.line(`const ${x} = ${atOffset(e, field.node, b, o, k)};`);
     out.push([field.name, x]);
     k += fixedSize(field.node)!;
   }
 }
 
 /**
- * An expression reading the integer, bool or fixed bytes `n` (at schema path `path`) at
- * `b[o + k]`, bounds checked.
+ * An expression reading the integer, bool or fixed bytes `n` at `b[o + k]`, bounds checked.
  */
-function atOffset(e: Emitter, n: Node, b: string, o: string, k: number, path: string): string {
+function atOffset(e: Emitter, n: Node, b: string, o: string, k: number): string {
   const at = (i: number) => `${b}[${o}${k + i === 0 ? "" : ` + ${k + i}`}]`;
   switch (n.t) {
     case "ref":
@@ -445,43 +423,9 @@ function atOffset(e: Emitter, n: Node, b: string, o: string, k: number, path: st
     case "int64":
       return `r.${READ[n.t]}At(${o}${k === 0 ? "" : ` + ${k}`})`;
     case "fixedBytes":
-      return n.intern
-        ? `r.internedView(${internConst(path)}, ${o}${k === 0 ? "" : ` + ${k}`}, ${n.size})`
-        : `r.view(${o}${k === 0 ? "" : ` + ${k}`}, ${n.size})`;
+      return `r.view(${o}${k === 0 ? "" : ` + ${k}`}, ${n.size})`;
     default:
       throw new RangeError(`${n.t} is not read at an offset`);
-  }
-}
-
-/** The module constant holding the interning slot of the interned bytes at schema path `path`. */
-export function internConst(path: string): string {
-  return `${screaming(path.replace(/\[\]/g, "").replace(/\./g, "_"))}_INTERN`;
-}
-
-/**
- * Schema paths of the interned fixed-size byte strings that `n`'s reader reads itself (a
- * referenced type's reader has its own), as {@link emitRead} names them.
- */
-export function internedBytes(n: Node, path: string): string[] {
-  switch (n.t) {
-    case "fixedBytes":
-      return n.intern ? [path] : [];
-    case "dynamicSize":
-    case "checkSize":
-    case "conv":
-      return internedBytes(n.inner, path);
-    case "list":
-      return internedBytes(n.element, `${path}[]`);
-    case "obj":
-      return n.fields.flatMap((f) => internedBytes(f.node, `${path}.${f.name}`));
-    case "merge":
-      return n.parts.flatMap((p) => p.t === "obj" ? internedBytes(p, path) : []);
-    case "union":
-      return n.cases.flatMap((c) =>
-        c.fields.flatMap((f) => internedBytes(f.node, `${path}.${c.name}.${f.name}`))
-      );
-    default:
-      return [];
   }
 }
 

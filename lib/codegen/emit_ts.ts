@@ -11,15 +11,7 @@ import { fixedSize, isGeneric, validate, validateRecursion } from "./analysis.ts
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
 import { aliasConstFor, caseTypeName, hex, PREFIX_READ, screaming } from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";
-import {
-  emitRead,
-  emitReadAtBody,
-  emitReadReturn,
-  emitUnionBody,
-  internConst,
-  internedBytes,
-  readsAt,
-} from "./emit_read.ts";
+import { emitReadAtBody, emitReadReturn, emitUnionBody, readsAt } from "./emit_read.ts";
 
 /** Where generated code finds its runtime and the other generated files. */
 export interface EmitContext {
@@ -189,23 +181,6 @@ export class Emitter {
     }
 
     const fixed = fixedSize(d.node);
-    const internedPaths = internedBytes(d.node, d.name);
-    if (internedPaths.length > 0) f.line();
-    for (const path of internedPaths) {
-      f.line(`/** Interning slot of the \`${path}\` views read by one Reader. */`);
-      f.line(`const ${internConst(path)} = ${this.rt("internSlot")}();`);
-    }
-    const intern = d.intern ? `${screaming(d.name)}_INTERN` : undefined;
-    if (intern !== undefined) {
-      if (fixed === undefined || generic || d.recursion) {
-        throw new RangeError(
-          `${d.name}: intern needs a fixed-size, non-generic, non-recursive type`,
-        );
-      }
-      f.line();
-      f.line(`/** Interning slot of {@link ${d.name}} values read by one Reader. */`);
-      f.line(`const ${intern} = ${this.rt("internSlot")}();`);
-    }
     f.line();
     f.doc(
       `Encoded size of a {@link ${d.name}}, in bytes; throws \`EncodeError\` if it cannot be encoded.`,
@@ -253,7 +228,7 @@ export class Emitter {
         },
       );
       f.line();
-      f.doc(`Reads a {@link ${d.name}} at the reader's position.${intern ? ` ${internDoc}` : ""}`);
+      f.line(`/** Reads a {@link ${d.name}} at the reader's position. */`);
       f.block(
         `export function read${d.name}${tp}(r: ${
           this.rt("Reader")
@@ -262,40 +237,21 @@ export class Emitter {
           const body = `read${d.name}Body(r, r.${
             PREFIX_READ[u.tagSize === 1 ? 1 : 2]
           }()${appArg}${depthArg})`;
-          if (intern === undefined) {
-            f.line(`r.at = "${d.name}";`);
-            f.line(`return ${body};`);
-            return;
-          }
-          f.resetNames("r", "same", "start", "t");
-          emitRecall(f, intern, fixed!, T);
           f.line(`r.at = "${d.name}";`);
-          f.line(`const t = ${body};`);
-          f.line(`r.remember(${intern}, start, ${fixed}, t);`);
-          f.line("return t;");
+          f.line(`return ${body};`);
         },
       );
     } else {
-      f.doc(`Reads a {@link ${d.name}} at the reader's position.${intern ? ` ${internDoc}` : ""}`);
+      f.line(`/** Reads a {@link ${d.name}} at the reader's position. */`);
       f.block(
         `export function read${d.name}${tp}(r: ${
           this.rt("Reader")
         }${appParam}${depthParam}): ${T} {`,
         () => {
           f.resetNames("r", "app", "depth");
-          if (intern !== undefined) {
-            f.resetNames("r", "same", "start", "t");
-            emitRecall(f, intern, fixed!, T);
-          }
           if (!startsWithField(d.node)) f.line(`r.at = "${d.name}";`);
           depthCheck();
-          if (intern === undefined) {
-            emitReadReturn(this, d.node, d.name, T);
-            return;
-          }
-          emitRead(this, d.node, "t", d.name, T);
-          f.line(`r.remember(${intern}, start, ${fixed}, t);`);
-          f.line("return t;");
+          emitReadReturn(this, d.node, d.name, T);
         },
       );
     }
@@ -304,13 +260,13 @@ export class Emitter {
       f.line();
       f.doc(
         `Reads a {@link ${d.name}} at offset \`o\`, whose ${fixed} bytes the caller has ` +
-          `bounds-checked (\`r.take\`); \`r.pos\` does not move.${intern ? ` ${internDoc}` : ""}`,
+          `bounds-checked (\`r.take\`); \`r.pos\` does not move.`,
       );
       f.block(
         `export function read${d.name}At(r: ${this.rt("Reader")}, o: number): ${T} {`,
         () => {
-          f.resetNames("r", "o", "b", "same", "tag", "t");
-          emitReadAtBody(this, d, T, intern);
+          f.resetNames("r", "o", "b", "tag", "t");
+          emitReadAtBody(this, d, T);
         },
       );
     }
@@ -430,19 +386,6 @@ export class Emitter {
     if (name === undefined) throw new RangeError(`conversion to ${n.conv.tsType} has no ${which}`);
     return this.f.value(name, n.conv.module);
   }
-}
-
-/** The doc line of an interned type's `readX`. */
-const internDoc = "Equal bytes read again from the same input give the same value (interned).";
-
-/**
- * The start of an interned type's `readX`: the value read from equal bytes earlier, if any, else
- * `start` for {@link Reader.remember}.
- */
-function emitRecall(f: GeneratedFile, slot: string, size: number, type: string): void {
-  f.line(`const same = r.recall(${slot}, ${size});`);
-  f.line(`if (same !== undefined) return same as ${type};`);
-  f.line("const start = r.pos;");
 }
 
 function startsWithField(n: Node): boolean {

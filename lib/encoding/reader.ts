@@ -3,12 +3,8 @@
  * data-encoding: the hard end of a size-delimited region (`dynamic_size`, the whole input) and the
  * soft allowance of `check_size`. Byte fields are returned as views into the input (zero copy).
  *
- * It also interns values of declared fixed-size types (`declare(…, { intern: true })`): a value
- * read right after equal bytes of the same input is the value read the first time. Interned values
- * are shared: like every decoded value they are read-only (their byte fields are views into the
- * input, which must not change either). The project's schemas intern nothing today: with views
- * made by {@link Reader.view}, a new key hash or commitment costs no more than the compare (see
- * schema/gossipsub.ts).
+ * The byte views are made by {@link Reader.view}; fixed-layout types are read at their offset in
+ * one bounds-checked run (the generated `readXAt`).
  *
  * @module
  */
@@ -16,43 +12,6 @@
 import { DecodeError, type DecodeErrorKind } from "./errors.ts";
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-let internSlots = 0;
-
-// Interning gives up on a slot after this many misses in a row (reset by each hit): an input whose
-// values do not repeat, e.g. an IHave of 1,000 ids of 1,000 topics, then pays 16 compares, not
-// 1,000.
-const INTERN_MISSES = 16;
-
-/**
- * The value remembered in one interning slot of one Reader: the last one read, with the offset of
- * its bytes in the input.
- *
- * One value, not a small set: an IHave carries the ids of one topic
- * (`Message_cache.get_message_ids_to_gossip topic`, src/lib_gossipsub/gossipsub_automaton.ml
- * 2299-2300), so every id repeats the key hash just read. A lookup is then one compare of the bytes,
- * four at a time through a DataView (`getInt32`, which V8 compiles to plain loads). Measured with
- * deno bench on the 1,000 ids of such an IHave, with the key hash interned: 4 remembered values
- * found by a 3-byte key, 31-32 µs a message; this one value, 27-28 µs; no interning, 27-28 µs.
- */
-class InternSlot {
-  /** Where the value's bytes start in the input; -1 while empty. */
-  start = -1;
-  /** The value. */
-  value: unknown = undefined;
-  /** Misses left before interning stops for this slot and input. */
-  misses = INTERN_MISSES;
-}
-
-/**
- * A new interning slot for {@link Reader.recall} and {@link Reader.remember}: generated code takes
- * one per interned type when its module loads.
- *
- * @returns A small integer, distinct for each call.
- */
-export function internSlot(): number {
-  return internSlots++;
-}
 
 /**
  * A bounded cursor over a byte array.
@@ -77,10 +36,6 @@ export class Reader {
   limit: number;
   /** Schema path of the field being read, set by generated code for error reports. */
   at = "";
-  /** Interned values, by slot. */
-  #interned: (InternSlot | undefined)[] | undefined = undefined;
-  /** A DataView over the input, made on the first comparison of interned bytes. */
-  #data: DataView | undefined = undefined;
 
   /** Reads `bytes[start, end)`. */
   constructor(bytes: Uint8Array, start = 0, end: number = bytes.length) {
@@ -227,81 +182,6 @@ export class Reader {
    */
   view(o: number, n: number): Uint8Array {
     return new Uint8Array(this.#buffer, this.#base + o, n);
-  }
-
-  /**
-   * A value remembered in `slot` whose bytes equal the next `n` bytes; the bytes are then
-   * consumed. `undefined` (nothing consumed) otherwise, and when the `n` bytes are not all there or
-   * not all allowed: the caller then reads them normally, which reports the error.
-   *
-   * Only a fixed-size value read without context may be interned: equal bytes then decode to an
-   * equal value, so returning the first one changes no result and skips no check.
-   */
-  recall(slot: number, n: number): unknown {
-    const p = this.pos;
-    const stop = p + n;
-    if (stop > this.end || stop > this.limit) return undefined;
-    const v = this.recallAt(slot, p, n);
-    if (v !== undefined) this.pos = stop;
-    return v;
-  }
-
-  /**
-   * A value remembered in `slot` whose bytes equal the `n` bytes at offset `o`, which the caller
-   * has bounds-checked ({@link Reader.take}); `undefined` if none. Nothing is consumed.
-   */
-  recallAt(slot: number, o: number, n: number): unknown {
-    const s = this.#interned?.[slot];
-    if (s === undefined || s.misses === 0) return undefined;
-    if (this.#same(s.start, o, n)) {
-      s.misses = INTERN_MISSES;
-      return s.value;
-    }
-    s.misses--;
-    return undefined;
-  }
-
-  /** True when the `n` bytes at `a` equal those at `p` (both in the input; `a` may be -1). */
-  #same(a: number, p: number, n: number): boolean {
-    if (a < 0) return false;
-    const b = this.bytes;
-    const d = this.#data ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
-    let i = 0;
-    for (; i + 4 <= n; i += 4) if (d.getInt32(a + i) !== d.getInt32(p + i)) return false;
-    for (; i < n; i++) if (b[a + i] !== b[p + i]) return false;
-    return true;
-  }
-
-  /**
-   * Remembers `value`, read from the `n` bytes at `start`, in `slot` (see {@link Reader.recall}),
-   * in place of the value remembered before.
-   */
-  remember(slot: number, start: number, _n: number, value: unknown): void {
-    const s = this.#interned?.[slot];
-    if (s === undefined) this.#newSlot(slot, start, value);
-    else if (s.misses !== 0) {
-      s.start = start;
-      s.value = value;
-    }
-  }
-
-  #newSlot(slot: number, start: number, value: unknown): void {
-    const s = new InternSlot();
-    s.start = start;
-    s.value = value;
-    (this.#interned ??= [])[slot] = s;
-  }
-
-  /**
-   * A view of the `n` bytes at offset `o` (already bounds-checked), or the view remembered in
-   * `slot` when its bytes are equal; a new view is remembered in `slot`.
-   */
-  internedView(slot: number, o: number, n: number): Uint8Array {
-    const same = this.recallAt(slot, o, n);
-    if (same !== undefined) return same as Uint8Array;
-    const v = this.view(o, n);
-    this.remember(slot, o, n, v);
-    return v;
   }
 
   /** Reads every byte up to the end of the current region, as a view. */

@@ -280,7 +280,9 @@ async function handshake<Meta>(
   incrementNonceInPlace(localNonce);
   const remoteMetadata = await transport.exchange(metadataFrame, async () => {
     const plaintext = await transport.readUntil(reader, () => reader.chunk(), "metadata");
-    return decodeMetadata(metadataCodec, plaintext);
+    // A copy: the plaintext is a view of the frame reader's input, which goes back to a shared pool
+    // once read, and an application codec's metadata may keep views of it.
+    return decodeMetadata(metadataCodec, plaintext.slice());
   });
   if (peerIdEquals(peerId, identity.peerId)) {
     throw new P2pError("myself", `connected to ourselves (${peerIdToString(peerId)})`, {

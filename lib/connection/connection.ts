@@ -23,7 +23,10 @@
  *   chunk (above 128 KiB the buffer grows with what arrived, copying what is in): keeping a field
  *   keeps that buffer alive, nothing more;
  * - to keep a small field for long (a cache, a table) without its slab, copy it:
- *   `body.slice()`, one allocation of its own size.
+ *   `body.slice()`, one allocation of its own size;
+ * - never transfer a field's `.buffer` (`postMessage` with a transfer list, a byte stream's
+ *   `enqueue`) nor read it whole: it is the shared slab, holding other messages (other peers'
+ *   plaintext too). Transfer a copy, and use `byteOffset` and `byteLength` with `.buffer`.
  *
  * Messages given to `write`, `writeNow` and `writeSync` are encoded at once (into the shared slab up
  * to 8 KiB, the outgoing queue's recycled 1 MiB slabs up to 128 KiB, else a buffer of their own):

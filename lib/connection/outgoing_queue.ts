@@ -17,12 +17,12 @@
  *   reused), a longer one into a buffer of its own;
  * - a batch of up to {@link SLAB_MAX_ALLOCATION} bytes of frames (8 KiB: one to a hundred small
  *   messages) is sealed into a view of the shared slab (`lib/base/slab.ts`), never written again,
- *   so whatever the transport does with it is safe;
+ *   so whatever the transport does with it is safe (a Web Streams transport writes a copy, which
+ *   the stream may keep or transfer);
  * - a larger batch is sealed into a buffer of the process-wide {@link sealBuffers} pool, given back
  *   when the write that carried it resolved, if the transport says a resolved write keeps no
- *   reference to its bytes (`Transport.writeReleasesBytes`: the direct `Deno.Conn` path); a Web Streams
- *   transport may hand the very array to its reader (an in-memory pipe does), so there the buffer is
- *   left to the garbage collector, one per batch (at least 8 KiB of frames). The pool is shared,
+ *   reference to its bytes (`Transport.writeReleasesBytes`: the direct `Deno.Conn` path, whose
+ *   stream contract says so, and the Web Streams path, which writes a copy). The pool is shared,
  *   not per connection: a connection holds no sealing buffer between writes, so an idle one costs
  *   nothing here.
  *

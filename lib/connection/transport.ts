@@ -59,7 +59,12 @@ export interface ByteStream {
    * Used together with {@link ByteStream.write}, instead of the streams, when both are present.
    */
   read?(p: Uint8Array): Promise<number | null>;
-  /** Writes some of `p` (`Deno.Conn.write`): the number of bytes written, at least 1. */
+  /**
+   * Writes some of `p` (`Deno.Conn.write`): the number of bytes written, at least 1. Once the
+   * promise settles the stream must hold no reference to `p` (a `Deno.Conn` has handed the bytes to
+   * the kernel): the transport then reuses `p` for other connections' frames. A stream that queues
+   * `p` instead must copy it, or offer only `readable` and `writable`.
+   */
   write?(p: Uint8Array): Promise<number>;
 }
 
@@ -143,11 +148,11 @@ export class Transport {
 
   /**
    * Whether a write that settled (resolved or failed) keeps no reference to its bytes, so the caller
-   * may reuse them: `true` on the direct path; `false` on the stream path, where a Web stream may
-   * hand the very array to its reader (an in-memory pipe does).
+   * may reuse them. Always `true`: the direct path's stream must not keep them (the `ByteStream`
+   * contract; a `Deno.Conn` has handed them to the kernel), and the stream path writes a copy.
    */
   get writeReleasesBytes(): boolean {
-    return this.#direct !== undefined;
+    return true;
   }
 
   /** Bytes of the buffer the next direct read goes into (0 for the stream path; for tests). */
@@ -259,8 +264,8 @@ export class Transport {
   /**
    * Writes `bytes`; resolves when all were accepted (for a socket: handed to the kernel). Writes
    * happen in call order, each whole. On the direct path the transport keeps no reference to
-   * `bytes` once this resolves, so the caller may reuse them then; a Web stream may keep them
-   * (an in-memory pipe hands the same array to the reader).
+   * `bytes` once this resolves, so the caller may reuse them then; a Web stream is given a copy,
+   * which it may keep or transfer, and `bytes` stay the caller's.
    *
    * @param bytes The bytes to send.
    * @throws {P2pError} `connection_closed` when the write fails or the transport is closed.
@@ -299,7 +304,10 @@ export class Transport {
 
   async #writeStream(bytes: Uint8Array): Promise<void> {
     try {
-      await this.#writer!.write(bytes);
+      // A copy of its own: a Web stream may keep the array or transfer (detach) its buffer (a byte
+      // stream's `enqueue` does), and the caller's bytes may be a view of a shared slab or still
+      // needed (the handshake derives its nonces from the connection message it sent).
+      await this.#writer!.write(bytes.slice());
     } catch (e) {
       throw connectionClosed("write failed", e);
     }

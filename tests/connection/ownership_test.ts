@@ -78,6 +78,50 @@ Deno.test("kept messages stay intact over an in-memory pipe, which hands over wh
   }
 });
 
+// One direction of a pipe built on a byte stream: `enqueue` transfers the written chunk's
+// ArrayBuffer (detaches it), as a stream may. Handed a view of the shared slab, it would detach
+// the slab under every message kept from it.
+function transferringPipe(): [ByteStreamPair, ByteStreamPair] {
+  const half = () => {
+    let controller!: ReadableByteStreamController;
+    const readable = new ReadableStream({ type: "bytes", start: (c) => void (controller = c) });
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => controller.enqueue(chunk),
+      close: () => controller.close(),
+      abort: () => controller.close(),
+    });
+    return { readable: readable as ReadableStream<Uint8Array>, writable };
+  };
+  const aToB = half(), bToA = half();
+  return [
+    { readable: bToA.readable, writable: aToB.writable },
+    { readable: aToB.readable, writable: bToA.writable },
+  ];
+}
+
+interface ByteStreamPair {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+Deno.test("a stream that transfers what it is given detaches no shared buffer", async () => {
+  const [tcpA, tcpB] = await tcpPair();
+  const [x, y] = transferringPipe();
+  const [authA, authB] = await authenticatePair(x, y);
+  const [a, b] = await Promise.all([accept(authA, rawAppCodec), accept(authB, rawAppCodec)]);
+  try {
+    // A small message kept from another connection: a view of the shared slab.
+    await tcpA.write(appMessage(64, 9));
+    const { message } = await tcpB.read();
+    const kept = message.kind === "Message" ? message.message.body : new Uint8Array(0);
+    await keptMessagesStayValid(a, b, 2);
+    await keptMessagesStayValid(b, a, 1);
+    assert.deepEqual(kept, expectedBody(64, 9));
+  } finally {
+    await Promise.all([a.close(), b.close(), tcpA.close(), tcpB.close()]);
+  }
+});
+
 Deno.test("small delivered messages share a slab, large ones have their own buffer", async () => {
   const [a, b] = await tcpPair();
   try {

@@ -8,9 +8,6 @@
  * - {@linkcode Fifo}: a first-in first-out queue with O(1) `push` and `shift`;
  * - {@linkcode equalBytes} and {@linkcode compareBytes}: byte-array equality and order (not
  *   constant-time: for public data only);
- * - {@linkcode allocateBytes}: small zeroed buffers carved out of a shared slab (no `ArrayBuffer`
- *   each), {@linkcode Arena} (slabs recycled once their views are freed) and {@linkcode BufferPool}
- *   (whole buffers): reuse for owners that know when they are done;
  * - {@linkcode TzError}: the one error base of every layer (a literal `kind`, structured `details`,
  *   the standard `cause`), with its guard {@linkcode isTzError}; each layer's guard has the same
  *   shape, `isXError(value, kind?)`.
@@ -53,12 +50,9 @@
  * @module
  */
 
-export { Arena } from "./arena.ts";
-export { BufferPool, type BufferPoolOptions } from "./buffer_pool.ts";
 export { compareBytes, equalBytes } from "./bytes.ts";
 export { type ErrorGuard, guardOf, isTzError, TzError } from "./error.ts";
 export { Fifo } from "./fifo.ts";
 export { OutputChannel } from "./output_channel.ts";
 export { Rng } from "./rng.ts";
-export { allocateBytes, SLAB_MAX_ALLOCATION, SLAB_SIZE, SlabAllocator } from "./slab.ts";
 export type { RngState } from "./rng.ts";

@@ -29,6 +29,7 @@
  */
 
 import net from "node:net";
+import { readFrame } from "../tests/support/socket_frames.ts";
 import { createNode, DEFAULT_CHAIN_NAME } from "../lib/node/mod.ts";
 import {
   accept,
@@ -192,24 +193,6 @@ async function startNode(): Promise<[Child, PointId]> {
   const child = new Child();
   const { port } = await child.next<{ port: number }>();
   return [child, makePointId("127.0.0.1", port)];
-}
-
-async function readFrame(socket: Deno.Conn): Promise<Uint8Array> {
-  const read = async (size: number) => {
-    const out = new Uint8Array(size);
-    for (let at = 0; at < size;) {
-      const n = await socket.read(out.subarray(at));
-      if (n === null) throw new Error("end of stream");
-      at += n;
-    }
-    return out;
-  };
-  const header = await read(2);
-  const body = await read((header[0] << 8) | header[1]);
-  const frame = new Uint8Array(2 + body.length);
-  frame.set(header);
-  frame.set(body, 2);
-  return frame;
 }
 
 /**

@@ -11,17 +11,17 @@
  */
 
 import assert from "node:assert/strict";
-import { generateIdentitySync, type Identity, makePowTarget } from "../../lib/crypto/mod.ts";
+import { generateIdentitySync, type Identity } from "../../lib/crypto/mod.ts";
 import { makePointId, type PointId } from "../../lib/base/point_id.ts";
 import {
   authenticate,
   type AuthenticatedConnection,
   type AuthenticateOptions,
   type ByteStream,
-  shellMetadataCodec,
   type SupportedVersions,
 } from "../../lib/connection/mod.ts";
 import { equalBytes } from "../../lib/base/bytes.ts";
+import { handshakeOptions } from "../connection/helpers.ts";
 
 /** Octez's test version: chain `SANDBOXED_TEZOS`, distributed db 0, P2P 0. */
 export const SANDBOXED_VERSIONS: SupportedVersions = {
@@ -77,16 +77,7 @@ export function options(
   incoming: boolean,
   extra: Partial<AuthenticateOptions> = {},
 ): AuthenticateOptions {
-  return {
-    identity,
-    powTarget: makePowTarget(0),
-    incoming,
-    versions: SANDBOXED_VERSIONS,
-    metadata: { disableMempool: false, privateNode: false },
-    metadataCodec: shellMetadataCodec,
-    timeoutMs: 5_000,
-    ...extra,
-  };
+  return handshakeOptions(identity, incoming, { versions: SANDBOXED_VERSIONS, ...extra });
 }
 
 /** Octez's `accept`: authenticates an incoming socket as `id1`. */

@@ -3,6 +3,7 @@
 // run_nodes.ts). Each test name starts with Octez's test name.
 
 import assert from "node:assert/strict";
+import { readExactly } from "../support/socket_frames.ts";
 import {
   accept,
   type AppCodec,
@@ -27,16 +28,6 @@ function bodyOf(received: { message: unknown }): Uint8Array {
   const m = received.message as { kind: string; message: RawAppMessage };
   assert.equal(m.kind, "Message");
   return m.message.body;
-}
-
-async function readExactly(socket: Deno.Conn, size: number): Promise<Uint8Array> {
-  const out = new Uint8Array(size);
-  for (let at = 0; at < size;) {
-    const n = await socket.read(out.subarray(at));
-    if (n === null) throw new Error(`end of stream after ${at} of ${size} bytes`);
-    at += n;
-  }
-  return out;
 }
 
 Deno.test("low-level: raw bytes written by the server are read in full by the client", async () => {

@@ -3,6 +3,7 @@
 // id, self connection message.
 
 import assert from "node:assert/strict";
+import { readFrame } from "../support/socket_frames.ts";
 import { accept, encryptChunk, isP2pError, nack } from "../../lib/connection/mod.ts";
 import { rawAppCodec } from "../../lib/encoding/mod.ts";
 import { channelKey, deriveNonces } from "../../lib/crypto/mod.ts";
@@ -50,24 +51,6 @@ Deno.test("p2p socket self peer id: a client announcing the server's key fails w
     },
   );
 });
-
-async function readFrame(socket: Deno.Conn): Promise<Uint8Array> {
-  const read = async (size: number) => {
-    const out = new Uint8Array(size);
-    for (let at = 0; at < size;) {
-      const n = await socket.read(out.subarray(at));
-      if (n === null) throw new Error("end of stream");
-      at += n;
-    }
-    return out;
-  };
-  const header = await read(2);
-  const body = await read((header[0] << 8) | header[1]);
-  const frame = new Uint8Array(2 + body.length);
-  frame.set(header);
-  frame.set(body, 2);
-  return frame;
-}
 
 Deno.test("p2p socket self connection message: replaying the server's connection message fails with decipher_error, not myself", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

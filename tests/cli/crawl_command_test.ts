@@ -75,6 +75,11 @@ Deno.test("crawl maps a local network: 10 shell nodes through Advertise, Nacks, 
           chainName: CHAIN,
           chain: chain.serve(heads[i]),
           bootstrapPoints: i === 0 ? [] : [nodes[i - 1].listeningPoint!],
+          // Every node and the crawler dial from 127.0.0.1, and a node takes at most a quarter of
+          // its incoming handshakes from one address (pool.ts): with the shell's 20, the nodes'
+          // own dials after Advertise could hold all 5 slots and the crawler's socket was closed
+          // unread (1 run in about 20; with 4 slots, 1 per address, every run).
+          maxIncomingHandshakes: 100,
         }),
       );
     }

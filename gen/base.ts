@@ -21,7 +21,7 @@ export type Point = PointId;
 export function sizeOfPoint(v: Point): number {
   let size = 0;
   const c = convertForEncode(pointIdToString, v, "Point");
-  size += 4 + utf8Length(c);
+  size += 4 + c.length;
   return size;
 }
 
@@ -30,7 +30,7 @@ export function writePoint(w: Writer, v: Point): void {
   w.at = "Point";
   const c = w.convert(pointIdToString, v);
   const start = w.pos;
-  const n = utf8Length(c);
+  const n = c.length;
   w.u30(n);
   w.utf8(c, n);
   w.at = "Point";
@@ -44,7 +44,7 @@ export function readPoint(r: Reader): Point {
   const limit = r.openLimit(51);
   const length = r.u30();
   const at = r.take(length);
-  let t = pointIdFromAscii(r.bytes, at, at + length);
+  let t = pointIdFromAscii(r.bytes, at, at + length, r);
   if (t === undefined) {
     r.pos = at;
     const c = r.utf8(length);
@@ -55,7 +55,11 @@ export function readPoint(r: Reader): Point {
   return t;
 }
 
-/** Encodes a {@link Point} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Point} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodePoint(v: Point): Uint8Array {
   const w = new Writer(sizeOfPoint(v));
   writePoint(w, v);
@@ -95,7 +99,11 @@ export function readPeerId(r: Reader): PeerId {
   return t;
 }
 
-/** Encodes a {@link PeerId} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link PeerId} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodePeerId(v: PeerId): Uint8Array {
   const w = new Writer(sizeOfPeerId(v));
   writePeerId(w, v);
@@ -158,7 +166,11 @@ export function readNetworkVersion(r: Reader): NetworkVersion {
   return { chainName, distributedDbVersion, p2pVersion };
 }
 
-/** Encodes a {@link NetworkVersion} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link NetworkVersion} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeNetworkVersion(v: NetworkVersion): Uint8Array {
   const w = new Writer(sizeOfNetworkVersion(v));
   writeNetworkVersion(w, v);

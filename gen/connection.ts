@@ -87,7 +87,11 @@ export function readConnectionMessage(r: Reader): ConnectionMessage {
   return t;
 }
 
-/** Encodes a {@link ConnectionMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ConnectionMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeConnectionMessage(v: ConnectionMessage): Uint8Array {
   const w = new Writer(sizeOfConnectionMessage(v));
   writeConnectionMessage(w, v);
@@ -151,7 +155,11 @@ export function readConnectionMetadataAt(r: Reader, o: number): ConnectionMetada
   return { disableMempool, privateNode };
 }
 
-/** Encodes a {@link ConnectionMetadata} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ConnectionMetadata} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeConnectionMetadata(v: ConnectionMetadata): Uint8Array {
   const w = new Writer(sizeOfConnectionMetadata(v));
   writeConnectionMetadata(w, v);
@@ -244,7 +252,11 @@ export function readDalConnectionMetadata(r: Reader): DalConnectionMetadata {
   return { advertisedNetAddr, advertisedNetPort, isBootstrapPeer };
 }
 
-/** Encodes a {@link DalConnectionMetadata} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link DalConnectionMetadata} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeDalConnectionMetadata(v: DalConnectionMetadata): Uint8Array {
   const w = new Writer(sizeOfDalConnectionMetadata(v));
   writeDalConnectionMetadata(w, v);
@@ -394,7 +406,11 @@ export function readAckMessage(r: Reader): AckMessage {
   return readAckMessageBody(r, r.u8());
 }
 
-/** Encodes a {@link AckMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link AckMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeAckMessage(v: AckMessage): Uint8Array {
   const w = new Writer(sizeOfAckMessage(v));
   writeAckMessage(w, v);

@@ -56,7 +56,11 @@ export function readPxPeer(r: Reader): PxPeer {
   return { point, peerId };
 }
 
-/** Encodes a {@link PxPeer} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link PxPeer} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodePxPeer(v: PxPeer): Uint8Array {
   const w = new Writer(sizeOfPxPeer(v));
   writePxPeer(w, v);
@@ -255,7 +259,11 @@ export function readPkhAt(r: Reader, o: number): Pkh {
   return t;
 }
 
-/** Encodes a {@link Pkh} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Pkh} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodePkh(v: Pkh): Uint8Array {
   const w = new Writer(sizeOfPkh(v));
   writePkh(w, v);
@@ -305,7 +313,11 @@ export function readDalTopic(r: Reader): DalTopic {
   return { slotIndex, pkh };
 }
 
-/** Encodes a {@link DalTopic} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link DalTopic} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeDalTopic(v: DalTopic): Uint8Array {
   const w = new Writer(sizeOfDalTopic(v));
   writeDalTopic(w, v);
@@ -372,7 +384,11 @@ export function readDalMessageId(r: Reader): DalMessageId {
   return { level, slotIndex, commitment, shardIndex, pkh };
 }
 
-/** Encodes a {@link DalMessageId} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link DalMessageId} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeDalMessageId(v: DalMessageId): Uint8Array {
   const w = new Writer(sizeOfDalMessageId(v));
   writeDalMessageId(w, v);
@@ -437,7 +453,11 @@ export function readDalMessage(r: Reader): DalMessage {
   return { share, shardProof };
 }
 
-/** Encodes a {@link DalMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link DalMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeDalMessage(v: DalMessage): Uint8Array {
   const w = new Writer(sizeOfDalMessage(v));
   writeDalMessage(w, v);
@@ -809,7 +829,11 @@ export function readDalGossipMessage(r: Reader): DalGossipMessage {
   return readDalGossipMessageBody(r, r.u16());
 }
 
-/** Encodes a {@link DalGossipMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link DalGossipMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeDalGossipMessage(v: DalGossipMessage): Uint8Array {
   const w = new Writer(sizeOfDalGossipMessage(v));
   writeDalGossipMessage(w, v);
@@ -1216,7 +1240,11 @@ export function readSimpleGossipMessage(r: Reader): SimpleGossipMessage {
   return readSimpleGossipMessageBody(r, r.u16());
 }
 
-/** Encodes a {@link SimpleGossipMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link SimpleGossipMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeSimpleGossipMessage(v: SimpleGossipMessage): Uint8Array {
   const w = new Writer(sizeOfSimpleGossipMessage(v));
   writeSimpleGossipMessage(w, v);

@@ -228,7 +228,11 @@ export function readP2pMessage<M>(r: Reader, app: AppCodec<M>): P2pMessage<M> {
   return t;
 }
 
-/** Encodes a {@link P2pMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link P2pMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeP2pMessage<M>(v: P2pMessage<M>, app: AppCodec<M>): Uint8Array {
   const w = new Writer(sizeOfP2pMessage(v, app));
   writeP2pMessage(w, v, app);

@@ -39,7 +39,11 @@ export function readChainId(r: Reader): ChainId {
   return t;
 }
 
-/** Encodes a {@link ChainId} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ChainId} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeChainId(v: ChainId): Uint8Array {
   const w = new Writer(sizeOfChainId(v));
   writeChainId(w, v);
@@ -82,7 +86,11 @@ export function readBlockHash(r: Reader): BlockHash {
   return t;
 }
 
-/** Encodes a {@link BlockHash} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link BlockHash} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeBlockHash(v: BlockHash): Uint8Array {
   const w = new Writer(sizeOfBlockHash(v));
   writeBlockHash(w, v);
@@ -127,7 +135,11 @@ export function readOperationHash(r: Reader): OperationHash {
   return t;
 }
 
-/** Encodes a {@link OperationHash} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link OperationHash} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperationHash(v: OperationHash): Uint8Array {
   const w = new Writer(sizeOfOperationHash(v));
   writeOperationHash(w, v);
@@ -172,7 +184,11 @@ export function readProtocolHash(r: Reader): ProtocolHash {
   return t;
 }
 
-/** Encodes a {@link ProtocolHash} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ProtocolHash} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeProtocolHash(v: ProtocolHash): Uint8Array {
   const w = new Writer(sizeOfProtocolHash(v));
   writeProtocolHash(w, v);
@@ -217,7 +233,11 @@ export function readContextHash(r: Reader): ContextHash {
   return t;
 }
 
-/** Encodes a {@link ContextHash} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ContextHash} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeContextHash(v: ContextHash): Uint8Array {
   const w = new Writer(sizeOfContextHash(v));
   writeContextHash(w, v);
@@ -263,7 +283,11 @@ export function readOperationListListHash(r: Reader): OperationListListHash {
   return t;
 }
 
-/** Encodes a {@link OperationListListHash} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link OperationListListHash} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperationListListHash(v: OperationListListHash): Uint8Array {
   const w = new Writer(sizeOfOperationListListHash(v));
   writeOperationListListHash(w, v);
@@ -319,7 +343,11 @@ export function readFitness(r: Reader): Fitness {
   return t;
 }
 
-/** Encodes a {@link Fitness} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Fitness} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeFitness(v: Fitness): Uint8Array {
   const w = new Writer(sizeOfFitness(v));
   writeFitness(w, v);
@@ -425,7 +453,11 @@ export function readShellHeader(r: Reader): ShellHeader {
   };
 }
 
-/** Encodes a {@link ShellHeader} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ShellHeader} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeShellHeader(v: ShellHeader): Uint8Array {
   const w = new Writer(sizeOfShellHeader(v));
   writeShellHeader(w, v);
@@ -476,7 +508,11 @@ export function readBlockHeader(r: Reader): BlockHeader {
   return { ...shellHeader, protocolData };
 }
 
-/** Encodes a {@link BlockHeader} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link BlockHeader} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeBlockHeader(v: BlockHeader): Uint8Array {
   const w = new Writer(sizeOfBlockHeader(v));
   writeBlockHeader(w, v);
@@ -556,7 +592,11 @@ export function readBlockLocator(r: Reader): BlockLocator {
   return { currentHead, history };
 }
 
-/** Encodes a {@link BlockLocator} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link BlockLocator} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeBlockLocator(v: BlockLocator): Uint8Array {
   const w = new Writer(sizeOfBlockLocator(v));
   writeBlockLocator(w, v);
@@ -602,7 +642,11 @@ export function readOperationShellHeader(r: Reader): OperationShellHeader {
   return { branch };
 }
 
-/** Encodes a {@link OperationShellHeader} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link OperationShellHeader} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperationShellHeader(v: OperationShellHeader): Uint8Array {
   const w = new Writer(sizeOfOperationShellHeader(v));
   writeOperationShellHeader(w, v);
@@ -651,7 +695,11 @@ export function readOperation(r: Reader): Operation {
   return { ...operationShellHeader, data };
 }
 
-/** Encodes a {@link Operation} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Operation} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperation(v: Operation): Uint8Array {
   const w = new Writer(sizeOfOperation(v));
   writeOperation(w, v);
@@ -806,7 +854,11 @@ export function readOperationListListPath(r: Reader, depth = 0): OperationListLi
   return readOperationListListPathBody(r, r.u8(), depth);
 }
 
-/** Encodes a {@link OperationListListPath} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link OperationListListPath} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperationListListPath(v: OperationListListPath): Uint8Array {
   const w = new Writer(sizeOfOperationListListPath(v));
   writeOperationListListPath(w, v);
@@ -858,7 +910,11 @@ export function readOperationsForBlock(r: Reader): OperationsForBlock {
   return { hash, validationPass };
 }
 
-/** Encodes a {@link OperationsForBlock} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link OperationsForBlock} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeOperationsForBlock(v: OperationsForBlock): Uint8Array {
   const w = new Writer(sizeOfOperationsForBlock(v));
   writeOperationsForBlock(w, v);
@@ -951,7 +1007,11 @@ export function readMempool(r: Reader): Mempool {
   return t;
 }
 
-/** Encodes a {@link Mempool} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Mempool} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeMempool(v: Mempool): Uint8Array {
   const w = new Writer(sizeOfMempool(v));
   writeMempool(w, v);
@@ -1029,7 +1089,11 @@ export function readProtocolComponent(r: Reader): ProtocolComponent {
   return { name, interface: interface1, implementation };
 }
 
-/** Encodes a {@link ProtocolComponent} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ProtocolComponent} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeProtocolComponent(v: ProtocolComponent): Uint8Array {
   const w = new Writer(sizeOfProtocolComponent(v));
   writeProtocolComponent(w, v);
@@ -1094,7 +1158,11 @@ export function readProtocol(r: Reader): Protocol {
   return { expectedEnvVersion, components };
 }
 
-/** Encodes a {@link Protocol} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link Protocol} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeProtocol(v: Protocol): Uint8Array {
   const w = new Writer(sizeOfProtocol(v));
   writeProtocol(w, v);
@@ -1888,7 +1956,11 @@ export function readShellMessage(r: Reader): ShellMessage {
   return readShellMessageBody(r, r.u16());
 }
 
-/** Encodes a {@link ShellMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ShellMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeShellMessage(v: ShellMessage): Uint8Array {
   const w = new Writer(sizeOfShellMessage(v));
   writeShellMessage(w, v);

@@ -30,6 +30,7 @@ export const Point: Decl = declare(
     encode: "pointIdToString",
     decode: "parsePointId",
     decodeAscii: "pointIdFromAscii",
+    encodesAscii: true,
     errorKind: "invalid_point",
   }),
 );

@@ -85,7 +85,11 @@ export function readChatLine(r: Reader): ChatLine {
   return { room, text, sentAtMs, replyTo };
 }
 
-/** Encodes a {@link ChatLine} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ChatLine} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeChatLine(v: ChatLine): Uint8Array {
   const w = new Writer(sizeOfChatLine(v));
   writeChatLine(w, v);
@@ -281,7 +285,11 @@ export function readChatMessage(r: Reader): ChatMessage {
   return readChatMessageBody(r, r.u16());
 }
 
-/** Encodes a {@link ChatMessage} into a new buffer of exactly its size. */
+/**
+ * Encodes a {@link ChatMessage} into new bytes of exactly its size. Below 4 KiB they are a
+ * view of a buffer shared with other encodings, as Node's `Buffer.allocUnsafe` gives:
+ * `slice()` them before transferring their `.buffer`.
+ */
 export function encodeChatMessage(v: ChatMessage): Uint8Array {
   const w = new Writer(sizeOfChatMessage(v));
   writeChatMessage(w, v);

@@ -87,6 +87,77 @@ function invalidPoint(text: string, reason: string): PointIdError {
 const scratch = new Uint16Array(8);
 const ascii = new Uint8Array(45);
 
+// Character classes of the canonical check: 0-15 a lower-case hex digit, 16 ':', 17 anything else
+// (upper case and '.' included: such a text is never canonical IPv6; the full parser judges it).
+const CLASS = new Uint8Array(256).fill(17);
+for (let c = 0; c < 10; c++) CLASS[48 + c] = c;
+for (let c = 0; c < 6; c++) CLASS[97 + c] = 10 + c;
+CLASS[58] = 16;
+
+/**
+ * True when `b[from, to)` is IPv6 text exactly as {@link formatScratch} prints it, decided in one
+ * pass over the bytes without filling {@link scratch} (the full parse costs 2-3 times as much):
+ * lower-case groups without leading zeros, and `::`, if any, on the longest run of at least two
+ * zero groups, the leftmost on ties (RFC 5952 4.2); not IPv4-mapped. `false` means "ask
+ * {@link parseIpv6At}": not IPv6, or IPv6 in another spelling.
+ */
+function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from < 2 || to - from > 39) return false; // 39: eight groups of four digits
+  let n = 0; // groups read
+  let gap = -1; // groups read before "::"
+  let zeros = 0; // bit k: the k-th group read is 0
+  let afterGap = -1; // the value of the group read just after "::"
+  let i = from;
+  if (b[i] === 58) {
+    if (b[i + 1] !== 58) return false;
+    gap = 0;
+    i += 2;
+    if (i === to) return true; // "::"
+  }
+  for (;;) {
+    let c = CLASS[b[i]];
+    if (c > 15) return false;
+    const lead = c;
+    let group = c;
+    let digits = 1;
+    i++;
+    while (i < to && (c = CLASS[b[i]]) < 16) {
+      group = (group << 4) | c;
+      digits++;
+      i++;
+    }
+    if (digits > 4 || (lead === 0 && digits > 1)) return false;
+    if (group === 0) zeros |= 1 << n;
+    if (n === gap) afterGap = group;
+    n++;
+    if (i === to) break;
+    if (c !== 16 || n === 8) return false;
+    i++;
+    if (i === to) return false;
+    if (b[i] === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+      if (i === to) break;
+    }
+  }
+  // Without "::": eight groups and no two zero groups in a row.
+  if (gap < 0) return n === 8 && (zeros & (zeros >> 1)) === 0;
+  const run = 8 - n; // the zero groups "::" stands for
+  if (run < 2) return false;
+  // The groups beside "::" are not zero (else the run is longer than written)...
+  if (gap > 0 && ((zeros >> (gap - 1)) & 1) === 1) return false;
+  if (gap < n && ((zeros >> gap) & 1) === 1) return false;
+  // ...and no written run of zeros is as long (before "::") or longer (after it).
+  let length = 0;
+  for (let k = 0; k < n; k++) {
+    if (((zeros >> k) & 1) === 0) length = 0;
+    else if (++length >= run && (k < gap || length > run)) return false;
+  }
+  // "::ffff:a:b" is IPv4-mapped: it prints as a dotted quad.
+  return !(gap === 0 && n === 3 && afterGap === 0xffff);
+}
+
 /** Parses a dotted quad in `b[from, to)` (no leading zeros, as ocaml-ipaddr); -1 if it is not one. */
 function parseIpv4At(b: Uint8Array, from: number, to: number): number {
   let value = 0;
@@ -276,72 +347,25 @@ function canonicalAddr(addr: string): string | undefined {
   return canonicalAt(addr, 0, addr.length);
 }
 
-// Decoded address texts, by content. An Advertise names up to 100 points and peers advertise
-// much the same known points again and again (Octez answers each Bootstrap from its known-point
-// table); building a fresh string costs about 75 ns a point, as much as protobuf's whole decode of
-// a peer record. Entries are canonical texts only, so bytes equal to an entry are a valid canonical
-// address (no parse needed). Each entry keeps its bytes too, in 48-byte cells of one slab: comparing
-// bytes with bytes is twice as fast as with `charCodeAt`. 2,048 sets of 2 entries (~200 KiB of slab
-// and strings at most), the older entry of a set replaced: with one entry per slot, two of the 100
-// points of an Advertise shared a slot about 9 times in 10 and missed on every decode.
-// Content-addressed: it can never return stale text.
-const INTERNED_SETS = 2048;
-const CELL = 48; // > 45, the longest IPv6 text
-const interned: (string | undefined)[] = new Array(INTERNED_SETS * 2).fill(undefined);
-const internedBytes = new Uint8Array(INTERNED_SETS * 2 * CELL);
-const internedLength = new Uint8Array(INTERNED_SETS * 2);
-const internedNewer = new Uint8Array(INTERNED_SETS); // which entry of a set was used last
-
-/** True when `b[from, to)` equals the bytes of entry `slot`. */
-function isEntry(b: Uint8Array, from: number, to: number, slot: number): boolean {
-  if (internedLength[slot] !== to - from) return false;
-  const cell = slot * CELL - from;
-  let i = from;
-  while (i < to && b[i] === internedBytes[cell + i]) i++;
-  return i === to;
+/**
+ * Where {@link pointIdFromAscii} gets the text of bytes it has checked to be ASCII: the decoder's
+ * `Reader` (`lib/encoding/reader.ts`), which cuts the texts of one message from one decoded string.
+ */
+export interface AsciiSource {
+  /** The text of the ASCII bytes `[start, end)` of the input being decoded. */
+  ascii(start: number, end: number): string;
 }
 
-/** The address text of `b[from, to)`: interned, new, or undefined when it is not an address. */
-function addrOfBytes(b: Uint8Array, from: number, to: number): string | undefined {
-  // Multiplicative hash of 4 bytes a step: a byte a step (FNV-1a) made the chain of dependent
-  // multiplications the longest part of a hit.
-  let hash = to - from;
-  let k = from;
-  for (; k + 4 <= to; k += 4) {
-    hash = Math.imul(
-      hash ^ (b[k] | (b[k + 1] << 8) | (b[k + 2] << 16) | (b[k + 3] << 24)),
-      0x9e3779b1,
-    );
-  }
-  for (; k < to; k++) hash = Math.imul(hash ^ b[k], 0x9e3779b1);
-  const set = (hash >>> 21) & (INTERNED_SETS - 1); // the high bits are the well-mixed ones
-  const first = set * 2;
-  if (isEntry(b, from, to, first)) {
-    internedNewer[set] = 0;
-    return interned[first];
-  }
-  if (isEntry(b, from, to, first + 1)) {
-    internedNewer[set] = 1;
-    return interned[first + 1];
-  }
-  let kind: number;
-  if (parseIpv4At(b, from, to) >= 0) kind = CANONICAL;
-  else kind = parseIpv6At(b, from, to);
-  if (kind === NOT_IPV6) return undefined;
-  if (kind === OTHER_TEXT) return formatScratch();
-  const text = String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  const slot = first + 1 - internedNewer[set];
-  internedNewer[set] = slot - first;
-  interned[slot] = text;
-  internedLength[slot] = to - from;
-  internedBytes.set(b.subarray(from, to), slot * CELL);
-  return text;
+/** The text of the ASCII bytes `b[from, to)`, built here (no {@link AsciiSource}). */
+function asciiText(b: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
 }
 
 /**
  * The point whose text is the ASCII bytes `bytes[start, end)`, when that text is a plain
  * `a.b.c.d:port` or `[v6]:port` (no `#peer_id`): the decoders' fast path, which reads the bytes
- * without building the whole text and reuses the address string of a point seen before.
+ * without building the whole text. An address already in canonical form (what Octez sends) is
+ * checked in one pass and its text taken from `source`; any other spelling is parsed and printed.
  *
  * `undefined` means "not decided here", never "invalid": the caller then decodes the text and calls
  * {@link parsePointId}, which accepts or throws exactly as it always does. Whenever this returns a
@@ -350,12 +374,15 @@ function addrOfBytes(b: Uint8Array, from: number, to: number): string | undefine
  * @param bytes Holds the text.
  * @param start Offset of the first byte of the text.
  * @param end Offset just past its last byte.
+ * @param source Gives the text of checked ASCII bytes of `bytes` (offsets are `bytes`'); without
+ *   it the text is built here.
  * @returns The point, or `undefined` to fall back to {@link parsePointId}.
  */
 export function pointIdFromAscii(
   bytes: Uint8Array,
   start: number,
   end: number,
+  source?: AsciiSource,
 ): PointId | undefined {
   // The port: 1 to 5 digits at the end, at most 65535 (anything else, "#peer_id" included, is
   // parsePointId's to judge).
@@ -371,15 +398,22 @@ export function pointIdFromAscii(
   let from = start;
   if (bytes[start] === 91) {
     // "[v6]:port". parseAddrPortId splits at the first "]", this at the last: they differ only
-    // when the address holds a "]", which no entry and no valid address does.
+    // when the address holds a "]", which no valid address does.
     if (bytes[--i] !== 93) return undefined;
     from = start + 1;
   } else {
     // "a.b.c.d:port": the address ends at the first ":" (parseAddrPortId), which must be this one.
     for (let k = start; k < i; k++) if (bytes[k] === 58) return undefined;
   }
-  const addr = addrOfBytes(bytes, from, i);
-  return addr === undefined ? undefined : { addr, port };
+  let addr: string;
+  if (isCanonicalIpv6At(bytes, from, i) || parseIpv4At(bytes, from, i) >= 0) {
+    addr = source === undefined ? asciiText(bytes, from, i) : source.ascii(from, i);
+  } else if (parseIpv6At(bytes, from, i) !== NOT_IPV6) {
+    addr = formatScratch();
+  } else {
+    return undefined;
+  }
+  return { addr, port };
 }
 
 const validated = new WeakMap<PointId, string>();

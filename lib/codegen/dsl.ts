@@ -128,12 +128,18 @@ export interface Conversion {
   readonly decode: string;
   /**
    * Optional fast path for a conversion over a `string` (possibly inside `checkSize`): a function
-   * `(bytes, start, end) => value | undefined` of the same module that decodes the text's raw
-   * bytes directly. `undefined` means "not decided here": the text is then decoded and passed to
-   * `decode` as without a fast path, so errors are unchanged. It must return only values that
-   * `decode` would return for the same text.
+   * `(bytes, start, end, reader) => value | undefined` of the same module that decodes the text's
+   * raw bytes directly (`reader.ascii(from, to)` gives the text of bytes it found to be ASCII).
+   * `undefined` means "not decided here": the text is then decoded and passed to `decode` as
+   * without a fast path, so errors are unchanged. It must return only values that `decode` would
+   * return for the same text.
    */
   readonly decodeAscii?: string;
+  /**
+   * `encode` returns ASCII text only (a point's text), so the encoder takes the text's length as
+   * its UTF-8 size instead of scanning it. Only for a conversion over a `string`.
+   */
+  readonly encodesAscii?: boolean;
   /** Decode error kind reported when `decode` throws. */
   readonly errorKind: "invalid_point" | "invalid_conversion";
 }

@@ -191,7 +191,7 @@ function emitReadConvAscii(
   if (limited) f.line(`const ${lim} = r.openLimit(${limitText(limited)});`);
   f.line(`const ${length} = r.u30();`);
   f.line(`const ${at} = r.take(${length});`);
-  f.line(`let ${target} = ${e.convFn(n, "decodeAscii")}(r.bytes, ${at}, ${at} + ${length});`);
+  f.line(`let ${target} = ${e.convFn(n, "decodeAscii")}(r.bytes, ${at}, ${at} + ${length}, r);`);
   f.block(`if (${target} === undefined) {`, () => {
     f.line(`r.pos = ${at};`);
     f.line(`const ${c} = r.utf8(${length});`);

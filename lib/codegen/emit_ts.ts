@@ -272,7 +272,15 @@ export class Emitter {
     }
 
     f.line();
-    f.line(`/** Encodes a {@link ${d.name}} into a new buffer of exactly its size. */`);
+    f.line(`/**`);
+    f.line(
+      ` * Encodes a {@link ${d.name}} into new bytes of exactly its size. Below 4 KiB they are a`,
+    );
+    f.line(
+      ` * view of a buffer shared with other encodings, as Node's \`Buffer.allocUnsafe\` gives:`,
+    );
+    f.line(` * \`slice()\` them before transferring their \`.buffer\`.`);
+    f.line(` */`);
     f.block(`export function encode${d.name}${tp}(v: ${T}${appParam}): Uint8Array {`, () => {
       f.line(`const w = new ${this.rt("Writer")}(sizeOf${d.name}(v${appArg}));`);
       f.line(`write${d.name}(w, v${appArg});`);

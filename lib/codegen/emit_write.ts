@@ -10,8 +10,11 @@ import { fixedSize, isGeneric } from "./analysis.ts";
 import { aliasConstFor, hex, limitText, maxLengthText, READ } from "./emit_util.ts";
 import type { Emitter } from "./emit_ts.ts";
 
-/** Emits statements adding the encoded size of `v` (a value of `n`) to `size`. */
-export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
+/**
+ * Emits statements adding the encoded size of `v` (a value of `n`) to `size`. `ascii`: a string
+ * here is known to be ASCII (a conversion's `encodesAscii`), so its length is its UTF-8 size.
+ */
+export function emitSize(e: Emitter, n: Node, v: string, path: string, ascii = false): void {
   const f = e.f;
   const fixed = fixedSize(n);
   if (fixed !== undefined && n.t !== "conv") {
@@ -23,7 +26,7 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
       f.line(`size += 4 + ${v}.length;`);
       return;
     case "string":
-      f.line(`size += 4 + ${e.rt("utf8Length")}(${v});`);
+      f.line(ascii ? `size += 4 + ${v}.length;` : `size += 4 + ${e.rt("utf8Length")}(${v});`);
       return;
     case "variableBytes":
       f.line(`size += ${v}.length;`);
@@ -36,7 +39,7 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
       emitSize(e, n.inner, v, path);
       return;
     case "checkSize":
-      emitSize(e, n.inner, v, path);
+      emitSize(e, n.inner, v, path, ascii);
       return;
     case "list": {
       const el = fixedSize(n.element);
@@ -97,13 +100,14 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
       for (const p of n.parts) emitSize(e, p, v, path);
       return;
     case "conv": {
+      checkEncodesAscii(n, path);
       const c = f.fresh("c");
       f.list(
         `const ${c} = ${e.rt("convertForEncode")}(`,
         [e.convFn(n, "encode"), v, `"${path}"`],
         ");",
       );
-      emitSize(e, n.inner, c, path);
+      emitSize(e, n.inner, c, path, n.conv.encodesAscii === true);
       return;
     }
     default:
@@ -111,8 +115,16 @@ export function emitSize(e: Emitter, n: Node, v: string, path: string): void {
   }
 }
 
-/** Emits statements writing `v` (a value of `n`). */
-export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
+/** Throws unless a conversion that `encodesAscii` is over a string (possibly in `checkSize`). */
+function checkEncodesAscii(n: Extract<Node, { t: "conv" }>, path: string): void {
+  const inner = n.inner.t === "checkSize" ? n.inner.inner : n.inner;
+  if (n.conv.encodesAscii === true && inner.t !== "string") {
+    throw new RangeError(`${path}: encodesAscii needs a conversion over a string`);
+  }
+}
+
+/** Emits statements writing `v` (a value of `n`); `ascii` as for {@link emitSize}. */
+export function emitWrite(e: Emitter, n: Node, v: string, path: string, ascii = false): void {
   const f = e.f;
   switch (n.t) {
     case "uint8":
@@ -135,7 +147,7 @@ export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
       return;
     case "string": {
       const len = f.fresh("n");
-      f.line(`const ${len} = ${e.rt("utf8Length")}(${v});`);
+      f.line(`const ${len} = ${ascii ? `${v}.length` : `${e.rt("utf8Length")}(${v})`};`);
       f.line(`w.u30(${len});`);
       f.line(`w.utf8(${v}, ${len});`);
       return;
@@ -156,7 +168,7 @@ export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
     case "checkSize": {
       const start = f.fresh("start");
       f.line(`const ${start} = w.pos;`);
-      emitWrite(e, n.inner, v, path);
+      emitWrite(e, n.inner, v, path, ascii);
       f.line(`w.at = "${path}";`);
       f.line(`w.checkLimit(${start}, ${limitText(n)});`);
       return;
@@ -227,8 +239,9 @@ export function emitWrite(e: Emitter, n: Node, v: string, path: string): void {
       return;
     case "conv": {
       const c = f.fresh("c");
+      checkEncodesAscii(n, path);
       f.line(`const ${c} = w.convert(${e.convFn(n, "encode")}, ${v});`);
-      emitWrite(e, n.inner, c, path);
+      emitWrite(e, n.inner, c, path, n.conv.encodesAscii === true);
       return;
     }
     case "app":

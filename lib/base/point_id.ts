@@ -87,26 +87,23 @@ function invalidPoint(text: string, reason: string): PointIdError {
 const scratch = new Uint16Array(8);
 const ascii = new Uint8Array(45);
 
-// Character classes of the canonical check: 0-15 a lower-case hex digit, 16 ':', 17 anything else
-// (upper case and '.' included: such a text is never canonical IPv6; the full parser judges it).
-const CLASS = new Uint8Array(256).fill(17);
-for (let c = 0; c < 10; c++) CLASS[48 + c] = c;
-for (let c = 0; c < 6; c++) CLASS[97 + c] = 10 + c;
-CLASS[58] = 16;
+// The canonical check's digits: 1 for a lower-case hex digit (upper case is never canonical).
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdef") HEX[c.charCodeAt(0)] = 1;
 
 /**
  * True when `b[from, to)` is IPv6 text exactly as {@link formatScratch} prints it, decided in one
- * pass over the bytes without filling {@link scratch} (the full parse costs 2-3 times as much):
- * lower-case groups without leading zeros, and `::`, if any, on the longest run of at least two
- * zero groups, the leftmost on ties (RFC 5952 4.2); not IPv4-mapped. `false` means "ask
- * {@link parseIpv6At}": not IPv6, or IPv6 in another spelling.
+ * pass over the bytes without computing a group (the full parse costs 2-3 times as much):
+ * lower-case groups without leading zeros (so a zero group is the one digit "0"), and `::`, if
+ * any, on the longest run of at least two zero groups, the leftmost on ties (RFC 5952 4.2); not
+ * IPv4-mapped. `false` means "ask {@link parseIpv6At}": not IPv6, or IPv6 in another spelling.
  */
 function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
   if (to - from < 2 || to - from > 39) return false; // 39: eight groups of four digits
   let n = 0; // groups read
   let gap = -1; // groups read before "::"
   let zeros = 0; // bit k: the k-th group read is 0
-  let afterGap = -1; // the value of the group read just after "::"
+  let ffff = false; // the text starts "::ffff"
   let i = from;
   if (b[i] === 58) {
     if (b[i + 1] !== 58) return false;
@@ -115,23 +112,20 @@ function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
     if (i === to) return true; // "::"
   }
   for (;;) {
-    let c = CLASS[b[i]];
-    if (c > 15) return false;
-    const lead = c;
-    let group = c;
-    let digits = 1;
-    i++;
-    while (i < to && (c = CLASS[b[i]]) < 16) {
-      group = (group << 4) | c;
-      digits++;
-      i++;
+    const start = i;
+    while (i < to && HEX[b[i]] === 1) i++;
+    const digits = i - start;
+    if (digits === 0 || digits > 4) return false;
+    if (b[start] === 48) {
+      if (digits > 1) return false; // a leading zero
+      zeros |= 1 << n;
+    } else if (n === 0 && gap === 0 && digits === 4) {
+      ffff = b[start] === 102 && b[start + 1] === 102 && b[start + 2] === 102 &&
+        b[start + 3] === 102;
     }
-    if (digits > 4 || (lead === 0 && digits > 1)) return false;
-    if (group === 0) zeros |= 1 << n;
-    if (n === gap) afterGap = group;
     n++;
     if (i === to) break;
-    if (c !== 16 || n === 8) return false;
+    if (b[i] !== 58 || n === 8) return false;
     i++;
     if (i === to) return false;
     if (b[i] === 58) {
@@ -155,7 +149,7 @@ function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
     else if (++length >= run && (k < gap || length > run)) return false;
   }
   // "::ffff:a:b" is IPv4-mapped: it prints as a dotted quad.
-  return !(gap === 0 && n === 3 && afterGap === 0xffff);
+  return !(ffff && n === 3);
 }
 
 /** Parses a dotted quad in `b[from, to)` (no leading zeros, as ocaml-ipaddr); -1 if it is not one. */

@@ -172,3 +172,42 @@ Deno.test("a point decoded from a buffer later overwritten keeps its text (no st
   assert.deepEqual(decodePoint(wire("[2001:db8::1]:9732")), first);
   assert.deepEqual(decodePoint(wire("[2001:DB8:0::1]:9732")), first);
 });
+
+Deno.test("a canonical address is checked in one pass and its text cut, not printed anew", () => {
+  // The decoder hands pointIdFromAscii a source of text: a canonical address (what Octez sends)
+  // is cut from it as is; any other spelling is parsed and printed, and the source is not asked.
+  let asked = 0;
+  const source = {
+    ascii(from: number, to: number): string {
+      asked++;
+      return String.fromCharCode(...bytesNow.subarray(from, to));
+    },
+  };
+  let bytesNow = new Uint8Array();
+  const decide = (text: string) => {
+    bytesNow = te.encode(text);
+    asked = 0;
+    const p = pointIdFromAscii(bytesNow, 0, bytesNow.length, source);
+    return { p, asked };
+  };
+  fc.assert(
+    fc.property(groups, fc.integer({ min: 0, max: 65535 }), fc.nat(8), (g, port, cut) => {
+      const canonical = makePointId(g.map((x) => x.toString(16)).join(":"), port);
+      const text = pointIdToString(canonical);
+      const { p, asked } = decide(text);
+      assert.deepEqual(p, canonical, text);
+      assert.equal(asked, 1, `canonical ${text} was printed anew`);
+      for (const a of spellings(g, cut)) {
+        const spelled = `[${a}]:${port}`;
+        if (spelled === text) continue;
+        const other = decide(spelled);
+        assert.deepEqual(other.p, canonical, spelled);
+        assert.equal(other.asked, 0, `${spelled} was taken as canonical`);
+      }
+    }),
+    { numRuns: 3000, seed: 11 },
+  );
+  // IPv4-mapped text that looks canonical prints as a dotted quad.
+  assert.deepEqual(decide("[::ffff:102:304]:1"), { p: { addr: "1.2.3.4", port: 1 }, asked: 0 });
+  assert.deepEqual(decide("[::ffff]:1"), { p: { addr: "::ffff", port: 1 }, asked: 1 });
+});

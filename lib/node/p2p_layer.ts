@@ -26,14 +26,7 @@ import {
   pointIdToString,
 } from "../base/point_id.ts";
 import type { ConnectionInfo, MetadataCodec, SupportedVersions } from "../connection/mod.ts";
-import {
-  type Identity,
-  makePowTarget,
-  peerIdFromString,
-  peerIdKey,
-  peerIdToString,
-} from "../crypto/mod.ts";
-import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
+import { type Identity, peerIdFromString, peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import type { P2pStat } from "../connection/mod.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
 import type { Rng } from "../base/rng.ts";
@@ -43,19 +36,16 @@ import { NodeError } from "./errors.ts";
 import type { NodeEvent } from "./events.ts";
 import { KnownPoints } from "./known_points.ts";
 import { Maintenance, type MaintenanceStats } from "./maintenance.ts";
-import {
-  type KnownPointRecord,
-  type MaintenanceBounds,
-  maintenanceBounds,
-  type NodeOptionsBase,
-} from "./options.ts";
-import type { NodePlan } from "./plan.ts";
+import type { KnownPointRecord, MaintenanceBounds } from "./options.ts";
 import { type P2pSnapshot, p2pSnapshot } from "./p2p_snapshot.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { Pool, type PoolStats } from "./pool.ts";
 import { ReceiveThrottle, type ThrottledMessage } from "./throttle.ts";
-import type { NetworkProfile, ReconnectionSchedule } from "./profiles.ts";
+import type { ReconnectionSchedule } from "./profiles.ts";
+import { withPeer } from "./p2p_layer_settings.ts";
+
+export { type P2pLayerSettings, p2pLayerSettings } from "./p2p_layer_settings.ts";
 
 /** Everything the P2P layer needs. */
 export interface P2pLayerConfig<W, Meta> {
@@ -139,79 +129,6 @@ export interface PeerInfo {
   readonly incoming: boolean;
   /** Traffic of the connection. */
   readonly stat: P2pStat;
-}
-
-/** The settings every kind of node derives the same way from its profile, options and plan. */
-export type P2pLayerSettings<Meta> = Omit<
-  P2pLayerConfig<never, Meta>,
-  "codec" | "rng" | "onOpen" | "onClose" | "onMessage"
->;
-
-/**
- * The P2P layer's settings of a node: the profile's values, the options' points and the plan's
- * metadata.
- *
- * @param identity The node's identity.
- * @param profile The resolved profile.
- * @param options The options.
- * @param plan The metadata plan.
- * @returns The settings.
- */
-export function p2pLayerSettings<Meta>(
-  identity: Identity,
-  profile: NetworkProfile,
-  options: NodeOptionsBase,
-  plan: NodePlan<Meta>,
-): P2pLayerSettings<Meta> {
-  const privateMode = options.privateMode ?? false;
-  const privateMetadata = plan.privateMetadata;
-  // Bootstrap points and trusted points are both Octez's trusted points.
-  const configured = [...(options.bootstrapPoints ?? []), ...(options.trustedPoints ?? [])]
-    .map(withPeer);
-  const expectedPeers = new Map<string, Uint8Array>();
-  for (const { point, peerId } of configured) {
-    if (peerId !== undefined) expectedPeers.set(pointIdToString(point), peerId);
-  }
-  return {
-    identity,
-    powTarget: options.powTarget ?? makePowTarget(profile.expectedPow),
-    versions: {
-      chainName: profile.chainName,
-      distributedDbVersions: profile.distributedDbVersions,
-      p2pVersions: profile.p2pVersions,
-    },
-    metadata: privateMode && privateMetadata !== undefined
-      ? (port) => privateMetadata(plan.metadata(port))
-      : plan.metadata,
-    privateMode,
-    expectedPeers,
-    trustedPeers: (options.trustedPeers ?? []).map((p) =>
-      typeof p === "string" ? peerIdFromString(p) : p
-    ),
-    metadataCodec: plan.metadataCodec,
-    advertisedPort: plan.advertisedPort,
-    remoteListeningPoint: plan.remoteListeningPoint,
-    listen: options.listen ?? {},
-    bootstrapPoints: configured.map((c) => c.point),
-    knownPoints: options.knownPoints,
-    bounds: maintenanceBounds(profile.connections),
-    maintenanceMs: profile.maintenanceMs,
-    connectTimeoutMs: profile.connectTimeoutMs,
-    authenticationTimeoutMs: profile.authenticationTimeoutMs,
-    maxIncomingHandshakes: profile.maxIncomingHandshakes,
-    outgoingQueueSize: profile.outgoingQueueSize,
-    ipGreylistMs: profile.ipGreylistMs,
-    reconnection: profile.reconnection,
-    peerDiscovery: profile.peerDiscovery,
-    swapLingerMs: profile.swapLingerMs,
-    onEvent: options.onEvent,
-  };
-}
-
-function withPeer(p: PointId | string): { point: PointId; peerId: Uint8Array | undefined } {
-  return typeof p === "string"
-    ? parsePointIdWithPeerId(p)
-    : { point: makePointId(p.addr, p.port), peerId: undefined };
 }
 
 // A point given to the API: a PointIdError becomes NodeError `invalid_point`.

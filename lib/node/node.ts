@@ -20,13 +20,11 @@ import { Rng } from "../base/rng.ts";
 import { type Identity, peerIdKey, peerIdToString } from "../crypto/mod.ts";
 import { fromHex } from "../encoding/hex.ts";
 import type { PxPeer } from "../../gen/gossipsub.ts";
-import type { P2pMessage } from "../../gen/p2p_message.ts";
 import {
   type GossipsubView,
   type GossipsubWorker,
   type Key,
   makeWorker,
-  type P2pOutput,
   type Validity,
   type WorkerStats,
 } from "../gossipsub/mod.ts";
@@ -36,12 +34,7 @@ import { GossipEvents } from "./gossip_events.ts";
 import { EventHub } from "./event_hub.ts";
 import { PEERS_FILE_NAME, type PeersSaver, startPeersSaver } from "./data_dir.ts";
 import type { NodeEvent } from "./events.ts";
-import {
-  fromWire,
-  type GossipInstance,
-  type GossipWireMessage,
-  toWire,
-} from "./gossip_instance.ts";
+import { fromWire, type GossipInstance, type GossipWireMessage } from "./gossip_instance.ts";
 import { duration, nodeLimits, type NodeOptions } from "./options.ts";
 import { P2pLayer, p2pLayerSettings, type P2pLayerStats, type PeerInfo } from "./p2p_layer.ts";
 import type { PeerLink } from "./peer_link.ts";
@@ -50,6 +43,7 @@ import type { NetworkProfile } from "./profiles.ts";
 import type { NodeSnapshot } from "./snapshot.ts";
 import { selfSnapshot } from "./p2p_snapshot.ts";
 import { type Delivered, Subscriptions } from "./subscriptions.ts";
+import { WorkerOutputs } from "./worker_outputs.ts";
 import { type TopicValidator, TopicValidators, validatedMessages } from "./validation.ts";
 import {
   FirstSenders,
@@ -111,13 +105,11 @@ export class Node<T, I, M> {
   // delivered, being invalid or on a topic not joined, age out first).
   readonly #senders = new FirstSenders();
   readonly #validators: TopicValidators<T, I, M>;
+  readonly #outputs: WorkerOutputs<T, I, M>;
   readonly #publishing = new Publications<I>();
-  #lastSent: unknown;
-  #envelope: P2pMessage<Wire<T, I, M>> | undefined;
   #loops: Promise<unknown>[] = [];
   #sequence = 0;
   #closing: Promise<void> | undefined;
-  #outDropped = 0;
   #inRejected = 0;
   #inDropped = 0;
 
@@ -188,6 +180,7 @@ export class Node<T, I, M> {
       // #onMessage only queues for the worker: nothing needs a turn between two messages.
       drainReceived: true,
     });
+    this.#outputs = new WorkerOutputs(this.#p2p, this.#events, profile.kickBanMs);
     this.listeningPoint = this.#p2p.listeningPoint;
     this.acl = this.#p2p.aclApi();
     if (profile.trustConfiguredPoints) {
@@ -253,7 +246,7 @@ export class Node<T, I, M> {
   async #consumeP2pOutputs(): Promise<void> {
     for await (const out of this.#worker.p2pOutputStream) {
       try {
-        this.#apply(out);
+        this.#outputs.apply(out);
       } catch {
         // One bad order (e.g. an unparsable point) must not stop the others.
       }
@@ -282,11 +275,6 @@ export class Node<T, I, M> {
     );
   }
 
-  #pxPeer = (peerKey: string): PxPeer | undefined => {
-    const entry = this.#p2p.known.pointOfPeer(peerKey);
-    return entry?.peerId === undefined ? undefined : { point: entry.point, peerId: entry.peerId };
-  };
-
   #learnPx = (px: PxPeer): string => {
     const peerId = px.peerId.slice();
     const key = peerIdKey(peerId);
@@ -296,51 +284,6 @@ export class Node<T, I, M> {
     }
     return key;
   };
-
-  #apply(out: P2pOutput<string, T, I, M>): void {
-    const pool = this.#p2p.pool;
-    switch (out.kind) {
-      case "OutMessage": {
-        const link = pool.get(out.toPeer);
-        const sent = out.p2pMessage;
-        if (sent.kind === "Graft" || sent.kind === "Prune") {
-          this.#events.meshChange(
-            sent.kind === "Graft" ? "graft" : "prune",
-            "sent",
-            out.toPeer,
-            sent.topic,
-          );
-        }
-        // The worker hands one message object to all the recipients of a full message, in a row:
-        // they share one envelope too (a Prune's PX is converted for each).
-        if (sent !== this.#lastSent || sent.kind === "Prune") {
-          this.#lastSent = sent;
-          this.#envelope = { kind: "Message", message: toWire(sent, this.#pxPeer) };
-        }
-        if (link === undefined || !link.send(this.#envelope!)) this.#outDropped++;
-        return;
-      }
-      case "Disconnect":
-        pool.disconnect(out.peer).catch(() => {});
-        return;
-      case "Kick":
-        this.#p2p.kick(out.peer, this.#kickBanMs);
-        return;
-      case "Connect": {
-        const entry = this.#p2p.known.pointOfPeer(out.peer);
-        if (entry !== undefined) pool.dial(entry.point, "px", out.peer).catch(() => {});
-        return;
-      }
-      case "ConnectPoint":
-        pool.dial(parsePointId(out.point), "config").catch(() => {});
-        return;
-      case "Forget":
-        // Nothing, as Octez's DAL node (`gs_callback_worker.ml` 162): a PX point the worker did
-        // not dial keeps its place (and its back-off) in the bounded known-points table, so the
-        // next PX naming it cannot reset its schedule by learning it afresh.
-        return;
-    }
-  }
 
   #onMessage(link: PeerLink<Wire<T, I, M>, unknown>, message: Wire<T, I, M>): void {
     if (!this.#instance.accept(message)) {
@@ -569,7 +512,7 @@ export class Node<T, I, M> {
   stats(): NodeStats {
     return {
       ...this.#p2p.stats(),
-      outMessagesDropped: this.#outDropped,
+      outMessagesDropped: this.#outputs.dropped,
       inMessagesRejected: this.#inRejected,
       inMessagesDropped: this.#inDropped,
       delivered: this.#subscriptions.delivered,

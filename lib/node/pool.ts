@@ -48,10 +48,17 @@ import { NodeError } from "./errors.ts";
 import type { KnownPoint, PointSource } from "./known_points.ts";
 import { PeerLink } from "./peer_link.ts";
 import { GREYLISTING_KINDS } from "./acl.ts";
+import {
+  count,
+  countFailure,
+  failureEvent,
+  localRefusalEvent,
+  octezErrorName,
+} from "./handshake_report.ts";
 import type { Direction, NodeEvent } from "./events.ts";
 import { rejectionMotiveName } from "../base/rejection.ts";
 
-export { ADVERTISED_POINTS, type PoolConfig, type PoolStats };
+export { ADVERTISED_POINTS, octezErrorName, type PoolConfig, type PoolStats };
 
 /** The connection pool. */
 export class Pool<W, Meta = unknown> {
@@ -228,33 +235,9 @@ export class Pool<W, Meta = unknown> {
     if (e instanceof P2pError && e.kind === "myself" && point !== undefined) {
       this.#c.known.addOwn(point); // Octez `may_register_my_id_point`, both directions
     }
-    if (isP2pError(e, "rejected_by_nack")) {
-      count(this.stats.nacks, `remote:${rejectionMotiveName(e.details.motive ?? 0)}`);
-    } else count(this.stats.handshakeFailures, octezErrorName(e));
+    countFailure(this.stats, e);
     if (this.#c.onEvent === undefined) return;
-    const pointText = point === undefined ? undefined : pointIdToString(point);
-    const peer = e instanceof P2pError ? e.details.peerId : undefined;
-    const peerId = peer === undefined ? undefined : peerIdToString(peer);
-    if (isP2pError(e, "rejected_by_nack")) {
-      const motive = rejectionMotiveName(e.details.motive ?? 0);
-      this.#emit({
-        event: "handshake_refused",
-        direction,
-        point: pointText,
-        peerId,
-        by: "remote",
-        motive,
-      });
-      return;
-    }
-    this.#emit({
-      event: "handshake_failed",
-      direction,
-      point: pointText,
-      peerId,
-      error: octezErrorName(e),
-      message: e instanceof Error ? e.message : String(e),
-    });
+    this.#emit(failureEvent(direction, point, e));
   }
 
   /**
@@ -332,14 +315,7 @@ export class Pool<W, Meta = unknown> {
     this.stats.refused++;
     if (failure !== undefined) count(this.stats.handshakeFailures, failure);
     const point = auth.info.remoteListeningPoint;
-    this.#emit({
-      event: "handshake_refused",
-      direction: auth.info.incoming ? "incoming" : "outgoing",
-      point: point === undefined ? undefined : pointIdToString(point),
-      peerId: peerIdToString(auth.peerId),
-      by: "local",
-      motive: motive === undefined ? `closed without Nack: ${why}` : rejectionMotiveName(motive),
-    });
+    this.#emit(localRefusalEvent(auth, motive, why));
     if (motive !== undefined) count(this.stats.nacks, `local:${rejectionMotiveName(motive)}`);
     // A point of another network is forgotten, not greylisted: a node of ours may share its
     // address (Octez `authenticate`, `Rejected_no_common_protocol`).
@@ -583,27 +559,9 @@ function socketPoint(socket: Deno.Conn): PointId | undefined {
   }
 }
 
-/**
- * Octez's name of a connection error (`P2p_errors`): our kinds are its constructors in snake case
- * (`not_enough_proof_of_work` → `Not_enough_proof_of_work`); a TCP failure is
- * `Connection_refused`, as `P2p_connect_handler` reports it.
- *
- * @param e The error.
- * @returns The name.
- */
-export function octezErrorName(e: unknown): string {
-  if (e instanceof P2pError) return e.kind[0].toUpperCase() + e.kind.slice(1);
-  if (e instanceof Deno.errors.ConnectionRefused) return "Connection_refused";
-  return e instanceof Error ? e.name : "Unknown_error";
-}
-
 // Nack motives that mean another network: the point is forgotten.
 const NO_COMMON_PROTOCOL: ReadonlySet<number> = new Set([
   RejectionMotive.UnknownChainName,
   RejectionMotive.DeprecatedP2pVersion,
   RejectionMotive.DeprecatedDistributedDbVersion,
 ]);
-
-function count(counters: Record<string, number>, key: string): void {
-  counters[key] = (counters[key] ?? 0) + 1;
-}

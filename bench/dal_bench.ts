@@ -3,6 +3,7 @@
  * decoding the same message from its P2P bytes with the generated codec, in one run.
  *
  *     deno bench --allow-read --allow-env bench/dal_bench.ts
+ *     TZP2P_BASELINE=/tmp/tzp2p-46813ca deno bench --allow-read --allow-env bench/dal_bench.ts
  *
  * A realistic shard: 64 scalars on mainnet today (protocols 023/024: slot 126,944 B, page 3,967 B,
  * redundancy 8, 512 shards; `Parameters_check.compute_lengths` gives 32 pages × 128 scalars × 8
@@ -11,7 +12,9 @@
  *   (commitment, proof, scalars) vs what the DAL instance does (its commitment cache hits: many
  *   shards share one commitment);
  * - one G1 point: the full check vs a cache hit, and its two parts (square root, subgroup check);
- * - 64 scalars: byte comparison with r vs the BigInt route (`bytes → bigint`, `< r`).
+ * - 64 scalars: byte comparison with r vs the BigInt route (`bytes → bigint`, `< r`);
+ * - an IHave of 1,000 ids: the DAL instance's key and validity of each id, beside decoding it (and
+ *   the older tree's instance with `TZP2P_BASELINE=<checkout>`).
  */
 
 import { bls12_381 } from "@noble/curves/bls12-381.js";
@@ -135,6 +138,46 @@ for (const shareLength of [64, 192]) {
   Deno.bench("64 scalars < r, isValidScalar (bytes)", { group: "64 scalars" }, () => {
     for (const s of share) sink += isValidScalar(s) ? 1 : 0;
   });
+}
+
+// ---------------------------------------------------------------- an IHave's ids
+// What the node does with each id of an IHave before the automaton decides: its key (the message
+// cache, validation and first senders look it up by key) and its validity (commitment cached).
+// The IHave Octez sends: 1,000 ids of one topic over two levels. Beside decoding that IHave, and,
+// with TZP2P_BASELINE=<older checkout> (e.g. the worktree of 46813ca), that tree's instance.
+{
+  const { id } = dalMessage(0);
+  const commitments = [id.commitment, G1.BASE.multiply(0x4242n).toBytes(true)];
+  const ids: DalMessageId[] = Array.from({ length: 1000 }, (_, k) => {
+    const i = (k * 389) % 1000;
+    return { ...id, level: id.level + (i & 1), commitment: commitments[i & 1], shardIndex: i >> 1 };
+  });
+  const bytes = encodeP2pMessage(
+    {
+      kind: "Message",
+      message: { kind: "IHave", topic: { slotIndex: id.slotIndex, pkh: id.pkh }, messageIds: ids },
+    },
+    dalGossipCodec,
+  );
+  const group = "IHave of 1,000 ids: key + validity of each";
+  Deno.bench("decode the IHave (generated codec)", { group, baseline: true }, () => {
+    sink += decodeP2pMessage(bytes, dalGossipCodec).kind.length;
+  });
+  const instance = dalGossip();
+  Deno.bench("dalGossip() key + validity of the 1,000 ids", { group }, () => {
+    for (const i of ids) {
+      sink += String(instance.messageId.key(i)).length + instance.messageId.valid(i).length;
+    }
+  });
+  const before = Deno.env.get("TZP2P_BASELINE");
+  if (before !== undefined) {
+    const old = (await import(`${before}/lib/node/dal_gossip.ts`)).dalGossip() as typeof instance;
+    Deno.bench("dalGossip() key + validity, tree before", { group }, () => {
+      for (const i of ids) {
+        sink += String(old.messageId.key(i)).length + old.messageId.valid(i).length;
+      }
+    });
+  }
 }
 
 // Keeps the results observable so that no measured call is optimised away.

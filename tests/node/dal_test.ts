@@ -82,6 +82,47 @@ Deno.test("DAL message ids are ordered by level, shard, commitment, then topic",
   assert.deepEqual(messageId.getTopic(id), topic);
 });
 
+Deno.test("DAL id keys are equal exactly when the ids are, well-formed or not", () => {
+  const { messageId } = dalGossip();
+  const id = shardId(5);
+  const flip = (b: Uint8Array, k: number) => {
+    const c = b.slice();
+    c[k] ^= 1;
+    return c;
+  };
+  const variants = [
+    id,
+    { ...id, level: id.level + 1 },
+    { ...id, level: -1 },
+    { ...id, level: 0x7fffffff },
+    { ...id, shardIndex: id.shardIndex + 1 },
+    { ...id, shardIndex: 0xffff },
+    { ...id, slotIndex: id.slotIndex + 1 },
+    ...[0, 1, 46, 47].map((k) => ({ ...id, commitment: flip(id.commitment, k) })),
+    { ...id, pkh: { ...id.pkh, kind: "Ed25519" as const } },
+    { ...id, pkh: { ...id.pkh, kind: "MlDsa44" as const } },
+    ...[0, 19].map((k) => ({ ...id, pkh: { ...id.pkh, hash: flip(id.pkh.hash, k) } })),
+    // Out of range or malformed: text keys, distinct from every packed one and from each other.
+    { ...id, commitment: id.commitment.subarray(0, 47) },
+    { ...id, commitment: new Uint8Array(49) },
+    { ...id, shardIndex: 0x10000 },
+    { ...id, level: 2 ** 31 },
+    { ...id, slotIndex: 256 },
+    { ...id, pkh: { ...id.pkh, hash: id.pkh.hash.subarray(0, 19) } },
+  ];
+  const keys = variants.map((v) => messageId.key(v));
+  assert.equal(new Set(keys).size, variants.length);
+  // Equal values, different arrays: equal keys.
+  const copy = {
+    ...id,
+    commitment: id.commitment.slice(),
+    pkh: { kind: id.pkh.kind, hash: id.pkh.hash.slice() },
+  };
+  assert.equal(messageId.key(copy), keys[0]);
+  // A malformed commitment is Invalid without a G1 check.
+  assert.equal(messageId.valid(variants.at(-6)!), "Invalid");
+});
+
 Deno.test("a dal node announces DAL_<chain>, sends DAL metadata and reports it in events", async () => {
   const events: NodeEvent[] = [];
   const a: DalNode = await createNode(options({ bootstrapPeer: true }));

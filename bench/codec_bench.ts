@@ -5,6 +5,11 @@
  *     deno bench --allow-read --allow-env bench/codec_bench.ts
  *     TZP2P_BASELINE=/path/to/older/checkout deno bench --allow-read --allow-env bench/codec_bench.ts
  *
+ * Every iteration makes many calls (`times(n, …)`: 500 connection messages, 20 Advertise, 5 IHave,
+ * 50 or 500 64 KiB messages), so a printed time is for that many calls, and both sides' garbage
+ * collection is in their averages (a single 150 ns call sits at the timer's resolution, and one
+ * call's average or minimum leaves the collector's pauses to chance).
+ *
  * Pairs (each group: ours, and the baseline marked `baseline`):
  * - connection message (no gossipsub equivalent; the baseline is an RPC message with the same
  *   fields: 32-byte key, two 24-byte fields, a 13-byte string);
@@ -31,6 +36,17 @@ import {
   type SimpleGossipMessage,
 } from "../gen/gossipsub.ts";
 
+/**
+ * `fn` run `n` times in one iteration: each group runs enough calls per iteration (50 µs or more)
+ * that the timer's resolution and the garbage collector's pauses are spread over many calls, on
+ * both sides alike, so the average is throughput, garbage collection included.
+ */
+function times(n: number, fn: () => void): () => void {
+  return () => {
+    for (let k = 0; k < n; k++) fn();
+  };
+}
+
 const fill = (n: number, seed: number) =>
   Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 let sink = 0;
@@ -55,25 +71,33 @@ const connectionRpc = {
 };
 const connectionRpcBytes = RPC.encode(connectionRpc);
 
-Deno.bench("encode connection message", { group: "encode connection message" }, () => {
-  sink += encodeConnectionMessage(connection).length;
-});
+Deno.bench(
+  "encode connection message",
+  { group: "encode connection message" },
+  times(500, () => {
+    sink += encodeConnectionMessage(connection).length;
+  }),
+);
 Deno.bench(
   "protobuf RPC (same fields)",
   { group: "encode connection message", baseline: true },
-  () => {
+  times(500, () => {
     sink += RPC.encode(connectionRpc).length;
-  },
+  }),
 );
-Deno.bench("decode connection message", { group: "decode connection message" }, () => {
-  sink += decodeConnectionMessage(connectionBytes).port;
-});
+Deno.bench(
+  "decode connection message",
+  { group: "decode connection message" },
+  times(500, () => {
+    sink += decodeConnectionMessage(connectionBytes).port;
+  }),
+);
 Deno.bench(
   "protobuf RPC (same fields)",
   { group: "decode connection message", baseline: true },
-  () => {
+  times(500, () => {
     sink += RPC.decode(connectionRpcBytes).messages.length;
-  },
+  }),
 );
 
 // ---------------------------------------------------------------- Advertise, 100 IPv6 points
@@ -103,25 +127,33 @@ const pruneRpc = {
 };
 const pruneRpcBytes = RPC.encode(pruneRpc);
 
-Deno.bench("encode Advertise (100 IPv6 points)", { group: "encode Advertise" }, () => {
-  sink += encodeP2pMessage(advertise, rawAppCodec as never).length;
-});
+Deno.bench(
+  "encode Advertise (100 IPv6 points)",
+  { group: "encode Advertise" },
+  times(20, () => {
+    sink += encodeP2pMessage(advertise, rawAppCodec as never).length;
+  }),
+);
 Deno.bench(
   "protobuf RPC Prune (100 peer records)",
   { group: "encode Advertise", baseline: true },
-  () => {
+  times(20, () => {
     sink += RPC.encode(pruneRpc).length;
-  },
+  }),
 );
-Deno.bench("decode Advertise (100 IPv6 points)", { group: "decode Advertise" }, () => {
-  sink += decodeP2pMessage(advertiseBytes, rawAppCodec).kind.length;
-});
+Deno.bench(
+  "decode Advertise (100 IPv6 points)",
+  { group: "decode Advertise" },
+  times(20, () => {
+    sink += decodeP2pMessage(advertiseBytes, rawAppCodec).kind.length;
+  }),
+);
 Deno.bench(
   "protobuf RPC Prune (100 peer records)",
   { group: "decode Advertise", baseline: true },
-  () => {
+  times(20, () => {
     sink += RPC.decode(pruneRpcBytes).messages.length;
-  },
+  }),
 );
 
 // Points never seen before: 200 Advertise messages of 100 distinct points (20,000 addresses)
@@ -155,19 +187,23 @@ const coldPrune = coldPoints.map((points) =>
 );
 let coldNext = 0;
 let coldPruneNext = 0;
-Deno.bench("decode Advertise (100 IPv6 points never seen)", {
-  group: "decode Advertise, new points",
-}, () => {
-  sink += decodeP2pMessage(coldAdvertise[coldNext], rawAppCodec).kind.length;
-  coldNext = coldNext === 199 ? 0 : coldNext + 1;
-});
+Deno.bench(
+  "decode Advertise (100 IPv6 points never seen)",
+  {
+    group: "decode Advertise, new points",
+  },
+  times(20, () => {
+    sink += decodeP2pMessage(coldAdvertise[coldNext], rawAppCodec).kind.length;
+    coldNext = coldNext === 199 ? 0 : coldNext + 1;
+  }),
+);
 Deno.bench(
   "protobuf RPC Prune (100 peer records never seen)",
   { group: "decode Advertise, new points", baseline: true },
-  () => {
+  times(20, () => {
     sink += RPC.decode(coldPrune[coldPruneNext]).messages.length;
     coldPruneNext = coldPruneNext === 199 ? 0 : coldPruneNext + 1;
-  },
+  }),
 );
 
 // ---------------------------------------------------------------- IHave, 1,000 DAL ids
@@ -197,18 +233,34 @@ const ihaveRpc = {
 };
 const ihaveRpcBytes = RPC.encode(ihaveRpc);
 
-Deno.bench("encode IHave (1,000 DAL ids)", { group: "encode IHave" }, () => {
-  sink += encodeP2pMessage(ihave, dalGossipCodec).length;
-});
-Deno.bench("protobuf RPC IHave (1,000 ids)", { group: "encode IHave", baseline: true }, () => {
-  sink += RPC.encode(ihaveRpc).length;
-});
-Deno.bench("decode IHave (1,000 DAL ids)", { group: "decode IHave" }, () => {
-  sink += decodeP2pMessage(ihaveBytes, dalGossipCodec).kind.length;
-});
-Deno.bench("protobuf RPC IHave (1,000 ids)", { group: "decode IHave", baseline: true }, () => {
-  sink += RPC.decode(ihaveRpcBytes).messages.length;
-});
+Deno.bench(
+  "encode IHave (1,000 DAL ids)",
+  { group: "encode IHave" },
+  times(5, () => {
+    sink += encodeP2pMessage(ihave, dalGossipCodec).length;
+  }),
+);
+Deno.bench(
+  "protobuf RPC IHave (1,000 ids)",
+  { group: "encode IHave", baseline: true },
+  times(5, () => {
+    sink += RPC.encode(ihaveRpc).length;
+  }),
+);
+Deno.bench(
+  "decode IHave (1,000 DAL ids)",
+  { group: "decode IHave" },
+  times(5, () => {
+    sink += decodeP2pMessage(ihaveBytes, dalGossipCodec).kind.length;
+  }),
+);
+Deno.bench(
+  "protobuf RPC IHave (1,000 ids)",
+  { group: "decode IHave", baseline: true },
+  times(5, () => {
+    sink += RPC.decode(ihaveRpcBytes).messages.length;
+  }),
+);
 
 // The IHave Octez sends: the ids of one topic (Message_cache.get_message_ids_to_gossip topic,
 // src/lib_gossipsub/gossipsub_automaton.ml 2299-2300), so every id carries the topic's slot index
@@ -239,16 +291,16 @@ const topicIhaveRpcBytes = RPC.encode({
 Deno.bench(
   "decode IHave (1,000 DAL ids of one topic)",
   { group: "decode IHave, one topic" },
-  () => {
+  times(5, () => {
     sink += decodeP2pMessage(topicIhaveBytes, dalGossipCodec).kind.length;
-  },
+  }),
 );
 Deno.bench(
   "protobuf RPC IHave (the same 1,000 ids)",
   { group: "decode IHave, one topic", baseline: true },
-  () => {
+  times(5, () => {
     sink += RPC.decode(topicIhaveRpcBytes).messages.length;
-  },
+  }),
 );
 
 // Before and after in one run: with TZP2P_BASELINE=<checkout of an older tree> (e.g. the worktree
@@ -257,12 +309,20 @@ const before = Deno.env.get("TZP2P_BASELINE");
 if (before !== undefined) {
   const old = await import(`${before}/gen/p2p_message.ts`);
   const oldGossip = await import(`${before}/gen/gossipsub.ts`);
-  Deno.bench("decode IHave (1,000 DAL ids), tree before", { group: "decode IHave" }, () => {
-    sink += old.decodeP2pMessage(ihaveBytes, oldGossip.dalGossipCodec).kind.length;
-  });
-  Deno.bench("decode IHave (one topic), tree before", { group: "decode IHave, one topic" }, () => {
-    sink += old.decodeP2pMessage(topicIhaveBytes, oldGossip.dalGossipCodec).kind.length;
-  });
+  Deno.bench(
+    "decode IHave (1,000 DAL ids), tree before",
+    { group: "decode IHave" },
+    times(5, () => {
+      sink += old.decodeP2pMessage(ihaveBytes, oldGossip.dalGossipCodec).kind.length;
+    }),
+  );
+  Deno.bench(
+    "decode IHave (one topic), tree before",
+    { group: "decode IHave, one topic" },
+    times(5, () => {
+      sink += old.decodeP2pMessage(topicIhaveBytes, oldGossip.dalGossipCodec).kind.length;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- Message_with_header, 64 KiB
@@ -278,25 +338,33 @@ const fullRpc = {
 };
 const fullRpcBytes = RPC.encode(fullRpc);
 
-Deno.bench("encode Message_with_header (64 KiB)", { group: "encode 64 KiB message" }, () => {
-  sink += encodeP2pMessage(full, simpleGossipCodec).length;
-});
+Deno.bench(
+  "encode Message_with_header (64 KiB)",
+  { group: "encode 64 KiB message" },
+  times(50, () => {
+    sink += encodeP2pMessage(full, simpleGossipCodec).length;
+  }),
+);
 Deno.bench(
   "protobuf RPC message (64 KiB)",
   { group: "encode 64 KiB message", baseline: true },
-  () => {
+  times(50, () => {
     sink += RPC.encode(fullRpc).length;
-  },
+  }),
 );
-Deno.bench("decode Message_with_header (64 KiB)", { group: "decode 64 KiB message" }, () => {
-  sink += decodeP2pMessage(fullBytes, simpleGossipCodec).kind.length;
-});
+Deno.bench(
+  "decode Message_with_header (64 KiB)",
+  { group: "decode 64 KiB message" },
+  times(500, () => {
+    sink += decodeP2pMessage(fullBytes, simpleGossipCodec).kind.length;
+  }),
+);
 Deno.bench(
   "protobuf RPC message (64 KiB)",
   { group: "decode 64 KiB message", baseline: true },
-  () => {
+  times(500, () => {
     sink += RPC.decode(fullRpcBytes).messages.length;
-  },
+  }),
 );
 
 /** Sizes, for turning times into MB/s (printed once, outside the measured functions). */

@@ -97,6 +97,9 @@ for (const c of "0123456789abcdef") HEX[c.charCodeAt(0)] = 1;
  * lower-case groups without leading zeros (so a zero group is the one digit "0"), and `::`, if
  * any, on the longest run of at least two zero groups, the leftmost on ties (RFC 5952 4.2); not
  * IPv4-mapped. `false` means "ask {@link parseIpv6At}": not IPv6, or IPv6 in another spelling.
+ *
+ * A group's digits are read one by one, not in a loop: 1.5 times faster (deno bench), and this
+ * check is most of the time of decoding an Advertise.
  */
 function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
   if (to - from < 2 || to - from > 39) return false; // 39: eight groups of four digits
@@ -112,19 +115,24 @@ function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
     if (i === to) return true; // "::"
   }
   for (;;) {
-    const start = i;
-    while (i < to && HEX[b[i]] === 1) i++;
-    const digits = i - start;
-    if (digits === 0 || digits > 4) return false;
-    if (b[start] === 48) {
-      if (digits > 1) return false; // a leading zero
+    // One to four digits; a group that starts with 0 is that digit alone (checked at its end).
+    const first = b[i];
+    if (first === 48) {
       zeros |= 1 << n;
-    } else if (n === 0 && gap === 0 && digits === 4) {
-      ffff = b[start] === 102 && b[start + 1] === 102 && b[start + 2] === 102 &&
-        b[start + 3] === 102;
+      i++;
+    } else {
+      if (HEX[first] !== 1) return false;
+      i++;
+      if (i < to && HEX[b[i]] === 1 && ++i < to && HEX[b[i]] === 1 && ++i < to && HEX[b[i]] === 1) {
+        i++;
+        if (n === 0 && gap === 0) {
+          ffff = first === 102 && b[i - 3] === 102 && b[i - 2] === 102 && b[i - 1] === 102;
+        }
+      }
     }
     n++;
     if (i === to) break;
+    // Anything but ':' here is a fifth digit, a digit after a leading 0, or not IPv6.
     if (b[i] !== 58 || n === 8) return false;
     i++;
     if (i === to) return false;
@@ -144,7 +152,7 @@ function isCanonicalIpv6At(b: Uint8Array, from: number, to: number): boolean {
   if (gap < n && ((zeros >> gap) & 1) === 1) return false;
   // ...and no written run of zeros is as long (before "::") or longer (after it).
   let length = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; zeros >> k !== 0; k++) {
     if (((zeros >> k) & 1) === 0) length = 0;
     else if (++length >= run && (k < gap || length > run)) return false;
   }

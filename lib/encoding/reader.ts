@@ -15,9 +15,9 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The decoder of {@link Reader.ascii}'s runs. Lenient UTF-8 turns each byte of a run into one
- * character exactly when the run holds no multi-byte sequence (a sequence of n > 1 bytes gives
- * fewer than n characters; a byte that starts no valid sequence gives one U+FFFD, the BOM is kept),
- * so a result as long as the run has the run's offsets. It is the runtime's fastest decode (6 times
+ * character exactly when the run holds no multi-byte sequence: a valid sequence, or an invalid
+ * prefix of one, of n > 1 bytes gives fewer than n characters, and no byte gives more than one (a
+ * stray byte gives one U+FFFD; the BOM is kept). So a result as long as the run has its offsets. It is the runtime's fastest decode (6 times
  * a "latin1" decoder on an Advertise, Deno 2.9.6); a run that fails the test is built by hand.
  */
 const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });

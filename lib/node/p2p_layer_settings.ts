@@ -10,7 +10,7 @@ import { makePointId, type PointId, pointIdToString } from "../base/point_id.ts"
 import { type Identity, makePowTarget, peerIdFromString } from "../crypto/mod.ts";
 import { parsePointIdWithPeerId } from "../crypto/peer_id.ts";
 import { maintenanceBounds, type NodeOptionsBase } from "./options.ts";
-import type { P2pLayerConfig } from "./p2p_layer.ts";
+import type { P2pLayerConfig } from "./p2p_layer_config.ts";
 import type { NodePlan } from "./plan.ts";
 import type { NetworkProfile } from "./profiles.ts";
 

@@ -66,7 +66,7 @@ export type { Sample, ScoreSummary } from "./metrics.ts";
 export { reportJson, writeRun } from "./output.ts";
 export { cdfComparisonSpec, PLOT_NAMES, plotSpec, renderPlots, renderSvg } from "./plots.ts";
 export type { CdfSeries, PlotName, PlotSpec } from "./plots.ts";
-export { buildReport } from "./report.ts";
+export { buildReport, type SimulationRun } from "./report.ts";
 export type { LatencyStats, Separation, SimReport } from "./report.ts";
 export { ComponentAccumulator, COMPONENTS, scoreComponents } from "./score_components.ts";
 export type { ScoreComponents, ScoreCounters, TopicCounters } from "./score_components.ts";

@@ -16,11 +16,10 @@
  */
 
 import type { AdversaryKind } from "./adversary.ts";
-import type { ChurnConfig } from "./config.ts";
+import type { ChurnConfig, SimConfig } from "./config.ts";
 import type { LatencyModel } from "./latency.ts";
-import type { Sample, ScoreSummary } from "./metrics.ts";
+import type { Metrics, Sample, ScoreSummary } from "./metrics.ts";
 import { ComponentAccumulator, COMPONENTS, type ScoreComponents } from "./score_components.ts";
-import type { Simulation } from "./simulator.ts";
 import { percentile, round } from "./stats.ts";
 
 /** Latency statistics, in ms. */
@@ -221,7 +220,17 @@ export interface Separation {
   readonly adversaryComponents: ScoreComponents;
 }
 
-function separation(sim: Simulation): Separation | null {
+/** What a report is built from: a finished `Simulation` (`simulator.ts`) or anything shaped so. */
+export interface SimulationRun {
+  /** The configuration it ran. */
+  readonly config: SimConfig;
+  /** What it measured. */
+  readonly metrics: Metrics;
+  /** Simulated time at its end, ms. */
+  readonly endMs: number;
+}
+
+function separation(sim: SimulationRun): Separation | null {
   const c = sim.config;
   const m = sim.metrics;
   if (c.adversaries === undefined || c.adversaries.count === 0) return null;
@@ -273,7 +282,7 @@ function separation(sim: Simulation): Separation | null {
 }
 
 /** Builds the report of a finished run. */
-export function buildReport(sim: Simulation, runTimeMs: number): SimReport {
+export function buildReport(sim: SimulationRun, runTimeMs: number): SimReport {
   const c = sim.config;
   const m = sim.metrics;
   const honest = m.honest;

@@ -29,49 +29,18 @@
 
 import { CryptoError } from "./errors.ts";
 import { tweetnaclBackend } from "./backend_tweetnacl.ts";
+import {
+  CRYPTO_BACKEND_NAMES,
+  type CryptoBackend,
+  type CryptoBackendName,
+} from "./backend_contract.ts";
 import type { PowTargetWords } from "./pow_hash.ts";
 
-/** A crypto backend's name. */
-export type CryptoBackendName = "native" | "wasm" | "tweetnacl";
-
-/** All backend names, fastest first: the order of the choice at start-up. */
-export const CRYPTO_BACKEND_NAMES: readonly CryptoBackendName[] = ["native", "wasm", "tweetnacl"];
-
-/**
- * What a backend implements. Callers (`box.ts`, `proof_of_work.ts`) check lengths and overlaps:
- * keys are 32 bytes, nonces 24, tags 16; an output either is exactly its input's memory (in place)
- * or does not overlap any input.
- */
-export interface CryptoBackend {
-  /** The backend's name. */
-  readonly name: CryptoBackendName;
-  /**
-   * `crypto_box_beforenm`: HSalsa20(X25519(localSecretKey, remotePublicKey), 0) into `out`.
-   * Returns `false` (and leaves `out` unspecified) when X25519 gives the all-zero point.
-   */
-  beforenm(out: Uint8Array, remotePublicKey: Uint8Array, localSecretKey: Uint8Array): boolean;
-  /** `crypto_secretbox_detached`: XSalsa20 ciphertext into `ciphertext`, Poly1305 tag into `tag`. */
-  sealDetached(
-    ciphertext: Uint8Array,
-    tag: Uint8Array,
-    plaintext: Uint8Array,
-    nonce: Uint8Array,
-    key: Uint8Array,
-  ): void;
-  /**
-   * `crypto_secretbox_open_detached`: `false`, with nothing written, when `tag` does not
-   * authenticate `ciphertext`; otherwise the plaintext is in `plaintext`.
-   */
-  openDetached(
-    plaintext: Uint8Array,
-    ciphertext: Uint8Array,
-    tag: Uint8Array,
-    nonce: Uint8Array,
-    key: Uint8Array,
-  ): boolean;
-  /** Unkeyed BLAKE2b with a 32-byte digest, into `out`. */
-  blake2b256(out: Uint8Array, input: Uint8Array): void;
-}
+export {
+  CRYPTO_BACKEND_NAMES,
+  type CryptoBackend,
+  type CryptoBackendName,
+} from "./backend_contract.ts";
 
 /** A proof-of-work stamp search: `PowHasher` (`pow_hash.ts`) or `WasmPowHasher` (`pow_wasm.ts`). */
 export interface PowSearcher {

@@ -11,7 +11,7 @@
  */
 
 import sodiumNative from "sodium-native";
-import type { CryptoBackend } from "./backend.ts";
+import type { CryptoBackend } from "./backend_contract.ts";
 import { hsalsa20Zero, isAllZero } from "./nacl_lowlevel.ts";
 
 /** The functions of `sodium-native` used here (the package ships no type declarations). */

@@ -14,7 +14,7 @@
 
 import { blake2b } from "@noble/hashes/blake2.js";
 import nacl from "tweetnacl";
-import type { CryptoBackend } from "./backend.ts";
+import type { CryptoBackend } from "./backend_contract.ts";
 import { hsalsa20Zero, isAllZero, lowlevel } from "./nacl_lowlevel.ts";
 
 // Reused keystream buffer: 32 bytes of Poly1305 key, then as many bytes as the message. A chunk is

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CryptoBackend } from "./backend.ts";
+import type { CryptoBackend } from "./backend_contract.ts";
 import { raw } from "./libsodium_raw.ts";
 
 const KEY = 0;

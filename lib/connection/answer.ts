@@ -22,7 +22,7 @@ import type { PointId } from "../base/point_id.ts";
 import type { RejectionMotiveCode } from "../base/rejection.ts";
 import { incrementNonceInPlace } from "../crypto/nonce.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
-import type { ConnectionInfo } from "./authenticate.ts";
+import type { ConnectionInfo } from "./connection_info.ts";
 import { chunkContentLength, encryptChunk } from "./chunk.ts";
 import { codecError } from "./codec_error.ts";
 import { type AcceptOptions, Connection, DEFAULT_QUEUE_SIZE, type Link } from "./connection.ts";

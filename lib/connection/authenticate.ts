@@ -34,12 +34,10 @@ import { P2pError } from "./errors.ts";
 import { FrameReader } from "./frame_reader.ts";
 import type { MetadataCodec } from "./metadata.ts";
 import { type ByteStream, Transport } from "./transport.ts";
-import {
-  announcedVersion,
-  selectVersion,
-  type SupportedVersions,
-  type VersionSelection,
-} from "./version.ts";
+import type { ConnectionInfo } from "./connection_info.ts";
+import { announcedVersion, selectVersion, type SupportedVersions } from "./version.ts";
+
+export type { ConnectionInfo } from "./connection_info.ts";
 
 /**
  * Options of {@link authenticate}.
@@ -72,37 +70,6 @@ export interface AuthenticateOptions<Meta = ConnectionMetadata> {
   readonly signal?: AbortSignal;
   /** The 24 random bytes of the connection message; fresh random bytes when omitted (tests only). */
   readonly messageNonce?: Uint8Array;
-}
-
-/**
- * What is known about an authenticated remote peer (Octez `P2p_connection.Info`).
- *
- * @typeParam Meta The connection metadata type.
- */
-export interface ConnectionInfo<Meta = ConnectionMetadata> {
-  /** Whether the remote opened the TCP connection. */
-  readonly incoming: boolean;
-  /** The remote peer id (16 bytes). */
-  readonly peerId: Uint8Array;
-  /** The version the remote announced. */
-  readonly announcedVersion: NetworkVersion;
-  /** The version selected from it, or why none could be (then answer with `nack`). */
-  readonly versionSelection: VersionSelection;
-  /** The remote IP address, when the stream is a socket or `remotePoint` was given. */
-  readonly remoteAddress: string | undefined;
-  /** The remote socket port, when known. */
-  readonly remoteSocketPort: number | undefined;
-  /**
-   * Where the remote listens: the dialled point for an outgoing connection, the remote address
-   * with the advertised port for an incoming one (`undefined` when it advertised none).
-   */
-  readonly remoteListeningPoint: PointId | undefined;
-  /** The remote runs in private mode (`metadataCodec.privateNode` of its metadata). */
-  readonly privateNode: boolean;
-  /** The metadata this node sent. */
-  readonly localMetadata: Meta;
-  /** The metadata the remote sent. */
-  readonly remoteMetadata: Meta;
 }
 
 function checkOptions<Meta>(options: AuthenticateOptions<Meta>): void {

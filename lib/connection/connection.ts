@@ -49,7 +49,7 @@ import { allocateBytes, SLAB_MAX_ALLOCATION } from "../base/slab.ts";
 import { Writer } from "../encoding/writer.ts";
 import type { ConnectionMetadata } from "../../gen/connection.ts";
 import type { AppCodec } from "../encoding/app_codec.ts";
-import type { ConnectionInfo } from "./authenticate.ts";
+import type { ConnectionInfo } from "./connection_info.ts";
 import { chunkContentLength } from "./chunk.ts";
 import { codecError } from "./codec_error.ts";
 import { connectionClosed, isP2pError, type P2pError } from "./errors.ts";

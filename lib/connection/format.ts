@@ -16,7 +16,7 @@
 
 import { makePointId, pointIdToString } from "../base/point_id.ts";
 import { peerIdToString } from "../crypto/peer_id.ts";
-import type { ConnectionInfo } from "./authenticate.ts";
+import type { ConnectionInfo } from "./connection_info.ts";
 
 function pointText(info: ConnectionInfo<unknown>): string {
   if (info.remoteListeningPoint !== undefined) return pointIdToString(info.remoteListeningPoint);

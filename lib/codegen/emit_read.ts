@@ -8,11 +8,24 @@
 
 import type { Decl, Field, MergeNode, Node, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
-import { aliasConstFor, hex, limitText, maxLengthText, PREFIX_READ, READ } from "./emit_util.ts";
-import type { Emitter } from "./emit_ts.ts";
+import {
+  aliasConstFor,
+  type EmitterApi,
+  hex,
+  limitText,
+  maxLengthText,
+  PREFIX_READ,
+  READ,
+} from "./emit_util.ts";
 
 /** Emits statements that declare `target` holding the value read. */
-export function emitRead(e: Emitter, n: Node, target: string, path: string, type?: string): void {
+export function emitRead(
+  e: EmitterApi,
+  n: Node,
+  target: string,
+  path: string,
+  type?: string,
+): void {
   const f = e.f;
   switch (n.t) {
     case "uint8":
@@ -134,7 +147,7 @@ export function emitRead(e: Emitter, n: Node, target: string, path: string, type
  * read, so no array with holes is ever returned.
  */
 function emitReadFixedList(
-  e: Emitter,
+  e: EmitterApi,
   n: Extract<Node, { t: "list" }>,
   size: number,
   arrayType: string,
@@ -171,7 +184,7 @@ function emitReadFixedList(
  * read again as text for `decode`, so values and errors are those of the plain conversion.
  */
 function emitReadConvAscii(
-  e: Emitter,
+  e: EmitterApi,
   n: Extract<Node, { t: "conv" }>,
   target: string,
   path: string,
@@ -204,7 +217,7 @@ function emitReadConvAscii(
 }
 
 /** Emits the body of a `readX` function: statements reading `n`, then `return`. */
-export function emitReadReturn(e: Emitter, n: Node, path: string, type: string): void {
+export function emitReadReturn(e: EmitterApi, n: Node, path: string, type: string): void {
   if (n.t === "obj") {
     e.f.list("return { ", entries(emitReadFields(e, n.fields, path)), " };");
     return;
@@ -221,7 +234,7 @@ export function emitReadReturn(e: Emitter, n: Node, path: string, type: string):
  * Reads the parts of a merge in order: a referenced object by its `readX` (spread into the
  * result), an inline object field by field. Returns the entries of the merged object literal.
  */
-function emitReadMerge(e: Emitter, n: MergeNode, path: string): string[] {
+function emitReadMerge(e: EmitterApi, n: MergeNode, path: string): string[] {
   const out: string[] = [];
   for (const p of n.parts) {
     if (p.t === "obj") {
@@ -284,7 +297,7 @@ export function readsAt(decl: Decl): boolean {
  * Checks and errors are those of `readX`, at the same offsets; only `r.pos` is not moved (the
  * caller's `take` did).
  */
-export function emitReadAtBody(e: Emitter, decl: Decl, type: string): void {
+export function emitReadAtBody(e: EmitterApi, decl: Decl, type: string): void {
   const f = e.f;
   f.line("const b = r.bytes;");
   const n = decl.node;
@@ -316,7 +329,7 @@ export function emitReadAtBody(e: Emitter, decl: Decl, type: string): void {
 
 /** Declares one local per field, read at `o + k` onwards; pushes [name, local] pairs. */
 function emitFieldsAt(
-  e: Emitter,
+  e: EmitterApi,
   fields: readonly Field[],
   path: string,
   b: string,
@@ -342,7 +355,7 @@ function emitFieldsAt(
  * own statements (a referenced type by calling its `readX`).
  */
 export function emitReadFields(
-  e: Emitter,
+  e: EmitterApi,
   fields: readonly Field[],
   path: string,
 ): [string, string][] {
@@ -379,7 +392,12 @@ function localName(field: string): string {
 }
 
 /** Reads a run of fixed-offset fields after one bounds check (see {@link emitReadFields}). */
-function emitRun(e: Emitter, run: readonly Field[], path: string, out: [string, string][]): void {
+function emitRun(
+  e: EmitterApi,
+  run: readonly Field[],
+  path: string,
+  out: [string, string][],
+): void {
   const f = e.f;
   const total = run.reduce((s, field) => s + fixedSize(field.node)!, 0);
   f.line(`r.at = "${path}.${run[0].name}";`);
@@ -401,7 +419,7 @@ function emitRun(e: Emitter, run: readonly Field[], path: string, out: [string, 
 /**
  * An expression reading the integer, bool or fixed bytes `n` at `b[o + k]`, bounds checked.
  */
-function atOffset(e: Emitter, n: Node, b: string, o: string, k: number): string {
+function atOffset(e: EmitterApi, n: Node, b: string, o: string, k: number): string {
   const at = (i: number) => `${b}[${o}${k + i === 0 ? "" : ` + ${k + i}`}]`;
   switch (n.t) {
     case "ref":
@@ -431,7 +449,7 @@ function atOffset(e: Emitter, n: Node, b: string, o: string, k: number): string 
 
 /** Emits `let target: type` and the switch on `tag` that assigns it. */
 export function emitUnionBody(
-  e: Emitter,
+  e: EmitterApi,
   n: UnionNode,
   tag: string,
   target: string,

@@ -9,7 +9,14 @@
 import type { Case, Decl, Field, Node, SchemaFile, UnionNode } from "./dsl.ts";
 import { fixedSize, isGeneric, validate, validateRecursion } from "./analysis.ts";
 import { GeneratedFile, type ModuleRef } from "./printer.ts";
-import { aliasConstFor, caseTypeName, hex, PREFIX_READ, screaming } from "./emit_util.ts";
+import {
+  aliasConstFor,
+  caseTypeName,
+  type EmitterApi,
+  hex,
+  PREFIX_READ,
+  screaming,
+} from "./emit_util.ts";
 import { emitSize, emitWrite } from "./emit_write.ts";
 import { emitReadAtBody, emitReadReturn, emitUnionBody, readsAt } from "./emit_read.ts";
 
@@ -40,7 +47,7 @@ export function emitTypeScript(file: SchemaFile, ctx: EmitContext, header: strin
 }
 
 /** Emits one generated file; the size, write and read passes live in their own modules. */
-export class Emitter {
+export class Emitter implements EmitterApi {
   private readonly typeNames = new Set<string>();
   /** The declaration being emitted (a reference to it from inside is a recursion). */
   current: Decl | undefined;

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Case, Node } from "./dsl.ts";
+import type { Case, Decl, Node } from "./dsl.ts";
+import type { GeneratedFile } from "./printer.ts";
 
 /** Reader/Writer method of each integer and bool type. */
 export const READ: Record<string, string> = {
@@ -69,4 +70,23 @@ export function caseTypeName(declName: string, caseName: string, isAppCase = fal
 
 function words(name: string): string[] {
   return name.match(/[A-Z][a-z0-9]*|[a-z0-9]+/g) ?? [name];
+}
+
+/**
+ * What the size, write and read passes (`emit_write.ts`, `emit_read.ts`) ask of the emitter that
+ * calls them (`Emitter` of `emit_ts.ts`), so that they need not import it back.
+ */
+export interface EmitterApi {
+  /** The file being generated. */
+  readonly f: GeneratedFile;
+  /** The declaration being emitted (a reference to it from inside is a recursion). */
+  readonly current: Decl | undefined;
+  /** Name of a runtime value, imported into the file. */
+  rt(name: string): string;
+  /** Name of a function or type of `decl`, imported when it lives in another file. */
+  declValue(decl: Decl, prefix: string, suffix?: string): string;
+  /** The TypeScript type of a node. */
+  tsType(n: Node): string;
+  /** Name of a conversion's function, imported from its module. */
+  convFn(n: Extract<Node, { t: "conv" }>, which: "encode" | "decode" | "decodeAscii"): string;
 }

@@ -7,14 +7,20 @@
 
 import type { Node } from "./dsl.ts";
 import { fixedSize, isGeneric } from "./analysis.ts";
-import { aliasConstFor, hex, limitText, maxLengthText, READ } from "./emit_util.ts";
-import type { Emitter } from "./emit_ts.ts";
+import {
+  aliasConstFor,
+  type EmitterApi,
+  hex,
+  limitText,
+  maxLengthText,
+  READ,
+} from "./emit_util.ts";
 
 /**
  * Emits statements adding the encoded size of `v` (a value of `n`) to `size`. `ascii`: a string
  * here is known to be ASCII (a conversion's `encodesAscii`), so its length is its UTF-8 size.
  */
-export function emitSize(e: Emitter, n: Node, v: string, path: string, ascii = false): void {
+export function emitSize(e: EmitterApi, n: Node, v: string, path: string, ascii = false): void {
   const f = e.f;
   const fixed = fixedSize(n);
   if (fixed !== undefined && n.t !== "conv") {
@@ -124,7 +130,7 @@ function checkEncodesAscii(n: Extract<Node, { t: "conv" }>, path: string): void 
 }
 
 /** Emits statements writing `v` (a value of `n`); `ascii` as for {@link emitSize}. */
-export function emitWrite(e: Emitter, n: Node, v: string, path: string, ascii = false): void {
+export function emitWrite(e: EmitterApi, n: Node, v: string, path: string, ascii = false): void {
   const f = e.f;
   switch (n.t) {
     case "uint8":

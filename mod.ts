@@ -31,4 +31,4 @@ export * from "./lib/encoding/shell_json.ts";
 export * from "./lib/encoding/mod.ts";
 export * from "./lib/base/point_id.ts";
 export * from "./lib/base/rejection.ts";
-export type { P2pAddr } from "./lib/connection/p2p_addr.ts";
+export type { P2pAddr } from "./lib/base/p2p_addr.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "../lib/connection/p2p_addr.ts";
+import { type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "../lib/base/p2p_addr.ts";
 import { EncodeError, Reader, Writer, convertForEncode } from "../lib/encoding/mod.ts";
 import {
   type NetworkVersion,

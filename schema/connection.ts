@@ -74,7 +74,7 @@ export const DalConnectionMetadata: Decl = declare(
       "advertisedNetAddr",
       conv(bytes(), {
         tsType: "P2pAddr",
-        module: "lib/connection/p2p_addr.ts",
+        module: "lib/base/p2p_addr.ts",
         encode: "p2pAddrToOctets",
         decode: "p2pAddrOfOctets",
         errorKind: "invalid_conversion",

@@ -77,7 +77,12 @@ export {
 export { isP2pError, P2pError, type P2pErrorDetails, type P2pErrorKind } from "./errors.ts";
 export type { ConnectionMetadata, DalConnectionMetadata } from "../../gen/connection.ts";
 export { dalMetadataCodec, type MetadataCodec, shellMetadataCodec } from "./metadata.ts";
-export { P2P_ADDR_LENGTH, type P2pAddr, p2pAddrOfOctets, p2pAddrToOctets } from "./p2p_addr.ts";
+export {
+  P2P_ADDR_LENGTH,
+  type P2pAddr,
+  p2pAddrOfOctets,
+  p2pAddrToOctets,
+} from "../base/p2p_addr.ts";
 export { decryptChunk, FrameReader } from "./frame_reader.ts";
 export { MAX_P2P_MESSAGE_SIZE } from "./message_assembler.ts";
 export { type P2pStat, RateMeter } from "./stat.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { makePointId, pointIdAddressBytes } from "../base/point_id.ts";
+import { makePointId, pointIdAddressBytes } from "./point_id.ts";
 
 /** An IP address in canonical text (`PointId.addr` form): `1.2.3.4` or `2001:db8::1`. */
 export type P2pAddr = string;

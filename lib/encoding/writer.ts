@@ -20,9 +20,14 @@ const POOL_SIZE = 8192;
 let pool = new Uint8Array(0);
 let poolUsed = 0;
 
-/** `n` zeroed bytes of their own: a region of the shared pool below 4 KiB, else a new buffer. */
+/**
+ * `n` zeroed bytes of their own: a region of the shared pool from 1 byte to 4 KiB, else a new
+ * buffer. Anything else goes to `new Uint8Array` as before: 0, 4 KiB and up, and a size that is not
+ * a number (a `sizeOfX` of a malformed value is NaN before the encoder throws), which must never
+ * move the pool's cursor.
+ */
 function allocate(n: number): Uint8Array {
-  if (n >= POOL_SIZE >>> 1) return new Uint8Array(n);
+  if (!(n > 0 && n < POOL_SIZE >>> 1)) return new Uint8Array(n);
   if (poolUsed + n > pool.length) {
     pool = new Uint8Array(POOL_SIZE);
     poolUsed = 0;

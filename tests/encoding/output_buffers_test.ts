@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { conv, declare, fixedBytes, generate, string } from "../../lib/codegen/mod.ts";
-import { Reader } from "../../lib/encoding/mod.ts";
+import { EncodeError, Reader, Writer } from "../../lib/encoding/mod.ts";
+import { encodeFitness } from "../../gen/shell.ts";
 import { decodePoint, encodePoint } from "../../gen/base.ts";
 import { decodeP2pMessage, encodeP2pMessage } from "../../gen/p2p_message.ts";
 import { rawAppCodec } from "../../lib/encoding/mod.ts";
@@ -58,6 +59,21 @@ Deno.test("transferring a small encoding's buffer away breaks no later encoding"
     assert.equal(e.length, 4 + `5.6.7.${i}:${1000 + i}`.length);
     assert.deepEqual(decodePoint(e), p);
   }
+});
+
+Deno.test("a size that is not a number (a malformed value) leaves earlier outputs alone", () => {
+  const a = encodePoint(makePointId("1.2.3.4", 1));
+  const before = a.slice();
+  // A fitness element that is not bytes: its size is NaN, and encoding throws EncodeError.
+  assert.throws(() => encodeFitness([5 as unknown as Uint8Array]), EncodeError);
+  assert.equal(new Writer(Number.NaN).bytes.length, 0);
+  // Enough small outputs to cover a whole 8 KiB pool from its start, wherever `a` lies in it.
+  for (let i = 0; i < 600; i++) encodePoint(makePointId(`9.9.9.${i % 256}`, 9999));
+  assert.deepEqual(a, before);
+  // An empty output after a transferred pool: its own empty buffer, no TypeError.
+  const b = new Writer(8).bytes;
+  structuredClone(b.buffer as ArrayBuffer, { transfer: [b.buffer as ArrayBuffer] });
+  assert.equal(new Writer(0).bytes.length, 0);
 });
 
 Deno.test("Reader.ascii cuts texts at their offsets over runs longer than its 8 KiB chunk", () => {

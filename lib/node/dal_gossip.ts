@@ -59,8 +59,9 @@ const COMMITMENT_CACHE_SIZE = 1024;
 // Map keys of ids and commitments pack two bytes in each UTF-16 unit, in one `fromCharCode`
 // call: an IHave names up to 5,000 ids and each is looked up several times (validation, the
 // message cache, first senders), and the hex text key cost 373 ns an id against 66 ns packed
-// (deno bench, 1,000 ids). Keys are never shown; a malformed id keeps a text key, which is longer
-// than any packed one, so the two kinds never meet.
+// (deno bench, 1,000 ids). Keys are never shown. An id whose fields break its type keeps a text key
+// that starts "dal:": its fourth unit (':', 0x3a) can never be a packed key's fourth unit, whose
+// low byte is a key-hash tag (0 to 4), so the two kinds never meet.
 
 /** Bytes `k` and `k + 1` of `b` as one 16-bit unit. */
 function pair(b: Uint8Array, k: number): number {
@@ -85,13 +86,16 @@ function commitmentKey(c: Uint8Array): string | undefined {
  */
 function idKey(id: DalMessageId): string {
   const { level, shardIndex, slotIndex, commitment: c, pkh } = id;
-  const tag = PKH_TAGS[pkh.kind];
+  const tag = Object.hasOwn(PKH_TAGS, pkh.kind) ? PKH_TAGS[pkh.kind] : undefined;
   const h = pkh.hash;
   const wellFormed = Number.isInteger(level) && level >= -0x80000000 && level <= 0x7fffffff &&
     Number.isInteger(shardIndex) && shardIndex >= 0 && shardIndex <= 0xffff &&
     Number.isInteger(slotIndex) && slotIndex >= 0 && slotIndex <= 0xff &&
     tag !== undefined && c.length === 48 && h.length === 20;
-  if (!wellFormed) return `${level}/${shardIndex}/${toHex(c)}/${topicKey(id)}`;
+  if (!wellFormed) {
+    const fields = [level, shardIndex, slotIndex, toHex(c), pkh.kind, toHex(h)].map(String);
+    return `dal:${JSON.stringify(fields)}`;
+  }
   // deno-fmt-ignore
   return String.fromCharCode(
     level >>> 16, level & 0xffff, shardIndex, (slotIndex << 8) | tag,

@@ -109,6 +109,16 @@ Deno.test("DAL id keys are equal exactly when the ids are, well-formed or not", 
     { ...id, level: 2 ** 31 },
     { ...id, slotIndex: 256 },
     { ...id, pkh: { ...id.pkh, hash: id.pkh.hash.subarray(0, 19) } },
+    // Names that are not key-hash kinds, inherited ones included.
+    { ...id, pkh: { ...id.pkh, kind: "toString" as "Bls" } },
+    { ...id, pkh: { ...id.pkh, kind: "constructor" as "Bls" } },
+    // Short text keys too (not 38 units).
+    {
+      ...id,
+      level: 1.5,
+      commitment: new Uint8Array(0),
+      pkh: { ...id.pkh, hash: new Uint8Array(0) },
+    },
   ];
   const keys = variants.map((v) => messageId.key(v));
   assert.equal(new Set(keys).size, variants.length);
@@ -120,7 +130,7 @@ Deno.test("DAL id keys are equal exactly when the ids are, well-formed or not", 
   };
   assert.equal(messageId.key(copy), keys[0]);
   // A malformed commitment is Invalid without a G1 check.
-  assert.equal(messageId.valid(variants.at(-6)!), "Invalid");
+  assert.equal(messageId.valid(variants.at(-9)!), "Invalid");
 });
 
 Deno.test("a dal node announces DAL_<chain>, sends DAL metadata and reports it in events", async () => {

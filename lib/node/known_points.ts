@@ -11,6 +11,19 @@
 import { type PointId, pointIdToString } from "../base/point_id.ts";
 import type { Rng } from "../base/rng.ts";
 
+const codes: number[] = [];
+
+/**
+ * A copy of `text` in memory of its own. A decoded address may be a slice of its message's text,
+ * and a slice keeps the whole text alive (V8 slices strings of 13 characters or more); characters
+ * copied one by one into `fromCharCode` make a new string.
+ */
+function ownCopy(text: string): string {
+  codes.length = text.length;
+  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes);
+}
+
 /** How a point became known. */
 export type PointSource = "config" | "connection" | "advertise" | "nack" | "px";
 
@@ -139,12 +152,15 @@ export class KnownPoints {
    */
   add(point: PointId, source: PointSource, now: number): KnownPoint | undefined {
     if (point.port === 0) return undefined;
-    const text = pointIdToString(point);
+    let text = pointIdToString(point);
     if (this.#own.has(text)) return undefined;
     let entry = this.#points.get(text);
     if (entry === undefined) {
+      // The table outlives the message the point came from: copies of its texts, not slices of the
+      // message's text (`Reader.ascii`), which would keep the whole message alive.
+      text = ownCopy(text);
       entry = {
-        point,
+        point: { addr: ownCopy(point.addr), port: point.port },
         text,
         source,
         trusted: false,

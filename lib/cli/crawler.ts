@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ownCopy, ownPointId } from "../base/own_text.ts";
 import { type PointId, pointIdToString } from "../base/point_id.ts";
 import { rejectionMotiveName } from "../base/rejection.ts";
 import {
@@ -411,8 +412,9 @@ export async function crawl(
   const add = (point: PointId, source: PointSource) => {
     const key = pointIdToString(point);
     if (seen.has(key) || seen.size >= limits.maxPoints) return;
-    seen.add(key);
-    queue.push({ point, source });
+    // Kept for the whole crawl: copies, not slices of the Advertise's text (own_text.ts).
+    seen.add(ownCopy(key));
+    queue.push({ point: ownPointId(point), source });
   };
   for (const p of start) add(p, "command_line");
   const summary = {

@@ -8,21 +8,9 @@
  * @module
  */
 
+import { ownCopy, ownPointId } from "../base/own_text.ts";
 import { type PointId, pointIdToString } from "../base/point_id.ts";
 import type { Rng } from "../base/rng.ts";
-
-const codes: number[] = [];
-
-/**
- * A copy of `text` in memory of its own. A decoded address may be a slice of its message's text,
- * and a slice keeps the whole text alive (V8 slices strings of 13 characters or more); characters
- * copied one by one into `fromCharCode` make a new string.
- */
-function ownCopy(text: string): string {
-  codes.length = text.length;
-  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
-  return String.fromCharCode.apply(null, codes);
-}
 
 /** How a point became known. */
 export type PointSource = "config" | "connection" | "advertise" | "nack" | "px";
@@ -160,7 +148,7 @@ export class KnownPoints {
       // message's text (`Reader.ascii`), which would keep the whole message alive.
       text = ownCopy(text);
       entry = {
-        point: { addr: ownCopy(point.addr), port: point.port },
+        point: ownPointId(point),
         text,
         source,
         trusted: false,

@@ -100,21 +100,13 @@ export function sealChunk(
     sealInto(channelKey, nonce, plaintext, out, tagAt);
     return CHUNK_HEADER_LENGTH + clen;
   }
-  const ciphertext = out.subarray(tagAt + TAG_LENGTH, end);
-  if (!disjointOrSame(plaintext, ciphertext, out, offset, end)) {
+  if (!disjointOrSame(plaintext, out.subarray(tagAt + TAG_LENGTH, end), out, offset, end)) {
     writePrefix(out, offset, clen);
     sealInto(channelKey, nonce, plaintext, out, tagAt);
     return CHUNK_HEADER_LENGTH + clen;
   }
-  writePrefix(out, offset, clen);
-  cryptoBackend().sealDetached(
-    ciphertext,
-    out.subarray(tagAt, tagAt + TAG_LENGTH),
-    plaintext,
-    nonce,
-    channelKey,
-  );
-  return CHUNK_HEADER_LENGTH + clen;
+  // Every check passed: the unchecked path is exactly what is left.
+  return sealChunkUnchecked(channelKey, nonce, plaintext, out, offset);
 }
 
 function writePrefix(out: Uint8Array, offset: number, clen: number): void {
